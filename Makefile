@@ -1,0 +1,42 @@
+# Two commands on a fresh machine (only python3 needed):
+#   make demo   set up .venv and build the sample dataset into build/demo
+#   make test   set up .venv with the test extras and run the whole suite
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PYTEST_ARGS ?=
+
+.PHONY: demo test test-fast lint bench clean
+
+$(VENV)/.base: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.test: $(VENV)/.base pyproject.toml
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+demo: $(VENV)/.base
+	rm -rf build/demo
+	HF_HUB_OFFLINE=1 $(VENV)/bin/builder make samples/ --out build/demo --captured-at 2025-07-01T12:00:00Z
+	$(PY) -c "import datasets; print(datasets.load_dataset('build/demo', split='train'))"
+
+# The whole suite, slow tests included (CI runs this).
+test: $(VENV)/.test
+	$(PY) -m pytest -n auto $(PYTEST_ARGS)
+
+# Everything but the slow tests, for local iteration.
+test-fast: $(VENV)/.test
+	$(PY) -m pytest -n auto -m "not slow" $(PYTEST_ARGS)
+
+lint: $(VENV)/.test
+	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/mypy
+
+bench: $(VENV)/.test
+	$(PY) benchmarks/run.py
+
+clean:
+	rm -rf build benchmarks/out .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,17 @@
+"""builder: turn raw page dumps of news aggregators into a versioned article dataset.
+
+The library is usable on its own; `builder.cli` is a thin layer on top of it.
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("builder")
+except PackageNotFoundError:  # running from a source tree that is not installed
+    __version__ = "0.0.0"
+
+#: Bumped whenever a change to layouts, segmenting or repairs can change parsed rows.
+#: Part of every row's provenance and of the per-dump cache key.
+PARSER_VERSION = "1"
+
+__all__ = ["PARSER_VERSION", "__version__"]

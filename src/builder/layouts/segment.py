@@ -1,0 +1,222 @@
+"""Apply the layout entries to one decoded dump: find the main article and the cards.
+
+The segmenter knows the shape every site shares (an optional main article, a block of
+boilerplate, then cards); what the lines look like comes from the layout entries.
+It never raises on odd input: what does not fit is counted, not guessed at.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from dataclasses import dataclass
+from typing import Literal
+
+from builder.layouts.registry import Form, Layout, load_layouts
+from builder.records import normalise_key
+
+#: A first line longer than this is prose, not a title: such a page is no known layout.
+MAX_TITLE_CHARS = 400
+
+_HTML = re.compile(r"\A\s*(?:<!doctype|<html|<head|<body|<\?xml|<div|<meta|<script)", re.I)
+_BLANK_RUN = re.compile(r"(?:[ \t\u00a0]*\n)*")
+
+
+@dataclass(frozen=True)
+class Block:
+    """One article as laid out on the page, before repairs."""
+
+    role: Literal["main", "related"]
+    title: str
+    source: str | None
+    category: str | None
+    time_text: str | None
+    body: tuple[tuple[int, str], ...]  # (line number, raw line) of the text, in order
+    line_start: int
+    line_end: int
+
+
+@dataclass(frozen=True)
+class Page:
+    layout: Layout
+    form: str
+    kind: Literal["article", "listing"]
+    blocks: tuple[Block, ...]
+    truncated: bool
+    unparsed_lines: int
+
+    @property
+    def layout_name(self) -> str:
+        return self.layout.name(self.form)
+
+
+@dataclass(frozen=True)
+class Rejected:
+    reason: str
+
+
+class _Lines:
+    """Maps character offsets to 1-based line numbers."""
+
+    def __init__(self, text: str) -> None:
+        self.starts = [0, *(m.end() for m in re.finditer("\n", text))]
+
+    def of(self, pos: int) -> int:
+        return bisect_right(self.starts, pos)
+
+
+def choose_layout(text: str, layouts: tuple[Layout, ...]) -> tuple[Layout, int]:
+    """The layout whose localised marker lines the page shows most; the default on ties."""
+    lines = {line.strip() for line in text.split("\n") if len(line) < 200}
+    best, best_score = layouts[0], -1
+    for layout in layouts:
+        score = len(layout.markers & lines)
+        if score > best_score:
+            best, best_score = layout, score
+    return best, best_score
+
+
+def split_glued(line: str, layout: Layout, known: set[str]) -> tuple[str, str] | None:
+    """Split `Harbour Times3 hours ago` into publisher and time.
+
+    Publisher names may end in digits (`News183 days ago`): a split whose publisher is
+    a known name (a card source on the same page) wins; otherwise the first split whose
+    time text is valid, which prefers the longest valid number.
+    """
+    first: tuple[str, str] | None = None
+    for k in range(1, min(len(line), 120)):
+        head, tail = line[:k], line[k:]
+        if not head.strip() or head[-1].isspace() or not layout.time_re.fullmatch(tail):
+            continue
+        if normalise_key(head) in known:
+            return head.strip(), tail
+        if first is None:
+            first = (head.strip(), tail)
+    return first
+
+
+def _same(a: str | None, b: str | None) -> bool:
+    return a is not None and b is not None and " ".join(a.split()) == " ".join(b.split())
+
+
+def _cards(text: str, pos: int, form: Form, lines: _Lines) -> tuple[list[Block], int, bool]:
+    """Parse cards from `pos` on. Returns the cards, unparsed lines, and whether cut."""
+    cards: list[Block] = []
+    unparsed = 0
+    truncated = False
+    n = len(text)
+    while True:
+        pos = _BLANK_RUN.match(text, pos).end()  # type: ignore[union-attr]
+        if pos >= n:
+            break
+        m = form.card.match(text, pos)
+        if m is None:
+            nl = text.find("\n", pos)
+            unparsed += 1
+            if nl == -1:
+                truncated = True  # a last line that is not a whole card: the dump was cut
+                break
+            pos = nl + 1
+            continue
+        end = m.end()
+        body_group: str | None = "text"
+        for name in form.same:
+            value = m.group(name)
+            if value is not None and not _same(value, m.group("title")):
+                # A repeated title that differs was cut by the end of the dump, or the
+                # card lacks its tail: the card ends before it.
+                end = m.start(name)
+                truncated = truncated or m.end(name) == n
+                body_group = None
+                break
+        body: tuple[tuple[int, str], ...] = ()
+        if body_group and m.group(body_group) and m.group(body_group).strip():
+            body = ((lines.of(m.start(body_group)), m.group(body_group)),)
+        elif m.end() == n:
+            truncated = True
+        cards.append(
+            Block(
+                role="related",
+                title=m.group("title").strip(),
+                source=m.group("source").strip(),
+                category=(m.group("category") or "").strip() or None,
+                time_text=m.group("time").strip(),
+                body=body,
+                line_start=lines.of(m.start()),
+                line_end=lines.of(max(m.start(), end - 1)),
+            )
+        )
+        pos = end
+    return cards, unparsed, truncated
+
+
+def _article(text: str, m: re.Match[str], form: Form, layout: Layout, lines: _Lines) -> Page:
+    end_re = re.compile(
+        "^(?:" + "|".join(re.escape(s) for s in sorted(layout.article_end)) + r")[ \t]*$", re.M
+    )
+    related_re = re.compile("^" + re.escape(layout.related) + r"[ \t]*$", re.M)
+    end = end_re.search(text, m.end())
+    body_end = end.start() if end else len(text)
+    body = tuple(
+        (lines.of(m.end()) + i, line)
+        for i, line in enumerate(text[m.end() : body_end].split("\n"))
+        if line.strip()
+    )
+    cards: list[Block] = []
+    unparsed, truncated = 0, end is None
+    if end is not None:
+        related = related_re.search(text, end.start())
+        if related is None:
+            truncated = True
+        else:
+            between = text[end.start() : related.start()].split("\n")
+            unparsed += sum(1 for s in between if s.strip() and s.strip() not in layout.boilerplate)
+            cards, more, cut = _cards(text, related.end(), form, lines)
+            unparsed, truncated = unparsed + more, cut
+    known = {normalise_key(c.source) for c in cards if c.source}
+    source, time_text = None, None
+    if m.groupdict().get("time"):
+        glued = m.group("source") + m.group("time")
+        split = split_glued(glued, layout, known)
+        if split is not None:
+            source, time_text = split
+    title_line = lines.of(m.start("title"))
+    main = Block(
+        role="main",
+        title=m.group("title").strip(),
+        source=source,
+        category=None,
+        time_text=time_text,
+        body=body,
+        line_start=title_line,
+        line_end=body[-1][0] if body else lines.of(max(m.start("title"), m.end() - 1)),
+    )
+    return Page(layout, form.name, "article", (main, *cards), truncated, unparsed)
+
+
+def segment(text: str, layouts: tuple[Layout, ...] | None = None) -> Page | Rejected:
+    """Find the page's layout and split it into a main article and related cards."""
+    layouts = layouts or load_layouts()
+    if _HTML.match(text):
+        return Rejected("no known layout: the dump is an HTML document, not a page's text")
+    layout, score = choose_layout(text, layouts)
+    lines = _Lines(text)
+    for form in layout.forms:
+        listing = form.listing.match(text)
+        if listing is not None:
+            cards, unparsed, truncated = _cards(text, listing.end(), form, lines)
+            if cards:
+                return Page(layout, form.name, "listing", tuple(cards), truncated, unparsed)
+        article = form.article.match(text)
+        if article is None:
+            continue
+        if "title2" in article.groupdict() and not _same(article["title"], article["title2"]):
+            continue
+        if len(article["title"]) > MAX_TITLE_CHARS:
+            continue
+        page = _article(text, article, form, layout, lines)
+        if score <= 0 and not page.blocks[0].body:
+            # No daily8 marker and no body: nothing shows this is a page we know.
+            return Rejected("no known layout: no site marker and no article shape")
+        return page
+    return Rejected("no known layout: the first line is not a title and no site marker matched")

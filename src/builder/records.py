@@ -1,0 +1,168 @@
+"""The records that flow through the pipeline, and the ids that name them.
+
+Ids are derived from content, never from row order or absolute paths, so that the
+same inputs give the same ids in every build, on every machine.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+Role = Literal["main", "related"]
+PageKind = Literal["article", "listing"]
+Status = Literal["parsed", "quarantined"]
+CapturedAtSource = Literal["record", "option", "mtime"]
+
+
+def _h16(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def dump_id_for(path: str, sha256: str) -> str:
+    """A dump is its bytes at its recorded path: the same file copied twice is two inputs."""
+    return "d_" + _h16(f"{path}\n{sha256}")
+
+
+def sighting_id_for(dump_id: str, position: int) -> str:
+    return f"{dump_id}-{position:04d}"
+
+
+_QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "…": "..."})
+_SPACES = re.compile(r"\s+")
+
+
+def normalise_key(text: str) -> str:
+    """The form of a title or publisher used for identity.
+
+    Pages render the same title with curly or straight quotes and varying spaces;
+    those differences must not split one article into two.
+    """
+    text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
+    return _SPACES.sub(" ", text).strip().casefold()
+
+
+def article_id_for(title: str, source: str | None) -> str:
+    """Stable id from the normalised title and publisher (empty when no page showed one)."""
+    return "a_" + _h16(f"{normalise_key(title)}\x1f{normalise_key(source or '')}")
+
+
+@dataclass(frozen=True)
+class Repair:
+    """One change made to article text, so that every row says what was altered."""
+
+    kind: str  # join_lines | space_before_punctuation | quote_spacing | ... | drop_junk_line
+    line: int  # 1-based line of the decoded dump where it happened
+    detail: str
+
+
+@dataclass(frozen=True)
+class RawDump:
+    """One input as found by `sources`: its bytes and where and when it was captured."""
+
+    path: str  # as recorded in `dumps.path`
+    data: bytes
+    captured_at: datetime
+    captured_at_source: CapturedAtSource
+    url: str | None = None
+    #: Set when the input could not be turned into bytes of one page (unreadable
+    #: file, bad JSON Lines record, ...): the dump is quarantined with this reason.
+    error: str | None = None
+    encoding_hint: str | None = None  # "utf-8" when a JSON record gave us text already
+
+
+@dataclass(frozen=True)
+class Sighting:
+    """One article as it appeared in one dump, before merging across dumps."""
+
+    dump_id: str
+    position: int
+    role: Role
+    title: str
+    source: str | None
+    category: str | None
+    published_text: str | None
+    published_at: datetime | None
+    published_at_uncertainty_s: int | None
+    text: str | None
+    text_is_teaser: bool
+    line_start: int  # first line of the whole card / article, 1-based
+    line_end: int  # last line, inclusive
+    text_byte_start: int | None  # span of the kept text in the UTF-8 decoded dump
+    text_byte_end: int | None
+    repairs: tuple[Repair, ...] = ()
+
+    @property
+    def sighting_id(self) -> str:
+        return sighting_id_for(self.dump_id, self.position)
+
+
+@dataclass(frozen=True)
+class Dump:
+    """One input, parsed or quarantined: inputs = parsed + quarantined, always."""
+
+    dump_id: str
+    path: str
+    url: str | None
+    sha256: str
+    size_bytes: int
+    captured_at: datetime
+    captured_at_source: CapturedAtSource
+    page_kind: PageKind | None
+    layout: str | None
+    status: Status
+    reason: str | None
+    n_sightings: int
+    truncated: bool
+    encoding: str | None
+
+
+@dataclass(frozen=True)
+class DumpResult:
+    """What the per-dump stage returns: a pure function of one RawDump."""
+
+    dump: Dump
+    sightings: tuple[Sighting, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class Provenance:
+    dump_id: str
+    dump_path: str
+    dump_sha256: str
+    position: int
+    line_start: int
+    line_end: int
+    text_byte_start: int | None
+    text_byte_end: int | None
+    captured_at: datetime
+    captured_at_source: CapturedAtSource
+    layout: str
+    parser_version: str
+    builder_version: str
+    repairs: tuple[Repair, ...]
+
+
+@dataclass(frozen=True)
+class Article:
+    """One unique article after merging all its sightings."""
+
+    article_id: str
+    role: Role
+    title: str
+    text: str | None
+    text_is_teaser: bool
+    source: str | None
+    category: str | None
+    published_text: str | None
+    published_at: datetime | None
+    published_at_uncertainty_s: int | None
+    language: str | None
+    url: str | None
+    n_sightings: int
+    first_seen_at: datetime
+    provenance: Provenance

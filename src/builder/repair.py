@@ -1,0 +1,210 @@
+"""Text repairs and junk removal, each recorded so that every row says what was altered.
+
+Copying a page by selection leaves artifacts where inline links were (a link's text on
+a line of its own, a space before punctuation) and lets junk from the publisher's page
+leak in (video-player controls, ad blocks). Repairs apply to article text only: a
+title's words are never altered.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from builder.records import Repair
+
+Line = tuple[int, str]  # (1-based line number in the decoded dump, text)
+
+
+@dataclass(frozen=True)
+class JunkRule:
+    """Lines matching `pattern` (whole line, stripped) are not article text."""
+
+    name: str
+    pattern: re.Pattern[str]
+    first_line_only: bool = False
+
+
+def _rule(name: str, pattern: str, *, first_line_only: bool = False) -> JunkRule:
+    return JunkRule(name, re.compile(pattern, re.IGNORECASE), first_line_only)
+
+
+JUNK_RULES: tuple[JunkRule, ...] = (
+    _rule(
+        "video player",
+        r"play video|play|pause|mute|unmute|close modal dialog|fullscreen|non-fullscreen"
+        r"|this is a modal window\.?|beginning of dialog window\..*|end of dialog window\."
+        r"|(?:current time|duration|remaining time|loaded)\s*:?\s*[\d:%.\s/-]*"
+        r"|stream type live|captions off|chapters|descriptions off, selected"
+        r"|(?:captions|subtitles) settings, opens (?:captions|subtitles) settings dialog",
+    ),
+    _rule("lone punctuation", r"[:|•·]"),
+    _rule(
+        "advertising",
+        r"advertisement|sponsored|sponsored links|promoted links|by taboola|taboola"
+        r"|story continues below(?: this ad| advertisement)?|continue reading below"
+        r"|more like this|recommended by outbrain",
+    ),
+    _rule("read more", r"»\s*read more.*|read more:?|click here to read more.*"),
+    _rule(
+        "newsletter prompt",
+        r"(?:sign up|subscribe) (?:for|to) (?:our|the) [^.]{0,40}newsletters?.*",
+    ),
+    _rule("bare timestamp", r"\d{1,2}:\d{2}(?::\d{2})?"),
+    _rule(
+        "inline javascript",
+        r".*(?:function\s*\(|googletag\.|window\.\w+\s*=|document\.write|\bvar \w+\s*=.*;).*",
+    ),
+    _rule("url-encoded html", r".*(?:%[0-9A-F]{2}.*){3}.*%3C.*|.*%3C(?:.*%[0-9A-F]{2}){3}.*"),
+    _rule("image url fragment", r"&?[\w%]+=[^\s&]*(?:&[\w%]+=[^\s&]*)+\)?", first_line_only=True),
+    _rule("photo caption", r"\((?:photo|image|picture|video)(?: by|:| credit:?)[^)]*\)"),
+    _rule("header block", r"(?:date: \d{4}-\d{2}-\d{2}t[\d:.]+z?|title: .*)"),
+)
+
+
+def drop_junk(lines: Sequence[Line]) -> tuple[list[Line], list[Repair]]:
+    """Remove junk lines; strip the `Content: ` prefix a header block puts on the text."""
+    kept: list[Line] = []
+    repairs: list[Repair] = []
+    in_header = False
+    for index, (no, text) in enumerate(lines):
+        stripped = text.strip()
+        rule = next(
+            (
+                r
+                for r in JUNK_RULES
+                if (index == 0 or not r.first_line_only) and r.pattern.fullmatch(stripped)
+            ),
+            None,
+        )
+        if rule is not None and (rule.name != "header block" or index == 0 or in_header):
+            in_header = rule.name == "header block"
+            repairs.append(Repair("drop_junk_line", no, f"{rule.name}: {stripped[:60]}"))
+            continue
+        if in_header and stripped.lower().startswith("content: "):
+            text = stripped[len("content: ") :]
+            repairs.append(Repair("drop_junk_line", no, "header block: Content: prefix"))
+        in_header = False
+        kept.append((no, text))
+    return kept, repairs
+
+
+_JOINING_WORDS = frozenset(
+    """
+a an the of for with to and or nor but in on at by from into onto about over under
+between against during without within like than as that which who whose whom his her
+their its our your my is are was were be been has have had not via per including after
+before says said told
+    """.split()  # noqa: SIM905
+)
+_ENDS_SENTENCE = re.compile(r"[.!?:;][\"'’”)\]]*$")
+_STARTS_PUNCT = re.compile(r"^(?:[,.;:!?)\]}…]|['’]s\b)")
+_STARTS_DASH = re.compile(r"^[—–]")
+_ENDS_DASH = re.compile(r"[—–(]$")
+
+
+def _join_kind(prev: str, nxt: str) -> str | None:
+    """How a line split by an inline link continues: '' (glue), ' ' (space) or None."""
+    if not prev or not nxt:
+        return None
+    if _STARTS_PUNCT.match(nxt) and not _ENDS_SENTENCE.search(prev):
+        return ""
+    if _ENDS_SENTENCE.search(prev):
+        return None
+    if _STARTS_DASH.match(nxt) or _ENDS_DASH.search(prev) or nxt[0].islower():
+        return " "
+    last = prev.rsplit(None, 1)[-1].strip("\"'‘’“”(").lower()
+    return " " if last in _JOINING_WORDS else None
+
+
+def join_split_lines(lines: Sequence[Line]) -> tuple[list[Line], list[Repair]]:
+    """Join a sentence that an inline link broke over several lines.
+
+    `talks with / Jane Doe / to settle` and `famine / .` become one line. A line is
+    joined to the previous one when the previous one does not end a sentence and the
+    next starts with punctuation, a lowercase letter, or follows a function word.
+    """
+    out: list[Line] = []
+    repairs: list[Repair] = []
+    for no, text in lines:
+        text = text.strip()
+        if out:
+            prev_no, prev = out[-1]
+            glue = _join_kind(prev, text)
+            if glue is not None:
+                out[-1] = (prev_no, prev + glue + text)
+                repairs.append(Repair("join_lines", no, f"{prev[-20:]!r} + {text[:20]!r}"))
+                continue
+        out.append((no, text))
+    return out, repairs
+
+
+@dataclass(frozen=True)
+class InlineFix:
+    kind: str
+    pattern: re.Pattern[str]
+    replacement: str | Callable[[re.Match[str]], str]
+
+
+INLINE_FIXES: tuple[InlineFix, ...] = (
+    # `Minister 's` -> `Minister's`, `Texas ,` -> `Texas,`, `LUMPUR :` -> `LUMPUR:`
+    InlineFix("space_before_punctuation", re.compile(r"(?<=[\w'’\")\]]) +(['’]s)(?=\W|$)"), r"\1"),
+    InlineFix(
+        "space_before_punctuation",
+        re.compile(r"(?<=[\w'’\")\]]) +([,.;:!?])(?=\s|$|[\"'’”)])"),
+        r"\1",
+    ),
+    # `" Operation X "` -> `"Operation X"`
+    InlineFix(
+        "quote_spacing", re.compile(r"(?<!\w)([\"“]) +([^\"“”\n]{1,120}?) +([\"”])"), r"\1\2\3"
+    ),
+    InlineFix(
+        "quote_spacing",
+        re.compile(r"(?<!\w)(['‘]) +([^'‘’\n]{1,120}?) +(['’])(?!\w)"),
+        r"\1\2\3",
+    ),
+    # `matches.Audiences` -> `matches. Audiences` (paragraphs glued together)
+    InlineFix("glued_sentences", re.compile(r"(?<=[a-z]{2})([.!?])(?=[A-Z][a-z])"), r"\1 "),
+    # `‘tribute'` -> `‘tribute’`
+    InlineFix("curly_quote_pair", re.compile(r"‘([^‘’'\n]{1,120})'(?!\w)"), r"‘\1’"),
+)
+
+
+def fix_inline(text: str, line: int) -> tuple[str, list[Repair]]:
+    repairs: list[Repair] = []
+    for fix in INLINE_FIXES:
+        found = fix.pattern.search(text)
+        if found is None:
+            continue
+        text, n = fix.pattern.subn(fix.replacement, text)
+        repairs.append(Repair(fix.kind, line, f"{n}x, first {found.group(0)[:30]!r}"))
+    return text, repairs
+
+
+def repair_body(lines: Sequence[Line]) -> tuple[list[Line], list[Repair]]:
+    """Everything done to a main article's body lines, in order: junk, joins, inline."""
+    kept, repairs = drop_junk(lines)
+    joined, join_repairs = join_split_lines(kept)
+    repairs += join_repairs
+    fixed: list[Line] = []
+    for no, text in joined:
+        text, inline = fix_inline(text, no)
+        repairs += inline
+        fixed.append((no, text))
+    return fixed, repairs
+
+
+_WS = re.compile(r"\s+")
+
+
+def canonical(text: str) -> str:
+    """Whitespace-normalised text with the inline repairs applied.
+
+    Comparing two renderings of the same text (a gold answer and a parsed row, a teaser
+    and a main text) in this form ignores exactly the artifacts we repair.
+    """
+    text = _WS.sub(" ", text).strip()
+    for fix in INLINE_FIXES:
+        text = fix.pattern.sub(fix.replacement, text)
+    return text
