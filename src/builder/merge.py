@@ -1,0 +1,130 @@
+"""Sightings to articles: the one step that sees all dumps (a group-by on the article).
+
+An article is its normalised title and publisher. Layout B shows a main article
+without its publisher; when a card elsewhere shows the same title with exactly one
+publisher, the two are one article: the main sighting gives the full text, the card
+the publisher. When several publishers share a title, a publisher-less sighting
+cannot be placed safely and stays an article of its own (empty publisher).
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from builder import PARSER_VERSION, __version__
+from builder.language import detect
+from builder.records import (
+    Article,
+    Dump,
+    DumpResult,
+    Provenance,
+    Sighting,
+    article_id_for,
+    normalise_key,
+)
+
+
+@dataclass(frozen=True)
+class Merged:
+    """The three tables, each sorted by its key so that builds are byte-identical."""
+
+    articles: list[Article]
+    sightings: list[tuple[str, Sighting]]  # (article_id, sighting)
+    dumps: list[Dump]
+
+
+def _preference(dumps: dict[str, Dump]) -> Callable[[Sighting], tuple[bool, int, str, str, int]]:
+    """Which sighting speaks for an article: a main one, then the longest text, then
+    the earliest capture; dump id and position settle the rest deterministically."""
+
+    def key(s: Sighting) -> tuple[bool, int, str, str, int]:
+        d = dumps[s.dump_id]
+        return (
+            s.role != "main",
+            -len(s.text or ""),
+            d.captured_at.isoformat(),
+            s.dump_id,
+            s.position,
+        )
+
+    return key
+
+
+def _display(values: Iterable[str]) -> str:
+    """The most common rendering of a publisher; alphabetical on ties."""
+    counts = Counter(values)
+    return min(counts, key=lambda v: (-counts[v], v))
+
+
+def _article(article_id: str, group: Sequence[Sighting], dumps: dict[str, Dump]) -> Article:
+    ordered = sorted(group, key=_preference(dumps))
+    best = ordered[0]
+    dump = dumps[best.dump_id]
+    sources = [s.source for s in ordered if s.source]
+    timed = next((s for s in ordered if s.published_text), None)
+    category = next((s.category for s in ordered if s.category), None)
+    return Article(
+        article_id=article_id,
+        role="main" if best.role == "main" else "related",
+        title=best.title,
+        text=best.text,
+        text_is_teaser=best.text_is_teaser,
+        source=_display(sources) if sources else None,
+        category=category,
+        published_text=timed.published_text if timed else None,
+        published_at=timed.published_at if timed else None,
+        published_at_uncertainty_s=timed.published_at_uncertainty_s if timed else None,
+        language=detect(best.title, best.text),
+        url=dump.url if best.role == "main" else None,
+        n_sightings=len(group),
+        first_seen_at=min(dumps[s.dump_id].captured_at for s in group),
+        provenance=Provenance(
+            dump_id=dump.dump_id,
+            dump_path=dump.path,
+            dump_sha256=dump.sha256,
+            position=best.position,
+            line_start=best.line_start,
+            line_end=best.line_end,
+            text_byte_start=best.text_byte_start,
+            text_byte_end=best.text_byte_end,
+            captured_at=dump.captured_at,
+            captured_at_source=dump.captured_at_source,
+            layout=dump.layout or "",
+            parser_version=PARSER_VERSION,
+            builder_version=__version__,
+            repairs=best.repairs,
+        ),
+    )
+
+
+def assign_articles(sightings: Iterable[Sighting]) -> dict[str, list[Sighting]]:
+    """Group sightings into articles by title and resolved publisher."""
+    by_title: dict[str, list[Sighting]] = defaultdict(list)
+    for s in sightings:
+        by_title[normalise_key(s.title)].append(s)
+    groups: dict[str, list[Sighting]] = defaultdict(list)
+    for group in by_title.values():
+        publishers = {normalise_key(s.source) for s in group if s.source}
+        only = next(iter(publishers)) if len(publishers) == 1 else None
+        for s in group:
+            publisher = normalise_key(s.source) if s.source else only
+            groups[article_id_for(s.title, publisher)].append(s)
+    return groups
+
+
+def merge(results: Iterable[DumpResult]) -> Merged:
+    """Merge every dump's sightings into unique articles."""
+    dumps: dict[str, Dump] = {}
+    sightings: list[Sighting] = []
+    for result in results:
+        dumps[result.dump.dump_id] = result.dump
+        sightings.extend(result.sightings)
+    groups = assign_articles(sightings)
+    articles = [_article(aid, groups[aid], dumps) for aid in sorted(groups)]
+    placed = sorted(
+        ((aid, s) for aid, group in groups.items() for s in group),
+        key=lambda pair: (pair[1].dump_id, pair[1].position),
+    )
+    return Merged(articles, placed, [dumps[k] for k in sorted(dumps)])

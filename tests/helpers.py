@@ -1,0 +1,39 @@
+"""Small helpers shared by tests: run the real CLI, load a release with `datasets`."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+import tempfile
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from typer.testing import CliRunner
+
+from builder.cli import app
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_cli(*args: str) -> Any:
+    """Invoke `builder` in-process, as a user would from a shell."""
+    return CliRunner().invoke(app, list(args), catch_exceptions=False)
+
+
+def load(path: Path, config: str | None = None, cache_dir: Path | None = None) -> Any:
+    """`datasets.load_dataset` offline with a fresh cache unless one is given."""
+    import datasets
+
+    cache = str(cache_dir) if cache_dir else tempfile.mkdtemp(prefix="hf-cache-")
+    return datasets.load_dataset(str(path), config, split="train", cache_dir=cache)
+
+
+def corpus_module() -> ModuleType:
+    """benchmarks/corpus.py, the synthetic corpus generator."""
+    spec = importlib.util.spec_from_file_location("corpus", ROOT / "benchmarks" / "corpus.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("corpus", module)
+    spec.loader.exec_module(module)
+    return module

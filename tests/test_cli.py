@@ -1,0 +1,141 @@
+"""End to end: the real `builder` CLI on the samples, read back with datasets."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import polars as pl
+import pytest
+from tests.helpers import load, run_cli
+
+SAMPLES = Path(__file__).resolve().parents[1] / "samples" / "dumps"
+WHEN = "2025-07-01T12:00:00Z"
+
+
+@pytest.fixture
+def demo(tmp_path: Path) -> Path:
+    out = tmp_path / "demo"
+    result = run_cli("make", str(SAMPLES), "--out", str(out), "--captured-at", WHEN, "--quiet")
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_make_publishes_a_dataset_that_datasets_loads(demo: Path) -> None:
+    articles = load(demo)
+    sightings = load(demo, "sightings")
+    dumps = load(demo, "dumps")
+    n_inputs = sum(1 for p in SAMPLES.rglob("*") if p.is_file() and p.suffix != ".jsonl") + sum(
+        1 for line in (SAMPLES / "exports" / "crawl.jsonl").read_text().splitlines() if line.strip()
+    )
+    assert dumps.num_rows == n_inputs
+    assert set(dumps["status"]) == {"parsed", "quarantined"}
+    assert len(set(articles["article_id"])) == articles.num_rows
+    assert sum(articles["n_sightings"]) == sightings.num_rows
+    assert set(sightings["article_id"]) == set(articles["article_id"])
+    assert articles[0]["published_at"] is None or articles[0]["published_at"].tzinfo is not None
+    # pandas and polars read the same shards directly.
+    shards = sorted((demo / "versions" / "1.0.0" / "articles").glob("*.parquet"))
+    assert pd.concat(pd.read_parquet(p) for p in shards).shape[0] == articles.num_rows
+    assert pl.concat([pl.read_parquet(p) for p in shards]).height == articles.num_rows
+
+
+def test_main_and_card_of_one_article_merge_into_one_row(demo: Path) -> None:
+    """04's main (plain: no publisher) is a Coastal Post card in 01: one row, both facts."""
+    articles = load(demo).to_pandas()
+    row = articles[articles.title == "Council approves new sea wall after winter storms"]
+    assert len(row) == 1
+    assert row.iloc[0].role == "main" and row.iloc[0].source == "Coastal Post"
+    assert row.iloc[0].n_sightings == 2
+    assert not row.iloc[0].text_is_teaser and len(row.iloc[0].text) > 300
+
+
+def test_rebuild_with_changed_inputs_is_read_back_changed(tmp_path: Path) -> None:
+    inputs = tmp_path / "in"
+    shutil.copytree(SAMPLES, inputs)
+    out = tmp_path / "ds"
+    cache = tmp_path / "cache"
+    assert (
+        run_cli("make", str(inputs), "--out", str(out), "--captured-at", WHEN, "-q").exit_code == 0
+    )
+    before = load(out, cache_dir=cache)
+    (inputs / "01_logo_article.txt").unlink()
+    result = run_cli("make", str(inputs), "--out", str(out), "--captured-at", WHEN, "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["version"] == "2.0.0" and report["diff"]["dumps"]["removed"] == 1
+    after = load(out, cache_dir=cache)  # the same cache dir: no stale rows
+    title = "Ferry operator adds night sailings to the outer islands"  # 01's main, a card elsewhere
+    old = before.filter(lambda r: r["title"] == title)[0]
+    new = after.filter(lambda r: r["title"] == title)[0]
+    assert (old["role"], old["n_sightings"]) == ("main", 3)
+    assert (new["role"], new["n_sightings"]) == ("related", 2)
+    assert load(out / "versions" / "1.0.0", cache_dir=cache).num_rows == before.num_rows
+
+
+def test_rebuild_without_change_publishes_nothing(demo: Path) -> None:
+    result = run_cli("make", str(SAMPLES), "--out", str(demo), "--captured-at", WHEN, "--json")
+    assert result.exit_code == 0
+    report = json.loads(result.output)
+    assert report["published"] is False and "nothing published" in report["message"]
+    assert sorted(p.name for p in (demo / "versions").iterdir()) == ["1.0.0"]
+
+
+def test_summary_names_the_quarantined_input(tmp_path: Path) -> None:
+    result = run_cli("make", str(SAMPLES), "--out", str(tmp_path / "o"), "--captured-at", WHEN)
+    assert result.exit_code == 0
+    assert "quarantined" in result.output and "HTML" in result.output
+    assert "articles" in result.output and "elapsed" in result.output
+
+
+def test_json_summary_counts_every_input(tmp_path: Path) -> None:
+    result = run_cli(
+        "make", str(SAMPLES), "--out", str(tmp_path / "o"), "--json", "--captured-at", WHEN
+    )
+    report = json.loads(result.output)
+    dumps = report["dumps"]
+    assert dumps["total"] == dumps["parsed"] + dumps["quarantined"]
+    assert dumps["quarantined"] == 1 and report["published"] is True
+    assert report["version"] == "1.0.0"
+
+
+def test_quiet_prints_nothing(tmp_path: Path) -> None:
+    result = run_cli(
+        "make", str(SAMPLES), "--out", str(tmp_path / "o"), "-q", "--captured-at", WHEN
+    )
+    assert result.exit_code == 0 and result.output == ""
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["make", "does/not/exist", "--out", "x"], "no such file"),
+        (["make", "samples", "--out", "x", "--captured-at", "yesterday"], "ISO 8601"),
+    ],
+)
+def test_usage_errors_are_one_line_and_exit_non_zero(args: list[str], message: str) -> None:
+    result = run_cli(*args)
+    assert result.exit_code == 2
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_version_option_is_checked(demo: Path) -> None:
+    result = run_cli(
+        "make", str(SAMPLES), "--out", str(demo), "--version", "1.0.0", "-q", "--captured-at", WHEN
+    )
+    assert result.exit_code == 2 and "not after the latest release 1.0.0" in result.output
+    result = run_cli(
+        "make", str(SAMPLES), "--out", str(demo), "--version", "1.0.1", "-q", "--captured-at", WHEN
+    )
+    assert result.exit_code == 0
+    assert (demo / "versions" / "1.0.1" / "manifest.json").is_file()
+
+
+@pytest.mark.parametrize("command", ["make"])
+def test_every_command_help_has_an_example(command: str) -> None:
+    result = run_cli(command, "--help")
+    assert result.exit_code == 0
+    assert "Example" in result.output and "builder " + command in result.output
