@@ -11,7 +11,7 @@ from dataclasses import replace
 
 from builder.decode import Decoded, decode
 from builder.layouts.segment import Block, Page, Rejected, segment
-from builder.records import Dump, DumpResult, RawDump, Sighting, dump_id_for
+from builder.records import Dump, DumpResult, RawDump, Sighting, SourceSplit, dump_id_for
 from builder.repair import fix_inline, repair_body
 from builder.times import resolve
 
@@ -48,6 +48,14 @@ def _sighting(
     text = "\n".join(t for _, t in lines) or None
     span = offsets.span(lines[0][0], lines[-1][0]) if lines else (None, None)
     resolved = resolve(block.time_text, dump.captured_at, page.layout)
+    alternatives = []
+    for alt_source, alt_time in block.glued_alternatives:
+        alt = resolve(alt_time, dump.captured_at, page.layout)
+        alternatives.append(
+            SourceSplit(
+                alt_source, alt_time, alt.at if alt else None, alt.uncertainty_s if alt else None
+            )
+        )
     teaser = block.role == "related" or (text is not None and text.rstrip().endswith(_TEASER_ENDS))
     return Sighting(
         dump_id=dump.dump_id,
@@ -66,6 +74,7 @@ def _sighting(
         text_byte_start=span[0],
         text_byte_end=span[1],
         repairs=tuple(repairs),
+        source_alternatives=tuple(alternatives),
     )
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from builder import PARSER_VERSION, __version__
 from builder.language import detect
@@ -114,6 +114,31 @@ def assign_articles(sightings: Iterable[Sighting]) -> dict[str, list[Sighting]]:
     return groups
 
 
+def settle_glued_sources(sightings: Sequence[Sighting]) -> list[Sighting]:
+    """Re-read ambiguous glued `Source3 hours ago` lines with the corpus's publishers.
+
+    `Radio 1015 hours ago` is Radio 10 + 15 hours or Radio 101 + 5 hours; a card
+    anywhere in the corpus naming Radio 101 settles it.
+    """
+    known = {normalise_key(s.source) for s in sightings if s.source and not s.source_alternatives}
+    settled = []
+    for s in sightings:
+        if s.source_alternatives and normalise_key(s.source or "") not in known:
+            pick = next(
+                (a for a in s.source_alternatives if normalise_key(a.source) in known), None
+            )
+            if pick is not None:
+                s = replace(
+                    s,
+                    source=pick.source,
+                    published_text=pick.published_text,
+                    published_at=pick.published_at,
+                    published_at_uncertainty_s=pick.published_at_uncertainty_s,
+                )
+        settled.append(s)
+    return settled
+
+
 def merge(results: Iterable[DumpResult]) -> Merged:
     """Merge every dump's sightings into unique articles."""
     dumps: dict[str, Dump] = {}
@@ -121,6 +146,7 @@ def merge(results: Iterable[DumpResult]) -> Merged:
     for result in results:
         dumps[result.dump.dump_id] = result.dump
         sightings.extend(result.sightings)
+    sightings = settle_glued_sources(sightings)
     groups = assign_articles(sightings)
     articles = [_article(aid, groups[aid], dumps) for aid in sorted(groups)]
     placed = sorted(

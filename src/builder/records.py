@@ -76,6 +76,16 @@ class RawDump:
 
 
 @dataclass(frozen=True)
+class SourceSplit:
+    """Another reading of a glued `Source3 hours ago` line (see merge)."""
+
+    source: str
+    published_text: str
+    published_at: datetime | None
+    published_at_uncertainty_s: int | None
+
+
+@dataclass(frozen=True)
 class Sighting:
     """One article as it appeared in one dump, before merging across dumps."""
 
@@ -95,6 +105,8 @@ class Sighting:
     text_byte_start: int | None  # span of the kept text in the UTF-8 decoded dump
     text_byte_end: int | None
     repairs: tuple[Repair, ...] = ()
+    #: Set when the publisher came from an ambiguous glued line: the other readings.
+    source_alternatives: tuple[SourceSplit, ...] = ()
 
     @property
     def sighting_id(self) -> str:

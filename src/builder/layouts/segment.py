@@ -34,6 +34,9 @@ class Block:
     body: tuple[tuple[int, str], ...]  # (line number, raw line) of the text, in order
     line_start: int
     line_end: int
+    #: Other readings of a glued `Source3 hours ago` line, for the merge to settle with
+    #: the publisher names of the whole corpus.
+    glued_alternatives: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -76,23 +79,27 @@ def choose_layout(text: str, layouts: tuple[Layout, ...]) -> tuple[Layout, int]:
     return best, best_score
 
 
-def split_glued(line: str, layout: Layout, known: set[str]) -> tuple[str, str] | None:
-    """Split `Harbour Times3 hours ago` into publisher and time.
+def glued_splits(line: str, layout: Layout) -> list[tuple[str, str]]:
+    """Every way to read `Harbour Times3 hours ago` as publisher + time text.
 
-    Publisher names may end in digits (`News183 days ago`): a split whose publisher is
-    a known name (a card source on the same page) wins; otherwise the first split whose
-    time text is valid, which prefers the longest valid number.
+    The first split has the longest valid time text (`Times12 hours ago` is `Times` +
+    `12 hours ago`); publisher names ending in digits make others possible
+    (`Radio 1015 hours ago`), which only a known publisher name settles.
     """
-    first: tuple[str, str] | None = None
+    splits = []
     for k in range(1, min(len(line), 120)):
         head, tail = line[:k], line[k:]
-        if not head.strip() or head[-1].isspace() or not layout.time_re.fullmatch(tail):
-            continue
-        if normalise_key(head) in known:
-            return head.strip(), tail
-        if first is None:
-            first = (head.strip(), tail)
-    return first
+        if head.strip() and not head[-1].isspace() and layout.time_re.fullmatch(tail):
+            splits.append((head.strip(), tail))
+    return splits
+
+
+def split_glued(line: str, layout: Layout, known: set[str]) -> tuple[str, str] | None:
+    """The split whose publisher is known (a card source on the same page), else the first."""
+    splits = glued_splits(line, layout)
+    return next(
+        (sp for sp in splits if normalise_key(sp[0]) in known), splits[0] if splits else None
+    )
 
 
 def _same(a: str | None, b: str | None) -> bool:
@@ -175,11 +182,14 @@ def _article(text: str, m: re.Match[str], form: Form, layout: Layout, lines: _Li
             unparsed, truncated = unparsed + more, cut
     known = {normalise_key(c.source) for c in cards if c.source}
     source, time_text = None, None
+    alternatives: tuple[tuple[str, str], ...] = ()
     if m.groupdict().get("time"):
         glued = m.group("source") + m.group("time")
         split = split_glued(glued, layout, known)
         if split is not None:
             source, time_text = split
+            if normalise_key(source) not in known:
+                alternatives = tuple(sp for sp in glued_splits(glued, layout) if sp != split)
     title_line = lines.of(m.start("title"))
     main = Block(
         role="main",
@@ -190,6 +200,7 @@ def _article(text: str, m: re.Match[str], form: Form, layout: Layout, lines: _Li
         body=body,
         line_start=title_line,
         line_end=body[-1][0] if body else lines.of(max(m.start("title"), m.end() - 1)),
+        glued_alternatives=alternatives,
     )
     return Page(layout, form.name, "article", (main, *cards), truncated, unparsed)
 
