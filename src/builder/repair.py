@@ -118,20 +118,34 @@ def _join_kind(prev: str, nxt: str) -> str | None:
     return " " if last in _JOINING_WORDS else None
 
 
+def _is_link_text(text: str, nxt: str | None) -> bool:
+    """A short line that runs on into the next one is an inline link's text."""
+    return (
+        nxt is not None
+        and len(text.split()) <= 5
+        and not _ENDS_SENTENCE.search(text)
+        and _join_kind(text, nxt) is not None
+    )
+
+
 def join_split_lines(lines: Sequence[Line]) -> tuple[list[Line], list[Repair]]:
     """Join a sentence that an inline link broke over several lines.
 
     `talks with / Jane Doe / to settle` and `famine / .` become one line. A line is
     joined to the previous one when the previous one does not end a sentence and the
-    next starts with punctuation, a lowercase letter, or follows a function word.
+    next starts with punctuation or a lowercase letter, or follows a function word, or
+    is a link's text (a short line that itself runs on into the next).
     """
     out: list[Line] = []
     repairs: list[Repair] = []
-    for no, text in lines:
-        text = text.strip()
+    stripped = [(no, text.strip()) for no, text in lines]
+    for i, (no, text) in enumerate(stripped):
         if out:
             prev_no, prev = out[-1]
             glue = _join_kind(prev, text)
+            if glue is None and not _ENDS_SENTENCE.search(prev):
+                nxt = stripped[i + 1][1] if i + 1 < len(stripped) else None
+                glue = " " if _is_link_text(text, nxt) else None
             if glue is not None:
                 out[-1] = (prev_no, prev + glue + text)
                 repairs.append(Repair("join_lines", no, f"{prev[-20:]!r} + {text[:20]!r}"))
@@ -177,8 +191,9 @@ def fix_inline(text: str, line: int) -> tuple[str, list[Repair]]:
         found = fix.pattern.search(text)
         if found is None:
             continue
+        context = text[max(0, found.start() - 12) : found.end() + 12]
         text, n = fix.pattern.subn(fix.replacement, text)
-        repairs.append(Repair(fix.kind, line, f"{n}x, first {found.group(0)[:30]!r}"))
+        repairs.append(Repair(fix.kind, line, f"{n}x, first in {context!r}"))
     return text, repairs
 
 
