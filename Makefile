@@ -21,7 +21,7 @@ $(VENV)/.test: $(VENV)/.base pyproject.toml
 demo: $(VENV)/.base
 	rm -rf build/demo
 	HF_HUB_OFFLINE=1 $(VENV)/bin/builder make samples/dumps --out build/demo --captured-at 2025-07-01T12:00:00Z
-	$(PY) -c "import datasets; print(datasets.load_dataset('build/demo', split='train'))"
+	HF_HUB_OFFLINE=1 $(PY) -c "import datasets; print(datasets.load_dataset('build/demo', split='train'))"
 
 # The whole suite, slow tests included (CI runs this).
 test: $(VENV)/.test
