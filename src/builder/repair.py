@@ -54,7 +54,8 @@ JUNK_RULES: tuple[JunkRule, ...] = (
     _rule("bare timestamp", r"\d{1,2}:\d{2}(?::\d{2})?"),
     _rule(
         "inline javascript",
-        r".*(?:function\s*\(|googletag\.|window\.\w+\s*=|document\.write|\bvar \w+\s*=.*;).*",
+        r".*(?:function\s*\w*\s*\([^)]*\)\s*\{|googletag\.|window\.\w+\s*=|document\.write\("
+        r"|\bvar \w+\s*=.*;).*",
     ),
     _rule("url-encoded html", r".*(?:%[0-9A-F]{2}.*){3}.*%3C.*|.*%3C(?:.*%[0-9A-F]{2}){3}.*"),
     _rule("image url fragment", r"&?[\w%]+=[^\s&]*(?:&[\w%]+=[^\s&]*)+\)?", first_line_only=True),

@@ -52,6 +52,7 @@ class Layout:
     boilerplate: frozenset[str]
     related: str
     markers: frozenset[str]  # whole lines that only this language's pages show
+    reserved: frozenset[str]  # lines that are page furniture, never a title
     times: tuple[TimeForm, ...]
     time_re: re.Pattern[str]  # any time text, anchored at both ends
 
@@ -135,6 +136,9 @@ def load_layouts() -> tuple[Layout, ...]:
                 boilerplate=frozenset(lang["boilerplate"]),
                 related=lang["related"],
                 markers=frozenset([*lang["boilerplate"], lang["related"]]),
+                reserved=frozenset(
+                    [*lang["boilerplate"], lang["related"], lang["logo"], lang["hash"]]
+                ),
                 times=times,
                 time_re=re.compile(f"(?:{time_alt})"),
             )

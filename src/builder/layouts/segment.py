@@ -89,8 +89,11 @@ def glued_splits(line: str, layout: Layout) -> list[tuple[str, str]]:
     splits = []
     for k in range(1, min(len(line), 120)):
         head, tail = line[:k], line[k:]
-        if head.strip() and not head[-1].isspace() and layout.time_re.fullmatch(tail):
-            splits.append((head.strip(), tail))
+        if not head.strip() or not layout.time_re.fullmatch(tail):
+            continue
+        if head[-1].isspace():
+            return []  # "The strike began 13 days ago": prose with a time, not glued
+        splits.append((head.strip(), tail))
     return splits
 
 
@@ -162,11 +165,17 @@ def _article(text: str, m: re.Match[str], form: Form, layout: Layout, lines: _Li
         "^(?:" + "|".join(re.escape(s) for s in sorted(layout.article_end)) + r")[ \t]*$", re.M
     )
     related_re = re.compile("^" + re.escape(layout.related) + r"[ \t]*$", re.M)
-    end = end_re.search(text, m.end())
+    known_split = None
+    body_start = m.end()
+    if m.groupdict().get("time"):
+        known_split = glued_splits(m.group("source") + m.group("time"), layout)
+        if not known_split:  # the line only looked glued: it is the body's first line
+            body_start = m.start("source")
+    end = end_re.search(text, body_start)
     body_end = end.start() if end else len(text)
     body = tuple(
-        (lines.of(m.end()) + i, line)
-        for i, line in enumerate(text[m.end() : body_end].split("\n"))
+        (lines.of(body_start) + i, line)
+        for i, line in enumerate(text[body_start:body_end].split("\n"))
         if line.strip()
     )
     cards: list[Block] = []
@@ -183,7 +192,7 @@ def _article(text: str, m: re.Match[str], form: Form, layout: Layout, lines: _Li
     known = {normalise_key(c.source) for c in cards if c.source}
     source, time_text = None, None
     alternatives: tuple[tuple[str, str], ...] = ()
-    if m.groupdict().get("time"):
+    if known_split:
         glued = m.group("source") + m.group("time")
         split = split_glued(glued, layout, known)
         if split is not None:
@@ -199,7 +208,7 @@ def _article(text: str, m: re.Match[str], form: Form, layout: Layout, lines: _Li
         time_text=time_text,
         body=body,
         line_start=title_line,
-        line_end=body[-1][0] if body else lines.of(max(m.start("title"), m.end() - 1)),
+        line_end=body[-1][0] if body else lines.of(max(m.start("title"), body_start - 1)),
         glued_alternatives=alternatives,
     )
     return Page(layout, form.name, "article", (main, *cards), truncated, unparsed)
@@ -223,8 +232,8 @@ def segment(text: str, layouts: tuple[Layout, ...] | None = None) -> Page | Reje
             continue
         if "title2" in article.groupdict() and not _same(article["title"], article["title2"]):
             continue
-        if len(article["title"]) > MAX_TITLE_CHARS:
-            continue
+        if len(article["title"]) > MAX_TITLE_CHARS or article["title"].strip() in layout.reserved:
+            continue  # "logo" is no title: a logo page cut inside its second title
         page = _article(text, article, form, layout, lines)
         if score <= 0 and not page.blocks[0].body:
             # No daily8 marker and no body: nothing shows this is a page we know.
