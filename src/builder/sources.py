@@ -13,14 +13,13 @@ Only a spec that cannot be used at all (missing path, glob matching nothing) rai
 from __future__ import annotations
 
 import errno
-import gzip
 import json
 import os
 import re
 import stat
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from fnmatch import fnmatchcase
 from pathlib import Path
@@ -32,6 +31,11 @@ DEFAULT_MAX_BYTES = 32 * 1024 * 1024
 #: A compressed export may inflate to this many times `max_bytes` in total; past that
 #: it is treated as a decompression bomb rather than read to the end.
 COMPRESSED_TOTAL_FACTOR = 20
+#: Past `BOMB_MIN_BYTES` inflated, a compressed export inflating more than this many
+#: times is a compression bomb. Text and JSON compress 3 to 20 times, an export of one
+#: record repeated under 100; deflate's ceiling is about 1,030.
+BOMB_RATIO = 200
+BOMB_MIN_BYTES = 256 * 1024
 
 Kind = Literal["text", "jsonl", "jsonl.gz"]
 
@@ -225,6 +229,8 @@ def _visit(
     if stat.S_ISLNK(st.st_mode):
         return _visit_link(here, entry.path, parts, st, selected, allowed)
     if stat.S_ISDIR(st.st_mode):
+        if _named_like_a_dump(entry.name):
+            return _problem(parts, key, st, _DUMP_NAMED_DIR, here.via_link) if selected else None
         return _Dir(entry.path, key, parts, here.ancestors | {key}, here.via_link, selected)
     if not selected:
         return None
@@ -264,6 +270,8 @@ def _visit_link(
     if stat.S_ISDIR(target.st_mode):
         if real in here.ancestors:
             return problem("symlink loop")
+        if _named_like_a_dump(parts[-1]):
+            return problem(_DUMP_NAMED_DIR)
         return _Dir(path, real, parts, here.ancestors | {real}, True, selected)
     if not selected:
         return None
@@ -306,6 +314,16 @@ def _glob_may_match_below(pattern: tuple[str, ...] | None, parts: tuple[str, ...
     if not parts or pattern[0] == "**":
         return True
     return fnmatchcase(parts[0], pattern[0]) and _glob_may_match_below(pattern[1:], parts[1:])
+
+
+#: A directory found inside a root under a dump file's name is most likely a mistake
+#: (an unpacked archive, a crawler's per-page folder): walking it would pull in files
+#: of any name, so it is reported instead. Named on the command line, it is walked.
+_DUMP_NAMED_DIR = "a directory named like a dump file (not walked)"
+
+
+def _named_like_a_dump(name: str) -> bool:
+    return name.lower().endswith((".txt", ".jsonl", ".jsonl.gz"))
 
 
 def _kind_of(name: str) -> Kind:
@@ -426,15 +444,40 @@ def _dumps_of(file: InputFile, option: datetime | None, max_bytes: int) -> Itera
     except _Unusable as exc:
         yield _failed(file.path, exc.reason, b"", _clock(option, file.mtime_ns))
         return
-    clock = _clock(option, st.st_mtime_ns)
     with fh:
-        if file.kind == "text":
-            yield _text_dump(file.path, fh, clock, max_bytes)
-            return
-        gzipped = file.kind == "jsonl.gz"
-        lines = _gzip_lines(fh, max_bytes) if gzipped else _plain_lines(fh, max_bytes)
-        for line in lines:
-            yield _record_dump(f"{file.path}#L{line.no}", line, clock)
+        yield from _dumps_of_open(
+            file.path, file.kind, fh, _clock(option, st.st_mtime_ns), max_bytes
+        )
+
+
+def dumps_of_stream(
+    path: str,
+    kind: Kind,
+    fh: BinaryIO,
+    *,
+    mtime_ns: int | None,
+    captured_at: datetime | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> Iterator[RawDump]:
+    """The dumps of one input already opened elsewhere (an fsspec file on s3://, say),
+    by exactly the rules local files follow, so a remote copy gives the same dataset."""
+    option = _as_utc(captured_at) if captured_at is not None else None
+    yield from _dumps_of_open(path, kind, fh, _clock(option, mtime_ns), max_bytes)
+
+
+def _dumps_of_open(
+    path: str, kind: Kind, fh: BinaryIO, clock: _Clock, max_bytes: int
+) -> Iterator[RawDump]:
+    if kind == "text":
+        yield _text_dump(path, fh, clock, max_bytes)
+        return
+    lines = _gzip_lines(fh, max_bytes) if kind == "jsonl.gz" else _plain_lines(fh, max_bytes)
+    empty = True
+    for line in lines:
+        empty = False
+        yield _record_dump(f"{path}#L{line.no}", line, clock)
+    if empty:  # no record to give a row to: the file itself gets one, or it would be lost
+        yield _failed(path, "no records (an empty or blank JSON Lines file)", b"", clock)
 
 
 def _open_regular(path: Path) -> tuple[BinaryIO, os.stat_result]:
@@ -491,30 +534,117 @@ def _plain_lines(fh: BinaryIO, max_bytes: int) -> Iterator[_Line]:
 
 def _gzip_lines(fh: BinaryIO, max_bytes: int) -> Iterator[_Line]:
     """Like `_plain_lines`, but a record or stream inflating past the limits stops the
-    read: skipping an over-long line would mean decompressing the whole bomb."""
+    read: skipping an over-long line would mean decompressing the whole bomb.
+
+    Inflated in bounded chunks and split here rather than with `GzipFile.readline`:
+    a bomb of blank lines made one Python call per byte (1.5 GB of newlines ran for
+    hours), and the chunks let the inflation ratio be watched as it happens.
+    """
     total_limit = COMPRESSED_TOTAL_FACTOR * max_bytes
     no = total = 0
+    parts: list[bytes] = []  # the line being read, kept in pieces: no quadratic joins
+    partial = 0
+
+    def too_much(line: bytes) -> _Line | None:
+        """The error row when `line` breaks a limit; a record limit hit mid-line too."""
+        if len(line.removesuffix(b"\n")) > max_bytes:
+            what = f"a record over {max_bytes} bytes"
+        elif total > total_limit:
+            what = f"over {total_limit} bytes in total"
+        else:
+            return None
+        reason = f"compressed stream exceeds the size limit ({what})"
+        return _Line(no, line[: max_bytes + 1], reason)
+
     try:
-        with gzip.GzipFile(fileobj=fh, mode="rb") as gz:
-            while line := gz.readline(max_bytes + 1):
+        for chunk, consumed, produced in _inflate(fh):
+            pos = 0
+            while (cut := chunk.find(b"\n", pos)) != -1:
+                piece = chunk[pos : cut + 1]
+                line = b"".join((*parts, piece)) if parts else piece
+                parts, partial, pos = [], 0, cut + 1
                 no += 1
                 total += len(line)
-                if _overlong(line, max_bytes) or total > total_limit:
-                    what = (
-                        f"a record over {max_bytes} bytes"
-                        if _overlong(line, max_bytes)
-                        else f"over {total_limit} bytes in total"
-                    )
-                    yield _Line(no, line, f"compressed stream exceeds the size limit ({what})")
+                if (stop := too_much(line)) is not None:
+                    yield stop
                     return
                 if line.strip():
                     yield _Line(no, _chomp(line))
+            if pos < len(chunk):
+                parts.append(chunk[pos:])
+                partial += len(chunk) - pos
+                if partial > max_bytes and (stop := too_much(b"".join(parts))) is not None:
+                    no += 1
+                    yield replace(stop, no=no)
+                    return
+            if produced > BOMB_MIN_BYTES and produced > BOMB_RATIO * consumed:
+                yield _Line(
+                    no + 1,
+                    b"",
+                    "compressed stream exceeds the size limit (a compression bomb: it "
+                    f"inflates over {BOMB_RATIO} times; stopped after {produced} bytes)",
+                )
+                return
+        if parts:
+            line = b"".join(parts)
+            no += 1
+            total += len(line)
+            if (stop := too_much(line)) is not None:
+                yield stop
+            elif line.strip():
+                yield _Line(no, _chomp(line))
     except EOFError:
         yield _Line(no + 1, b"", "truncated compressed file (it ends inside this record)")
-    except (gzip.BadGzipFile, zlib.error) as exc:
+    except zlib.error as exc:
         yield _Line(no + 1, b"", f"corrupt compressed file ({_short(str(exc))})")
     except OSError as exc:
         yield _Line(no + 1, b"", _os_reason(exc))
+
+
+_GZIP_MAGIC = b"\x1f\x8b"
+_READ_CHUNK = 64 * 1024
+_INFLATE_CHUNK = 64 * 1024
+
+
+def _inflate(fh: BinaryIO) -> Iterator[tuple[bytes, int, int]]:
+    """Inflate every gzip member of `fh` in chunks of at most `_INFLATE_CHUNK` bytes.
+
+    Yields (chunk, compressed bytes consumed so far, inflated bytes so far); raises
+    EOFError when the file ends inside a member and zlib.error when it is not gzip.
+    NUL padding between members is skipped, as gzip(1) does.
+    """
+    consumed = produced = 0
+    pending = fh.read(_READ_CHUNK)
+    while True:
+        while True:  # between members: skip padding, find the next header or the end
+            stripped = pending.lstrip(b"\0")
+            consumed += len(pending) - len(stripped)
+            pending = stripped
+            if len(pending) >= len(_GZIP_MAGIC):
+                break
+            more = fh.read(_READ_CHUNK)
+            if not more:
+                if pending:
+                    raise zlib.error("not gzip data (stray bytes after the last member)")
+                return
+            pending += more
+        if not pending.startswith(_GZIP_MAGIC):
+            raise zlib.error("not gzip data" if consumed == 0 else "stray bytes after a member")
+        inflater = zlib.decompressobj(zlib.MAX_WBITS | 16)
+        while not inflater.eof:
+            chunk = inflater.decompress(pending, _INFLATE_CHUNK)
+            rest = inflater.unused_data if inflater.eof else inflater.unconsumed_tail
+            consumed += len(pending) - len(rest)
+            pending = rest
+            if chunk:
+                produced += len(chunk)
+                yield chunk, consumed, produced
+            elif not pending and not inflater.eof:
+                pending = fh.read(_READ_CHUNK)
+                if not pending:
+                    raise EOFError("compressed file ended before the end-of-stream marker")
+        if not pending:
+            pending = fh.read(_READ_CHUNK)
 
 
 def _overlong(line: bytes, max_bytes: int) -> bool:
