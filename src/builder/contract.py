@@ -11,8 +11,8 @@ import copy
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, datetime
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import UTC, date, datetime
 from functools import cache
 from importlib.resources import files
 from typing import TYPE_CHECKING, Any, Final
@@ -29,7 +29,7 @@ _ID_PATTERN = re.compile(r"^urn:builder:contract:(?P<version>[^:]+):(?P<table>[a
 
 #: Rows per record batch when hashing: the hash must not depend on how the caller's
 #: table happens to be chunked (from_pylist, concatenated shards, ...).
-_HASH_BATCH_ROWS: Final = 64 * 1024
+HASH_BATCH_ROWS: Final = 64 * 1024
 
 
 def _check_table(table: str) -> None:
@@ -136,42 +136,74 @@ def features(table: str) -> datasets.Features:
 # --- rows -> Arrow --------------------------------------------------------------------
 
 
-def _check_value(value: Any, node: Mapping[str, Any], where: str) -> None:
-    """Arrow silently stores a missing key or a None in a non-nullable field as null, and
-    reads a naive datetime as UTC: all three would corrupt a release without a sound."""
+Guard = Callable[[Any, str], Any]
+
+
+def _guard(node: Mapping[str, Any], where: str) -> Guard:
+    """Compile, once per table, the checks Arrow would skip; returns the value to store.
+
+    Arrow silently stores a missing key or a None in a non-nullable field as null, and
+    reads a naive datetime as UTC: all three would corrupt a release without a sound.
+    Aware datetimes are converted to UTC here: how pyarrow converts other offsets
+    changes once some libraries are imported (pandera.polars shifts them by the offset).
+    """
     kind, nullable = _split_type(node, where)
-    if value is None:
-        if not nullable:
-            raise ValueError(f"{where} is null but the contract does not allow null")
-        return
-    if kind == "object" and isinstance(value, Mapping):
-        _check_object(value, node, where)
-    elif kind == "array" and isinstance(value, Sequence) and not isinstance(value, str):
-        for index, item in enumerate(value):
-            _check_value(item, node["items"], f"{where}[{index}]")
-    elif isinstance(value, datetime) and value.tzinfo is None:
-        raise ValueError(f"{where} is a naive datetime; the contract stores UTC instants")
+    inner: Guard | None = None
+    if kind == "object":
+        children = {name: _guard(child, where) for name, child in node["properties"].items()}
+        required = tuple(node.get("required", ()))
+
+        def check_object(value: Any, at: str) -> Any:
+            if not isinstance(value, Mapping):
+                return value
+            missing = [name for name in required if name not in value]
+            if missing:
+                raise ValueError(f"{at}: missing required column(s) {', '.join(missing)}")
+            changed: dict[str, Any] = {}
+            for name, child in children.items():
+                if name in value:
+                    item = value[name]
+                    stored = child(item, f"{at}.{name}")
+                    if stored is not item:
+                        changed[name] = stored
+            return {**value, **changed} if changed else value
+
+        inner = check_object
+    elif kind == "array":
+        item_guard = _guard(node["items"], where)
+
+        def check_array(value: Any, at: str) -> Any:
+            if not isinstance(value, Sequence) or isinstance(value, str):
+                return value
+            stored = [item_guard(element, f"{at}[{i}]") for i, element in enumerate(value)]
+            return value if all(a is b for a, b in zip(stored, value, strict=True)) else stored
+
+        inner = check_array
+
+    def check(value: Any, at: str) -> Any:
+        if value is None:
+            if not nullable:
+                raise ValueError(f"{at} is null but the contract does not allow null")
+            return None
+        if isinstance(value, datetime):
+            if value.tzinfo is None:
+                raise ValueError(f"{at} is a naive datetime; the contract stores UTC instants")
+            return value if value.tzinfo is UTC else value.astimezone(UTC)
+        return inner(value, at) if inner is not None else value
+
+    return check
 
 
-def _check_object(row: Mapping[str, Any], node: Mapping[str, Any], where: str) -> None:
-    properties: Mapping[str, Any] = node["properties"]
-    missing = [name for name in node.get("required", ()) if name not in row]
-    if missing:
-        raise ValueError(f"{where}: missing required column(s) {', '.join(missing)}")
-    for name, child in properties.items():
-        if name in row:
-            _check_value(row[name], child, f"{where}.{name}")
+@cache
+def _table_guard(table: str) -> Guard:
+    return _guard(_load(table), table)
 
 
 def to_arrow(table: str, rows: Iterable[Mapping[str, Any]]) -> pa.Table:
     """Rows are plain dicts from the pipeline; keys that are not columns are dropped."""
-    schema = arrow_schema(table)
-    node = _load(table)
-    checked: list[Mapping[str, Any]] = []
-    for index, row in enumerate(rows):
-        _check_object(row, node, f"{table}[{index}]")
-        checked.append(row)
-    return pa.Table.from_pylist(checked, schema=schema)
+    guard = _table_guard(table)
+    checked = [guard(row, f"{table}[{index}]") for index, row in enumerate(rows)]
+    return pa.Table.from_pylist(checked, schema=arrow_schema(table))
 
 
 # --- hashing --------------------------------------------------------------------------
@@ -236,13 +268,22 @@ def ipc_digest(table: pa.Table) -> tuple[str, int]:
     names, logical types and values count. The size is the uncompressed Arrow size,
     which is what a dataset card's `num_bytes` means.
     """
-    schema = _canonical_schema(table.schema)
     plain = table.replace_schema_metadata(None)
+    chunks = (
+        plain.slice(start, HASH_BATCH_ROWS) for start in range(0, plain.num_rows, HASH_BATCH_ROWS)
+    )
+    return ipc_digest_chunks(table.schema, chunks)
+
+
+def ipc_digest_chunks(schema: pa.Schema, chunks: Iterable[pa.Table]) -> tuple[str, int]:
+    """`ipc_digest` of a table given as consecutive slices of HASH_BATCH_ROWS rows (the
+    last may be shorter), for tables too large to hold in memory."""
+    canonical = _canonical_schema(schema)
     sink = _HashSink()
     options = pa.ipc.IpcWriteOptions(compression=None, use_threads=False)
-    with pa.ipc.new_stream(sink, schema, options=options) as writer:
-        for start in range(0, plain.num_rows, _HASH_BATCH_ROWS):
-            chunk = plain.slice(start, _HASH_BATCH_ROWS).combine_chunks().cast(schema)
+    with pa.ipc.new_stream(sink, canonical, options=options) as writer:
+        for piece in chunks:
+            chunk = piece.replace_schema_metadata(None).combine_chunks().cast(canonical)
             # take() rewrites the batch with zeroed null slots: producers differ in what
             # bytes they leave under a null (polars keeps neighbouring strings there).
             chunk = chunk.take(pa.array(range(chunk.num_rows), pa.int64()))
@@ -275,8 +316,100 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+Accepts = Callable[[Any], bool]
+
+_PY_TYPES: Final[dict[str, Accepts]] = {
+    "string": lambda v: isinstance(v, str),
+    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "number": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
+    "boolean": lambda v: isinstance(v, bool),
+    "null": lambda v: v is None,
+    "object": lambda v: isinstance(v, Mapping),
+    "array": lambda v: isinstance(v, list | tuple),
+}
+
+
+def _is_instant(value: Any) -> bool:
+    if isinstance(value, datetime):
+        return value.tzinfo is not None
+    if isinstance(value, str):
+        checker = _validator("articles").format_checker
+        return checker is not None and bool(checker.conforms(value, "date-time"))
+    return False
+
+
+def _compile(node: Mapping[str, Any]) -> Accepts:
+    """A predicate equivalent to the JSON Schema node for the Python values rows hold.
+
+    jsonschema on every row of every dump costs more than parsing the dump; this
+    predicate, compiled once from the same schema, answers "valid?" in microseconds.
+    Only when it says no does validate_row ask jsonschema for the messages.
+    """
+    kinds = node.get("type", [])
+    kinds = [kinds] if isinstance(kinds, str) else list(kinds)
+    checks: list[Accepts] = []
+    instants = node.get("format") == "date-time"
+    if kinds:
+        accepted = [_PY_TYPES[k] for k in kinds]
+        checks.append(lambda v: any(ok(v) for ok in accepted) or (instants and _is_instant(v)))
+    strings: list[Accepts] = []
+    if instants:
+        strings.append(_is_instant)
+    if "pattern" in node:
+        search = re.compile(node["pattern"]).search
+        strings.append(lambda v: search(v) is not None)
+    if "minLength" in node:
+        least = node["minLength"]
+        strings.append(lambda v: len(v) >= least)
+    if "enum" in node:
+        allowed = list(node["enum"])
+        checks.append(lambda v: any(v == a and type(v) is type(a) for a in allowed))
+    if "minimum" in node:
+        low = node["minimum"]
+        checks.append(lambda v: not _PY_TYPES["number"](v) or v >= low)
+    if "properties" in node:
+        props = {k: _compile(sub) for k, sub in node["properties"].items()}
+        required = tuple(node.get("required", ()))
+        closed = node.get("additionalProperties") is False
+
+        def obj(v: Any) -> bool:
+            if not isinstance(v, Mapping):
+                return True
+            if any(k not in v for k in required) or (closed and any(k not in props for k in v)):
+                return False
+            return all(props[k](item) for k, item in v.items() if k in props)
+
+        checks.append(obj)
+    if "items" in node:
+        item_ok = _compile(node["items"])
+        checks.append(lambda v: not isinstance(v, list | tuple) or all(item_ok(i) for i in v))
+
+    def accepts(value: Any) -> bool:
+        if isinstance(value, datetime | date):
+            if instants:
+                return _is_instant(value)
+            value = value.isoformat()  # what jsonschema sees, via _jsonable
+        if isinstance(value, str) and not all(c(value) for c in strings):
+            return False
+        return all(c(value) for c in checks)
+
+    return accepts
+
+
+@cache
+def _row_predicate(table: str) -> Accepts:
+    return _compile(_load(table))
+
+
+def row_is_valid(table: str, row: Mapping[str, Any]) -> bool:
+    """Whether one row meets the contract: the fast path of validate_row."""
+    return _row_predicate(table)(row)
+
+
 def validate_row(table: str, row: Mapping[str, Any]) -> list[str]:
     """Messages for every contract violation of one row; empty when the row is valid."""
+    if row_is_valid(table, row):
+        return []
     errors = _validator(table).iter_errors(_jsonable(row))
     return sorted(
         f"{table}{error.json_path.removeprefix('$')}: {error.message}" for error in errors
@@ -290,7 +423,9 @@ __all__ = [
     "content_hash",
     "features",
     "ipc_digest",
+    "ipc_digest_chunks",
     "json_schema",
+    "row_is_valid",
     "to_arrow",
     "validate_row",
 ]

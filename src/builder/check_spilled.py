@@ -1,0 +1,71 @@
+"""The before-publish table check for tables too large to hold: a chunk at a time.
+
+`validate.require_valid` converts whole tables to polars; on a spilled build that
+would hold every article's text at once. The per-table models are row checks, so
+they run on each chunk; the cross-table checks (references, counts, inputs) read only
+key and count columns, which are collected once. Keys are unique by construction
+(each id lands in exactly one partition), so a uniqueness check per chunk suffices.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Final
+
+import polars as pl
+
+from builder import contract
+from builder.findings import Finding
+from builder.models import validate_frame
+from builder.spill import SpilledTable
+from builder.validate import EXAMPLES, ContractError, cross_table_findings
+
+#: Rows per chunk: bounded memory, few enough calls that the models' overhead is small.
+CHUNK_ROWS: Final = 50_000
+
+#: Columns the cross-table checks read (validate._NEEDS), per table.
+_SLIM: Final[Mapping[str, tuple[str, ...]]] = {
+    "articles": ("article_id", "provenance", "n_sightings"),
+    "sightings": ("article_id", "dump_id", "role"),
+    "dumps": ("dump_id", "sha256", "n_sightings", "status", "page_kind", "reason", "path"),
+}
+
+
+def _frame(table: Any) -> pl.DataFrame:
+    frame = pl.from_arrow(table)
+    assert isinstance(frame, pl.DataFrame)  # a Table always gives a DataFrame
+    return frame
+
+
+def spilled_findings(
+    tables: Mapping[str, SpilledTable], inputs: Sequence[Mapping[str, Any]] | None = None
+) -> list[Finding]:
+    findings: list[Finding] = []
+    slim: dict[str, pl.DataFrame] = {}
+    for name in contract.TABLES:
+        parts = []
+        for chunk in tables[name].slices(CHUNK_ROWS):
+            findings += validate_frame(name, _frame(chunk))
+            parts.append(_frame(chunk.select(list(_SLIM[name]))))
+        empty = tables[name].schema.empty_table().select(list(_SLIM[name]))
+        slim[name] = pl.concat(parts) if parts else _frame(empty)
+    return findings + cross_table_findings(slim, inputs)
+
+
+def require_valid_spilled(
+    tables: Mapping[str, SpilledTable], inputs: Sequence[Mapping[str, Any]] | None = None
+) -> None:
+    """Raise ContractError unless the tables may be published (as require_valid does)."""
+    findings = spilled_findings(tables, inputs)
+    if findings:
+        shown = "; ".join(_describe(f) for f in findings[:EXAMPLES])
+        more = f" (+{len(findings) - EXAMPLES} more)" if len(findings) > EXAMPLES else ""
+        raise ContractError(
+            f"the built tables break the contract (a builder bug; nothing published): {shown}{more}"
+        )
+
+
+def _describe(finding: Finding) -> str:
+    where = f"{finding.table}.{finding.column}" if finding.column else finding.table
+    values = f" e.g. {', '.join(finding.examples)}" if finding.examples else ""
+    return f"{where}: {finding.check} x{finding.count}{values}"
