@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import replace
+from time import perf_counter
 
 from builder.decode import Decoded, decode
 from builder.layouts.segment import Block, Page, Rejected, segment
 from builder.records import Dump, DumpResult, RawDump, Sighting, SourceSplit, dump_id_for
 from builder.repair import fix_inline, repair_body
 from builder.times import resolve
+from builder.timing import add as _add_time
 
 _TEASER_ENDS = ("...", "…")
 
@@ -27,8 +29,10 @@ class _ByteOffsets:
 
     def __init__(self, text: str, bom: int) -> None:
         self.starts = [bom]
+        ascii_only = text.isascii()  # then bytes and characters count alike: no encoding
         for line in text.split("\n"):
-            self.starts.append(self.starts[-1] + len(line.encode("utf-8")) + 1)
+            size = len(line) if ascii_only else len(line.encode("utf-8"))
+            self.starts.append(self.starts[-1] + size + 1)
 
     def span(self, first_line: int, last_line: int) -> tuple[int, int]:
         return self.starts[first_line - 1], self.starts[last_line] - 1
@@ -99,11 +103,16 @@ def extract(raw: RawDump) -> DumpResult:
     )
     if raw.error is not None:
         return _quarantine(dump, raw.error)
+    started = perf_counter()
     decoded = decode(raw.data)
+    decoded_at = perf_counter()
+    _add_time("decode", decoded_at - started)
     if not isinstance(decoded, Decoded):
         return _quarantine(dump, decoded.reason)
     dump = replace(dump, encoding=decoded.encoding)
     page = segment(decoded.text)
+    segmented_at = perf_counter()
+    _add_time("segment", segmented_at - decoded_at)
     if isinstance(page, Rejected):
         return _quarantine(dump, page.reason)
     dump = replace(dump, page_kind=page.kind, layout=page.layout_name, truncated=page.truncated)
@@ -112,4 +121,5 @@ def extract(raw: RawDump) -> DumpResult:
     bom = 3 if decoded.encoding == "utf-8-sig" else 0
     offsets = _ByteOffsets(decoded.text, bom)
     sightings = tuple(_sighting(dump, i, b, page, offsets) for i, b in enumerate(page.blocks))
+    _add_time("repair", perf_counter() - segmented_at)
     return DumpResult(replace(dump, n_sightings=len(sightings)), sightings)

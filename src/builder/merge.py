@@ -10,7 +10,8 @@ cannot be placed safely and stays an article of its own (empty publisher).
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
 
 from builder import PARSER_VERSION, __version__
@@ -35,7 +36,7 @@ class Merged:
     dumps: list[Dump]
 
 
-def _preference(dumps: dict[str, Dump]) -> Callable[[Sighting], tuple[bool, int, str, str, int]]:
+def _preference(dumps: Mapping[str, Dump]) -> Callable[[Sighting], tuple[bool, int, str, str, int]]:
     """Which sighting speaks for an article: a main one, then the longest text, then
     the earliest capture; dump id and position settle the rest deterministically."""
 
@@ -58,7 +59,7 @@ def _display(values: Iterable[str]) -> str:
     return min(counts, key=lambda v: (-counts[v], v))
 
 
-def _article(article_id: str, group: Sequence[Sighting], dumps: dict[str, Dump]) -> Article:
+def _article(article_id: str, group: Sequence[Sighting], dumps: Mapping[str, Dump]) -> Article:
     ordered = sorted(group, key=_preference(dumps))
     best = ordered[0]
     dump = dumps[best.dump_id]
@@ -114,13 +115,26 @@ def assign_articles(sightings: Iterable[Sighting]) -> dict[str, list[Sighting]]:
     return groups
 
 
-def settle_glued_sources(sightings: Sequence[Sighting]) -> list[Sighting]:
+def known_publishers(sightings: Iterable[Sighting]) -> set[str]:
+    """Publishers some page names unambiguously.
+
+    The one corpus-wide fact the merge needs besides the title groups: a partitioned
+    merge collects it from every batch first, then settles each partition with it.
+    """
+    return {normalise_key(s.source) for s in sightings if s.source and not s.source_alternatives}
+
+
+def settle_glued_sources(
+    sightings: Sequence[Sighting], known: AbstractSet[str] | None = None
+) -> list[Sighting]:
     """Re-read ambiguous glued `Source3 hours ago` lines with the corpus's publishers.
 
     `Radio 1015 hours ago` is Radio 10 + 15 hours or Radio 101 + 5 hours; a card
-    anywhere in the corpus naming Radio 101 settles it.
+    anywhere in the corpus naming Radio 101 settles it. `known` defaults to the
+    publishers of `sightings` (the whole corpus when merging in one piece).
     """
-    known = {normalise_key(s.source) for s in sightings if s.source and not s.source_alternatives}
+    if known is None:
+        known = known_publishers(sightings)
     settled = []
     for s in sightings:
         if s.source_alternatives and normalise_key(s.source or "") not in known:
@@ -146,11 +160,22 @@ def merge(results: Iterable[DumpResult]) -> Merged:
     for result in results:
         dumps[result.dump.dump_id] = result.dump
         sightings.extend(result.sightings)
-    sightings = settle_glued_sources(sightings)
-    groups = assign_articles(sightings)
-    articles = [_article(aid, groups[aid], dumps) for aid in sorted(groups)]
-    placed = sorted(
-        ((aid, s) for aid, group in groups.items() for s in group),
-        key=lambda pair: (pair[1].dump_id, pair[1].position),
-    )
+    articles, placed = merge_part(sightings, dumps, known_publishers(sightings))
+    articles.sort(key=lambda a: a.article_id)
+    placed.sort(key=lambda pair: (pair[1].dump_id, pair[1].position))
     return Merged(articles, placed, [dumps[k] for k in sorted(dumps)])
+
+
+def merge_part(
+    sightings: Sequence[Sighting], dumps: Mapping[str, Dump], known: AbstractSet[str]
+) -> tuple[list[Article], list[tuple[str, Sighting]]]:
+    """Articles of a set of sightings that holds whole title groups, unsorted.
+
+    Every title group is merged on its own (given the corpus's `known` publishers), so
+    sightings partitioned by normalised title merge partition by partition, on any
+    machine, to the same articles as `merge` on everything at once.
+    """
+    groups = assign_articles(settle_glued_sources(sightings, known))
+    articles = [_article(aid, group, dumps) for aid, group in groups.items()]
+    placed = [(aid, s) for aid, group in groups.items() for s in group]
+    return articles, placed

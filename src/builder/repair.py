@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cache
 
 from builder.records import Repair
 
@@ -24,44 +25,111 @@ class JunkRule:
     name: str
     pattern: re.Pattern[str]
     first_line_only: bool = False
+    #: Cheap filters that let most lines skip the regex: junk of this kind is never
+    #: longer than `max_chars`, and contains one of `needles` (lowercase) if any are given.
+    max_chars: int = 100_000
+    needles: tuple[str, ...] = ()
+
+    def matches(self, line: str, lower: str) -> bool:
+        if len(line) > self.max_chars:
+            return False
+        needles = _needle_pattern(self.needles)
+        if needles is not None and needles.search(lower) is None:
+            return False
+        return self.pattern.fullmatch(line) is not None
 
 
-def _rule(name: str, pattern: str, *, first_line_only: bool = False) -> JunkRule:
-    return JunkRule(name, re.compile(pattern, re.IGNORECASE), first_line_only)
+def _rule(
+    name: str,
+    pattern: str,
+    *,
+    first_line_only: bool = False,
+    max_chars: int = 100_000,
+    needles: tuple[str, ...] = (),
+) -> JunkRule:
+    return JunkRule(name, re.compile(pattern, re.IGNORECASE), first_line_only, max_chars, needles)
 
+
+_ESC = r"%[0-9A-F]{2}"
+_NOT_ESC = r"(?:[^%]|%(?![0-9A-F]{2}))"
 
 JUNK_RULES: tuple[JunkRule, ...] = (
     _rule(
         "video player",
         r"play video|play|pause|mute|unmute|close modal dialog|fullscreen|non-fullscreen"
         r"|this is a modal window\.?|beginning of dialog window\..*|end of dialog window\."
-        r"|(?:current time|duration|remaining time|loaded)\s*:?\s*[\d:%.\s/-]*"
+        # `[\d:%.\s/-]*` alone: spelling out `\s*:?\s*` before it (same language) made
+        # the match cubic in the length of a run of spaces.
+        r"|(?:current time|duration|remaining time|loaded)[\d:%.\s/-]*"
         r"|stream type live|captions off|chapters|descriptions off, selected"
         r"|(?:captions|subtitles) settings, opens (?:captions|subtitles) settings dialog",
+        max_chars=200,
     ),
-    _rule("lone punctuation", r"[:|•·]"),
+    _rule("lone punctuation", r"[:|•·]", max_chars=1),
     _rule(
         "advertising",
         r"advertisement|sponsored|sponsored links|promoted links|by taboola|taboola"
         r"|story continues below(?: this ad| advertisement)?|continue reading below"
         r"|more like this|recommended by outbrain",
+        max_chars=60,
     ),
-    _rule("read more", r"»\s*read more.*|read more:?|click here to read more.*"),
+    _rule(
+        "read more",
+        r"»\s*read more.*|read more:?|click here to read more.*",
+        needles=("read more",),
+    ),
     _rule(
         "newsletter prompt",
         r"(?:sign up|subscribe) (?:for|to) (?:our|the) [^.]{0,40}newsletters?.*",
+        needles=("newsletter",),
     ),
-    _rule("bare timestamp", r"\d{1,2}:\d{2}(?::\d{2})?"),
+    _rule("bare timestamp", r"\d{1,2}:\d{2}(?::\d{2})?", max_chars=8),
     _rule(
         "inline javascript",
         r".*(?:function\s*\w*\s*\([^)]*\)\s*\{|googletag\.|window\.\w+\s*=|document\.write\("
         r"|\bvar \w+\s*=.*;).*",
+        needles=("function", "googletag.", "window.", "document.write", "var "),
     ),
-    _rule("url-encoded html", r".*(?:%[0-9A-F]{2}.*){3}.*%3C.*|.*%3C(?:.*%[0-9A-F]{2}){3}.*"),
-    _rule("image url fragment", r"&?[\w%]+=[^\s&]*(?:&[\w%]+=[^\s&]*)+\)?", first_line_only=True),
-    _rule("photo caption", r"\((?:photo|image|picture|video)(?: by|:| credit:?)[^)]*\)"),
-    _rule("header block", r"(?:date: \d{4}-\d{2}-\d{2}t[\d:.]+z?|title: .*)"),
+    # Three escapes then a `%3C`, or a `%3C` then three escapes. Spelt with one parse per
+    # character (`_NOT_ESC` never starts an escape): the `.*(?:%XX.*){3}` spelling
+    # backtracked for minutes on a few hundred escapes without a `%3C`.
+    _rule(
+        "url-encoded html",
+        rf"(?:{_NOT_ESC}*{_ESC}){{3}}(?:{_NOT_ESC}|(?!%3C){_ESC})*%3C.*"
+        rf"|(?:{_NOT_ESC}|(?!%3C){_ESC})*%3C(?:{_NOT_ESC}*{_ESC}){{3}}.*",
+        needles=("%3c",),
+    ),
+    _rule(
+        "image url fragment",
+        r"&?[\w%]+=[^\s&]*(?:&[\w%]+=[^\s&]*)+\)?",
+        first_line_only=True,
+        needles=("=",),
+    ),
+    _rule(
+        "photo caption",
+        r"\((?:photo|image|picture|video)(?: by|:| credit:?)[^)]*\)",
+        max_chars=400,
+        needles=("(",),
+    ),
+    _rule(
+        "header block",
+        r"(?:date: \d{4}-\d{2}-\d{2}t[\d:.]+z?|title: .*)",
+        needles=("date: ", "title: "),
+    ),
 )
+
+
+#: Junk lines (player controls, ad markers, scripts) are short. Longer lines are kept
+#: untested: the `.*`-led rules took ~170 bytes of regex stack per character, so a
+#: 30 MB body line needed 5 GB and a minute; and dropping that much text is never right.
+MAX_JUNK_LINE_CHARS = 100_000
+_LONGEST_NEEDLELESS = max(r.max_chars for r in JUNK_RULES if not r.needles)
+_ANY_NEEDLE = re.compile("|".join(re.escape(n) for r in JUNK_RULES for n in r.needles))
+
+
+def _could_be_junk(line: str, lower: str) -> bool:
+    """One quick test before the rules: long lines are junk only if they hold a needle."""
+    return len(line) <= _LONGEST_NEEDLELESS or _ANY_NEEDLE.search(lower) is not None
 
 
 def drop_junk(lines: Sequence[Line]) -> tuple[list[Line], list[Repair]]:
@@ -71,14 +139,17 @@ def drop_junk(lines: Sequence[Line]) -> tuple[list[Line], list[Repair]]:
     in_header = False
     for index, (no, text) in enumerate(lines):
         stripped = text.strip()
-        rule = next(
-            (
-                r
-                for r in JUNK_RULES
-                if (index == 0 or not r.first_line_only) and r.pattern.fullmatch(stripped)
-            ),
-            None,
-        )
+        lower = stripped.lower()
+        rule = None
+        if len(stripped) <= MAX_JUNK_LINE_CHARS and _could_be_junk(stripped, lower):
+            rule = next(
+                (
+                    r
+                    for r in JUNK_RULES
+                    if (index == 0 or not r.first_line_only) and r.matches(stripped, lower)
+                ),
+                None,
+            )
         if rule is not None and (rule.name != "header block" or index == 0 or in_header):
             in_header = rule.name == "header block"
             repairs.append(Repair("drop_junk_line", no, f"{rule.name}: {stripped[:60]}"))
@@ -129,6 +200,9 @@ def _is_link_text(text: str, nxt: str | None) -> bool:
     )
 
 
+_TAIL_CHARS = 200  # longer than any joining word or run of closing quotes seen
+
+
 def join_split_lines(lines: Sequence[Line]) -> tuple[list[Line], list[Repair]]:
     """Join a sentence that an inline link broke over several lines.
 
@@ -137,58 +211,92 @@ def join_split_lines(lines: Sequence[Line]) -> tuple[list[Line], list[Repair]]:
     next starts with punctuation or a lowercase letter, or follows a function word, or
     is a link's text (a short line that itself runs on into the next).
     """
-    out: list[Line] = []
+    # A joined line is kept as parts and judged by its tail only (every test looks at
+    # its end): growing one string and searching all of it made a dump of many short
+    # lines quadratic (50,000 lines took a minute).
+    out: list[tuple[int, list[str]]] = []
+    tail = ""
     repairs: list[Repair] = []
     stripped = [(no, text.strip()) for no, text in lines]
     for i, (no, text) in enumerate(stripped):
         if out:
-            prev_no, prev = out[-1]
-            glue = _join_kind(prev, text)
-            if glue is None and not _ENDS_SENTENCE.search(prev):
+            glue = _join_kind(tail, text)
+            if glue is None and not _ENDS_SENTENCE.search(tail):
                 nxt = stripped[i + 1][1] if i + 1 < len(stripped) else None
                 glue = " " if _is_link_text(text, nxt) else None
             if glue is not None:
-                out[-1] = (prev_no, prev + glue + text)
-                repairs.append(Repair("join_lines", no, f"{prev[-20:]!r} + {text[:20]!r}"))
+                out[-1][1].extend((glue, text))
+                repairs.append(Repair("join_lines", no, f"{tail[-20:]!r} + {text[:20]!r}"))
+                tail = (tail + glue + text)[-_TAIL_CHARS:]
                 continue
-        out.append((no, text))
-    return out, repairs
+        out.append((no, [text]))
+        tail = text[-_TAIL_CHARS:]
+    return [(no, "".join(parts)) for no, parts in out], repairs
 
 
 @dataclass(frozen=True)
 class InlineFix:
+    """A repair inside a line. `needles`: substrings every match contains, so that the
+    regex runs only on the few lines that can match (most lines have no artifact)."""
+
     kind: str
     pattern: re.Pattern[str]
     replacement: str | Callable[[re.Match[str]], str]
+    needles: tuple[str, ...] = ()
+
+    def applies(self, text: str) -> bool:
+        return self._needle_re is None or self._needle_re.search(text) is not None
+
+    @property
+    def _needle_re(self) -> re.Pattern[str] | None:
+        return _needle_pattern(self.needles)
+
+
+@cache
+def _needle_pattern(needles: tuple[str, ...]) -> re.Pattern[str] | None:
+    return re.compile("|".join(map(re.escape, needles))) if needles else None
 
 
 INLINE_FIXES: tuple[InlineFix, ...] = (
     # `Minister 's` -> `Minister's`, `Texas ,` -> `Texas,`, `LUMPUR :` -> `LUMPUR:`
-    InlineFix("space_before_punctuation", re.compile(r"(?<=[\w'’\")\]]) +(['’]s)(?=\W|$)"), r"\1"),
+    InlineFix(
+        "space_before_punctuation",
+        re.compile(r"(?<=[\w'’\")\]]) +(['’]s)(?=\W|$)"),
+        r"\1",
+        (" 's", " ’s"),
+    ),
     InlineFix(
         "space_before_punctuation",
         re.compile(r"(?<=[\w'’\")\]]) +([,.;:!?])(?=\s|$|[\"'’”)])"),
         r"\1",
+        (" ,", " .", " ;", " :", " !", " ?"),
     ),
     # `" Operation X "` -> `"Operation X"`
     InlineFix(
-        "quote_spacing", re.compile(r"(?<!\w)([\"“]) +([^\"“”\n]{1,120}?) +([\"”])"), r"\1\2\3"
+        "quote_spacing",
+        re.compile(r"(?<!\w)([\"“]) +([^\"“”\n]{1,120}?) +([\"”])"),
+        r"\1\2\3",
+        ('" ', "“ "),
     ),
     InlineFix(
         "quote_spacing",
         re.compile(r"(?<!\w)(['‘]) +([^'‘’\n]{1,120}?) +(['’])(?!\w)"),
         r"\1\2\3",
+        ("' ", "‘ "),
     ),
-    # `matches.Audiences` -> `matches. Audiences` (paragraphs glued together)
-    InlineFix("glued_sentences", re.compile(r"(?<=[a-z]{2})([.!?])(?=[A-Z][a-z])"), r"\1 "),
+    # `matches.Audiences` -> `matches. Audiences` (paragraphs glued together). The
+    # punctuation comes first in the pattern: a leading lookbehind made re scan slowly.
+    InlineFix("glued_sentences", re.compile(r"([.!?])(?<=[a-z]{2}[.!?])(?=[A-Z][a-z])"), r"\1 "),
     # `‘tribute'` -> `‘tribute’`
-    InlineFix("curly_quote_pair", re.compile(r"‘([^‘’'\n]{1,120})'(?!\w)"), r"‘\1’"),
+    InlineFix("curly_quote_pair", re.compile(r"‘([^‘’'\n]{1,120})'(?!\w)"), r"‘\1’", ("‘",)),
 )
 
 
 def fix_inline(text: str, line: int) -> tuple[str, list[Repair]]:
     repairs: list[Repair] = []
     for fix in INLINE_FIXES:
+        if not fix.applies(text):
+            continue
         found = fix.pattern.search(text)
         if found is None:
             continue

@@ -1,0 +1,289 @@
+"""builder make against two baselines on the same corpus, in the same run.
+
+- floor: read every dump, sha256 it, write the raw text to one zstd Parquet file with
+  pyarrow, nothing else: what any tool must at least do with these bytes;
+- datatrove: its own reader -> ParquetWriter pipeline copying the same files (local
+  executor, one task): what a data-processing framework costs for a plain copy;
+- builder make with one worker and with all cores.
+
+Each runs in its own process; peak RSS is the sum over the process tree (pool workers
+included), sampled every 100 ms. Prints a side-by-side table and builder's per-stage
+timings, and writes benchmarks/out/results.json.
+
+    python benchmarks/run.py                      # 20,000 dumps, seed 0
+    python benchmarks/run.py --n 2000             # a quick look
+    python benchmarks/run.py --memory 10000,100000  # also: peak RSS at two corpus sizes
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+WHEN = "2025-07-01T12:00:00Z"
+
+
+@dataclass(frozen=True)
+class Run:
+    name: str
+    wall_s: float
+    peak_rss_mb: float
+    dumps: int
+    mb: float
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def dumps_per_s(self) -> float:
+        return self.dumps / self.wall_s
+
+    @property
+    def mb_per_s(self) -> float:
+        return self.mb / self.wall_s
+
+
+# --- the measured tasks, each run as `run.py --task NAME CORPUS OUT` -----------------------
+
+
+def _dump_files(corpus: Path) -> list[Path]:
+    return sorted(corpus.glob("*.txt"))
+
+
+def task_floor(corpus: Path, out: Path) -> None:
+    """The I/O floor: read, hash, write the raw text as one zstd Parquet file."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    out.mkdir(parents=True, exist_ok=True)
+    schema = pa.schema([("path", pa.string()), ("sha256", pa.string()), ("text", pa.string())])
+    with pq.ParquetWriter(out / "floor.parquet", schema, compression="zstd") as writer:
+        paths: list[str] = []
+        hashes: list[str] = []
+        texts: list[str] = []
+        for path in _dump_files(corpus):
+            data = path.read_bytes()
+            paths.append(path.name)
+            hashes.append(hashlib.sha256(data).hexdigest())
+            texts.append(data.decode("utf-8", "replace"))
+            if len(paths) == 2000:
+                writer.write_table(pa.table([paths, hashes, texts], schema=schema))
+                paths, hashes, texts = [], [], []
+        if paths:
+            writer.write_table(pa.table([paths, hashes, texts], schema=schema))
+
+
+def task_datatrove(corpus: Path, out: Path) -> None:
+    """datatrove copying the files: a disk reader (one document per file) into its
+    ParquetWriter, on its local executor with one task. Logging is cut to warnings so
+    that per-file log lines do not count against it."""
+    from datatrove.executor import LocalPipelineExecutor
+    from datatrove.pipeline.readers.base import BaseDiskReader
+    from datatrove.pipeline.writers import ParquetWriter
+    from loguru import logger
+
+    logger.remove()
+    logger.add(sys.stderr, level="WARNING")
+
+    class TextFileReader(BaseDiskReader):  # type: ignore[misc]
+        name = "text files"
+
+        def read_file(self, filepath: str):  # type: ignore[no-untyped-def]
+            with self.data_folder.open(filepath, "rt", encoding="utf-8", errors="replace") as f:
+                document = self.get_document_from_dict({"text": f.read()}, filepath, 0)
+                if document:
+                    yield document
+
+    LocalPipelineExecutor(
+        pipeline=[
+            TextFileReader(str(corpus), glob_pattern="*.txt"),
+            ParquetWriter(str(out / "data"), compression="zstd"),
+        ],
+        tasks=1,
+        workers=1,
+        logging_dir=str(out / "logs"),
+    ).run()
+
+
+TASKS = {"floor": task_floor, "datatrove": task_datatrove}
+
+
+# --- measuring ---------------------------------------------------------------------------
+
+
+def measure(name: str, argv: list[str], dumps: int, mb: float, env: dict[str, str]) -> Run:
+    import psutil
+
+    logs = Path(tempfile.mkdtemp(prefix="bench-"))
+    out_log, err_log = (logs / "stdout").open("wb"), (logs / "stderr").open("wb")
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        argv, stdout=out_log, stderr=err_log, env=env
+    )  # files: no pipe stall
+    watched = psutil.Process(process.pid)
+    peak = 0
+    while process.poll() is None:
+        try:
+            tree = [watched, *watched.children(recursive=True)]
+            peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()))
+        except psutil.Error:
+            pass
+        time.sleep(0.1)
+    wall = time.perf_counter() - started
+    out_log.close()
+    err_log.close()
+    stdout, stderr = (logs / "stdout").read_bytes(), (logs / "stderr").read_bytes()
+    shutil.rmtree(logs, ignore_errors=True)
+    if process.returncode != 0:
+        sys.exit(f"{name} failed ({process.returncode}):\n{stderr.decode()[-3000:]}")
+    extra: dict[str, Any] = {}
+    if stdout.strip().startswith(b"{"):
+        extra = json.loads(stdout)
+    return Run(name, wall, peak / 2**20, dumps, mb, extra)
+
+
+def builder_argv(corpus: Path, out: Path, workers: int | None) -> list[str]:
+    exe = Path(sys.executable).with_name("builder")
+    argv = [str(exe), "make", str(corpus / "*.txt"), "--out", str(out), "--json"]
+    argv += ["--captured-at", WHEN]
+    return argv + (["--workers", str(workers)] if workers else [])
+
+
+def ensure_corpus(root: Path, n: int, seed: int) -> Path:
+    corpus = root / f"corpus-{n}-{seed}"
+    if not (corpus / "truth.json").is_file():
+        shutil.rmtree(corpus, ignore_errors=True)
+        subprocess.run(
+            [
+                sys.executable,
+                str(HERE / "corpus.py"),
+                str(corpus),
+                "--n",
+                str(n),
+                "--seed",
+                str(seed),
+            ],
+            check=True,
+        )
+    return corpus
+
+
+def table(runs: list[Run], floor: Run, datatrove: Run | None) -> str:
+    lines = [
+        f"| {'run':<22} | {'wall s':>7} | {'dumps/s':>8} | {'MB/s':>6} | {'peak RSS MB':>11} "
+        f"| {'x floor':>7} | {'x datatrove':>11} |",
+        f"|{'-' * 24}|{'-' * 9}|{'-' * 10}|{'-' * 8}|{'-' * 13}|{'-' * 9}|{'-' * 13}|",
+    ]
+    for run in runs:
+        vs_dt = f"{run.wall_s / datatrove.wall_s:.2f}" if datatrove else "-"
+        lines.append(
+            f"| {run.name:<22} | {run.wall_s:>7.2f} | {run.dumps_per_s:>8.0f} | "
+            f"{run.mb_per_s:>6.1f} | {run.peak_rss_mb:>11.0f} | "
+            f"{run.wall_s / floor.wall_s:>7.2f} | {vs_dt:>11} |"
+        )
+    return "\n".join(lines)
+
+
+def stages(run: Run) -> str:
+    timings = run.extra.get("timings_s", {})
+    total = sum(timings.values()) or 1.0
+    cells = ", ".join(f"{k} {v:.2f} s ({100 * v / total:.0f}%)" for k, v in timings.items())
+    return f"{run.name}: {cells}"
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--task", choices=sorted(TASKS), help=argparse.SUPPRESS)
+    parser.add_argument("paths", nargs="*", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--n", type=int, default=20_000, help="dumps in the corpus")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--work", type=Path, default=HERE / "out", help="corpora and outputs")
+    parser.add_argument("--no-datatrove", action="store_true", help="skip the datatrove run")
+    parser.add_argument(
+        "--memory", default="", help="comma-separated corpus sizes for the peak-RSS comparison"
+    )
+    args = parser.parse_args(argv)
+    if args.task:
+        TASKS[args.task](*args.paths)
+        return
+
+    env = dict(os.environ, HF_HUB_OFFLINE="1", SOURCE_DATE_EPOCH="1751371200")
+    args.work.mkdir(parents=True, exist_ok=True)
+    corpus = ensure_corpus(args.work, args.n, args.seed)
+    files = _dump_files(corpus)
+    mb = sum(p.stat().st_size for p in files) / 1e6
+    n = len(files)
+    cores = len(os.sched_getaffinity(0))
+    print(f"corpus: {n} dumps, {mb:.1f} MB, {cores} cores")
+
+    def fresh(name: str) -> Path:
+        path = args.work / "runs" / name
+        shutil.rmtree(path, ignore_errors=True)
+        return path
+
+    me = [sys.executable, str(Path(__file__).resolve())]
+    floor = measure(
+        "floor (read+sha+parquet)",
+        [*me, "--task", "floor", str(corpus), str(fresh("floor"))],
+        n,
+        mb,
+        env,
+    )
+    datatrove = None
+    if not args.no_datatrove:
+        datatrove = measure(
+            "datatrove copy",
+            [*me, "--task", "datatrove", str(corpus), str(fresh("dt"))],
+            n,
+            mb,
+            env,
+        )
+    one = measure("builder make -w 1", builder_argv(corpus, fresh("b1"), 1), n, mb, env)
+    every = measure(
+        f"builder make -w {cores}", builder_argv(corpus, fresh("ball"), None), n, mb, env
+    )
+    runs = [r for r in (floor, datatrove, one, every) if r is not None]
+    print(table(runs, floor, datatrove))
+    print("\nper-stage seconds of builder make (summed over workers):")
+    print(stages(one))
+    print(stages(every))
+
+    memory: list[Run] = []
+    for size in [int(s) for s in args.memory.split(",") if s]:
+        mcorpus = ensure_corpus(args.work, size, args.seed)
+        mfiles = _dump_files(mcorpus)
+        mmb = sum(p.stat().st_size for p in mfiles) / 1e6
+        memory.append(
+            measure(
+                f"builder make {size}",
+                builder_argv(mcorpus, fresh(f"m{size}"), None),
+                len(mfiles),
+                mmb,
+                env,
+            )
+        )
+    if memory:
+        print("\npeak RSS by corpus size (builder make, all cores):")
+        for run in memory:
+            ratio = run.peak_rss_mb / memory[0].peak_rss_mb
+            peak = f"{run.peak_rss_mb:7.0f} MB ({ratio:.2f}x)"
+            print(f"  {run.dumps:>7} dumps: {peak}, {run.wall_s:.1f} s")
+    results = {
+        "corpus": {"dumps": n, "mb": mb, "seed": args.seed, "cores": cores},
+        "runs": [dict(asdict(r), dumps_per_s=r.dumps_per_s, mb_per_s=r.mb_per_s) for r in runs],
+        "memory": [asdict(r) for r in memory],
+    }
+    (args.work / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()

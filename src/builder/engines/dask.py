@@ -1,0 +1,265 @@
+"""The partitioned build on a Dask cluster, for corpora beyond one machine.
+
+The per-dump stage runs on the workers; the merge is a distributed group-by: each
+batch's payload for a title partition is its own small task result, and one task per
+partition merges them, so no machine ever holds the corpus. Only the finished id ranges
+travel to this process, one at a time, to be written in key order. Inputs are local
+paths (shared by the workers) or any fsspec URL (s3://, gs://, ...).
+
+Imported only for `--engine dask`: dask is the optional extra builder[dask].
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from distributed import Client, Future, LocalCluster
+
+from builder import contract, partitioned, timing
+from builder.engines import OnRows, Staged
+from builder.records import CapturedAtSource, RawDump
+from builder.sources import (
+    DEFAULT_MAX_BYTES,
+    InputError,
+    InputFile,
+    Kind,
+    dumps_of_stream,
+    find_inputs,
+)
+from builder.spill import SpilledTable, spill
+
+_MAGIC = re.compile(r"[*?[]")
+
+
+@dataclass(frozen=True)
+class RemoteFile:
+    """One input behind an fsspec URL, listed by the client and read by a worker."""
+
+    url: str
+    path: str  # relative to the spec's directory, like local inputs
+    kind: Kind
+    size: int
+    mtime_ns: int | None
+
+
+def _kind(name: str) -> Kind:
+    lower = name.lower()
+    if lower.endswith(".jsonl.gz"):
+        return "jsonl.gz"
+    return "jsonl" if lower.endswith(".jsonl") else "text"
+
+
+def _mtime_ns(info: dict[str, Any]) -> int | None:
+    for key in ("mtime", "LastModified", "last_modified", "updated", "created"):
+        value = info.get(key)
+        if isinstance(value, int | float):
+            return int(value * 1_000_000_000)
+        if isinstance(value, datetime):
+            when = value if value.tzinfo else value.replace(tzinfo=UTC)
+            return int(when.timestamp()) * 1_000_000_000
+    return None
+
+
+def list_remote(specs: Sequence[str]) -> list[RemoteFile]:
+    """Files named by fsspec URLs: a file, a directory (recursively) or a glob."""
+    import fsspec
+
+    found: dict[str, RemoteFile] = {}
+    for spec in specs:
+        fs, root = fsspec.core.url_to_fs(spec)
+        protocol = spec.split("://", 1)[0]
+        if _MAGIC.search(root):
+            base = root[: _MAGIC.search(root).start()].rsplit("/", 1)[0]  # type: ignore[union-attr]
+            infos = {p: fs.info(p) for p in fs.glob(root)}
+        elif fs.isdir(root):
+            base = root.rstrip("/")
+            infos = fs.find(root, detail=True)
+        elif fs.exists(root):
+            base = root.rsplit("/", 1)[0]
+            infos = {root: fs.info(root)}
+        else:
+            raise InputError(f"{spec}: no such file or directory")
+        for name, info in infos.items():
+            if info.get("type") == "directory":
+                continue
+            rel = name[len(base) :].lstrip("/")
+            url = name if "://" in name else f"{protocol}://{name}"
+            size = int(info.get("size") or 0)
+            found.setdefault(rel, RemoteFile(url, rel, _kind(rel), size, _mtime_ns(info)))
+    if not found:
+        raise InputError(f"{', '.join(specs)}: no input files")
+    return [found[k] for k in sorted(found)]
+
+
+def _remote_raws(
+    files: Sequence[RemoteFile], captured_at: datetime | None, max_bytes: int
+) -> Iterator[RawDump]:
+    import fsspec
+
+    for file in files:
+        try:
+            with fsspec.open(file.url, "rb") as handle:
+                yield from dumps_of_stream(
+                    file.path,
+                    file.kind,
+                    handle,
+                    mtime_ns=file.mtime_ns,
+                    captured_at=captured_at,
+                    max_bytes=max_bytes,
+                )
+        except OSError as exc:
+            when = captured_at or datetime.fromtimestamp((file.mtime_ns or 0) // 10**9, UTC)
+            reason = f"unreadable file ({' '.join(str(exc).split())})"
+            source: CapturedAtSource = "option" if captured_at else "mtime"
+            yield RawDump(file.path, b"", when, source, error=reason)
+
+
+def _extract(
+    files: Sequence[InputFile | RemoteFile], settings: partitioned.Settings
+) -> partitioned.BatchOut:
+    if files and isinstance(files[0], RemoteFile):
+        remote = [f for f in files if isinstance(f, RemoteFile)]
+        raws = _remote_raws(remote, settings.captured_at, settings.max_bytes)
+        return partitioned.extract_raws(raws, settings)
+    local = [f for f in files if isinstance(f, InputFile)]
+    return partitioned.extract_batch(local, settings)
+
+
+def _batch_meta(out: partitioned.BatchOut) -> partitioned.BatchOut:
+    """What the client needs of a batch: its rows, publishers and timings, no payloads."""
+    return partitioned.BatchOut({}, {}, out.rows, out.known, out.timings)
+
+
+def _title_piece(out: partitioned.BatchOut, part: int) -> bytes | None:
+    return out.titles.get(part)
+
+
+def _dump_piece(out: partitioned.BatchOut, rng: int) -> bytes | None:
+    return out.dumps.get(rng)
+
+
+def _merge(known: frozenset[str], n: int, *pieces: bytes | None) -> partitioned.MergeOut:
+    return partitioned.merge_partition((p for p in pieces if p is not None), known, n)
+
+
+def _merge_timings(out: partitioned.MergeOut) -> dict[str, float]:
+    return out.timings
+
+
+def _article_piece(out: partitioned.MergeOut, rng: int) -> bytes | None:
+    return out.articles.get(rng)
+
+
+def _placed_piece(out: partitioned.MergeOut, rng: int) -> bytes | None:
+    return out.placed.get(rng)
+
+
+def _finish(n_dumps: int, n_articles: int, *pieces: bytes | None) -> partitioned.RangeOut:
+    def present(part: Sequence[bytes | None]) -> list[bytes]:
+        return [p for p in part if p is not None]
+
+    dumps = pieces[:n_dumps]
+    articles = pieces[n_dumps : n_dumps + n_articles]
+    placed = pieces[n_dumps + n_articles :]
+    return partitioned.finish_range(present(dumps), present(articles), present(placed))
+
+
+@contextmanager
+def _client(scheduler: str | None, workers: int | None) -> Iterator[Client]:
+    if scheduler is not None:
+        with Client(scheduler) as client:
+            yield client
+        return
+    with (
+        LocalCluster(
+            n_workers=workers or 2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        yield client
+
+
+def run(
+    specs: Sequence[str],
+    scratch: Path,
+    *,
+    scheduler: str | None = None,
+    workers: int | None = None,
+    captured_at: datetime | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    on_rows: OnRows | None = None,
+) -> Staged:
+    """Build on the cluster at `scheduler` (a new LocalCluster without one)."""
+    files: list[InputFile | RemoteFile]
+    sizes: list[int]
+    if any("://" in spec for spec in specs):
+        remote = list_remote(specs)
+        files, sizes = list(remote), [f.size for f in remote]
+    else:
+        local = find_inputs(specs)
+        files, sizes = list(local), [partitioned.input_size(f) for f in local]
+    n = partitioned.partitions_for(sum(sizes))
+    settings = partitioned.Settings(partitions=n, captured_at=captured_at, max_bytes=max_bytes)
+    batches: list[list[InputFile | RemoteFile]] = [
+        list(b) for b in partitioned.batches_of(files, sizes)
+    ]
+    timings: dict[str, float] = {}
+    rows: dict[str, int] = {}
+    with _client(scheduler, workers) as client:
+        extracted: list[Future[partitioned.BatchOut]] = client.map(
+            _extract, batches, settings=settings, pure=False
+        )
+        known: set[str] = set()
+        for meta in client.map(_batch_meta, extracted):
+            out = meta.result()
+            known.update(out.known)
+            timing.combine(timings, out.timings)
+            if on_rows is not None:
+                on_rows(out.rows)
+        frozen = frozenset(known)
+        merged = [
+            client.submit(
+                _merge, frozen, n, *[client.submit(_title_piece, b, p) for b in extracted]
+            )
+            for p in range(n)
+        ]
+        for merge_timings in client.gather(client.map(_merge_timings, merged)):
+            timing.combine(timings, merge_timings)
+        finished = []
+        for r in range(n):
+            dump_pieces = [client.submit(_dump_piece, b, r) for b in extracted]
+            article_pieces = [client.submit(_article_piece, m, r) for m in merged]
+            placed_pieces = [client.submit(_placed_piece, m, r) for m in merged]
+            finished.append(
+                client.submit(
+                    _finish,
+                    len(dump_pieces),
+                    len(article_pieces),
+                    *dump_pieces,
+                    *article_pieces,
+                    *placed_pieces,
+                )
+            )
+        del extracted, merged
+        for r, future in enumerate(finished):
+            result: partitioned.RangeOut = future.result()
+            future.release()  # one range at a time in this process, and on the cluster
+            for name, payload in result.tables.items():
+                spill(payload, scratch / "tables" / name / f"{r:05d}.arrows")
+                rows[name] = rows.get(name, 0) + result.rows[name]
+            timing.combine(timings, result.timings)
+    tables = {
+        name: SpilledTable(
+            contract.arrow_schema(name),
+            tuple(sorted((scratch / "tables" / name).glob("*.arrows"))),
+            rows.get(name, 0),
+        )
+        for name in contract.TABLES
+    }
+    return Staged(tables, timings)

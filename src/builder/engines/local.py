@@ -1,0 +1,124 @@
+"""The partitioned build on this machine: in this process, or a pool of processes.
+
+Payloads wait in files under a scratch directory, so the driver holds only counts and
+the workers one batch or one partition at a time: memory does not grow with the corpus.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from pathlib import Path
+from typing import Any, TypeVar
+
+from builder import contract, partitioned, timing
+from builder.engines import OnRows, Staged
+from builder.records import Dump
+from builder.sources import InputFile
+from builder.spill import SpilledTable, spill
+
+R = TypeVar("R")
+
+
+class _Inline(Executor):
+    """Runs each task at once in this process: workers=1 without a pool's overhead."""
+
+    def submit(self, fn: Callable[..., R], /, *args: Any, **kwargs: Any) -> Future[R]:
+        future: Future[R] = Future()
+        future.set_result(fn(*args, **kwargs))
+        return future
+
+
+def _write(folder: Path, name: str, payload: bytes) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_bytes(payload)
+
+
+def _read_all(folder: Path) -> Iterator[bytes]:
+    if folder.is_dir():
+        for path in sorted(folder.iterdir()):
+            yield path.read_bytes()
+
+
+def _extract_step(
+    index: int, files: Sequence[InputFile], settings: partitioned.Settings, work: Path
+) -> tuple[tuple[Dump, ...], frozenset[str], dict[str, float]]:
+    out = partitioned.extract_batch(files, settings)
+    for part, payload in out.titles.items():
+        _write(work / "titles" / f"{part:05d}", f"{index:06d}.pkl", payload)
+    for part, payload in out.dumps.items():
+        _write(work / "dumps" / f"{part:05d}", f"{index:06d}.pkl", payload)
+    return out.rows, out.known, out.timings
+
+
+def _merge_step(part: int, known: frozenset[str], n: int, work: Path) -> dict[str, float]:
+    folder = work / "titles" / f"{part:05d}"
+    out = partitioned.merge_partition(_read_all(folder), known, n)
+    for rng, payload in out.articles.items():
+        _write(work / "articles" / f"{rng:05d}", f"{part:05d}.pkl", payload)
+    for rng, payload in out.placed.items():
+        _write(work / "placed" / f"{rng:05d}", f"{part:05d}.pkl", payload)
+    shutil.rmtree(folder, ignore_errors=True)
+    return out.timings
+
+
+def _finish_step(rng: int, work: Path) -> tuple[dict[str, int], dict[str, float]]:
+    folders = [work / kind / f"{rng:05d}" for kind in ("dumps", "articles", "placed")]
+    out = partitioned.finish_range(*(_read_all(f) for f in folders))
+    for name, payload in out.tables.items():
+        spill(payload, work / "tables" / name / f"{rng:05d}.arrows")
+    for folder in folders:
+        shutil.rmtree(folder, ignore_errors=True)
+    return out.rows, out.timings
+
+
+def run(
+    batches: Sequence[Sequence[InputFile]],
+    settings: partitioned.Settings,
+    work: Path,
+    *,
+    workers: int,
+    on_rows: OnRows | None = None,
+) -> Staged:
+    """All three steps; `workers` > 1 runs them in a process pool."""
+    pool: Executor = ProcessPoolExecutor(max_workers=workers) if workers > 1 else _Inline()
+    timings: dict[str, float] = {}
+    known: set[str] = set()
+    rows: dict[str, int] = {}
+    with pool:
+        pending: deque[Future[tuple[tuple[Dump, ...], frozenset[str], dict[str, float]]]]
+        pending = deque()
+        todo = iter(enumerate(batches))
+
+        def drain(limit: int) -> None:
+            while len(pending) > limit:
+                dumps, batch_known, batch_timings = pending.popleft().result()
+                known.update(batch_known)
+                timing.combine(timings, batch_timings)
+                if on_rows is not None:
+                    on_rows(dumps)
+
+        for index, files in todo:
+            pending.append(pool.submit(_extract_step, index, files, settings, work))
+            drain(2 * workers)  # a bounded window: input is read as fast as it is parsed
+        drain(0)
+        frozen = frozenset(known)
+        n = settings.partitions
+        for result in [pool.submit(_merge_step, p, frozen, n, work) for p in range(n)]:
+            timing.combine(timings, result.result())
+        for finished in [pool.submit(_finish_step, r, work) for r in range(n)]:
+            range_rows, range_timings = finished.result()
+            for name, count in range_rows.items():
+                rows[name] = rows.get(name, 0) + count
+            timing.combine(timings, range_timings)
+    tables = {
+        name: SpilledTable(
+            contract.arrow_schema(name),
+            tuple(sorted((work / "tables" / name).glob("*.arrows"))),
+            rows.get(name, 0),
+        )
+        for name in contract.TABLES
+    }
+    return Staged(tables, timings)

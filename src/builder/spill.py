@@ -1,0 +1,71 @@
+"""A contract table that lives on disk while it is built and published.
+
+The articles of a large corpus do not fit in memory, so each id range of a table is
+written as its own Arrow IPC stream file, and the files in range order are the table
+in key order. Publishing reads it back a row group at a time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+
+
+@dataclass(frozen=True)
+class SpilledTable:
+    """Arrow IPC stream files that, concatenated in order, are one table."""
+
+    schema: pa.Schema
+    files: tuple[Path, ...]
+    num_rows: int
+
+    def batches(self) -> Iterator[pa.RecordBatch]:
+        for path in self.files:
+            with pa.OSFile(str(path), "rb") as source, pa.ipc.open_stream(source) as reader:
+                yield from reader
+
+    def slices(self, step: int, start: int = 0, stop: int | None = None) -> Iterator[pa.Table]:
+        """Consecutive one-chunk tables of `step` rows (the last may be shorter) covering
+        rows [start, stop): the unit a Parquet row group or a hash batch is made of, so
+        the bytes do not depend on how the files happen to be cut."""
+        stop = self.num_rows if stop is None else min(stop, self.num_rows)
+        pending: list[pa.RecordBatch] = []
+        held = 0
+        position = 0  # row index of the next batch's first row
+        for batch in self.batches():
+            first, position = position, position + batch.num_rows
+            if position <= start or batch.num_rows == 0:
+                continue
+            if first >= stop:
+                break
+            batch = batch.slice(max(0, start - first), min(position, stop) - max(first, start))
+            while batch.num_rows:
+                take = min(step - held, batch.num_rows)
+                pending.append(batch.slice(0, take))
+                held += take
+                batch = batch.slice(take)
+                if held == step:
+                    yield self._table(pending)
+                    pending, held = [], 0
+        if held:
+            yield self._table(pending)
+
+    def _table(self, batches: list[pa.RecordBatch]) -> pa.Table:
+        return pa.Table.from_batches(batches, schema=self.schema).combine_chunks()
+
+    def read_all(self) -> pa.Table:
+        """The whole table, memory-mapped: for the few steps that need it at once."""
+        tables = []
+        for path in self.files:
+            with pa.ipc.open_stream(pa.memory_map(str(path), "r")) as reader:
+                tables.append(reader.read_all())
+        return pa.concat_tables(tables) if tables else self.schema.empty_table()
+
+
+def spill(table_bytes: bytes, path: Path) -> None:
+    """Write one range's IPC stream (as `partitioned.finish_range` made it) to disk."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(table_bytes)
