@@ -36,6 +36,7 @@ lint: $(VENV)/.test
 	$(VENV)/bin/mypy
 
 bench: $(VENV)/.test
+	$(PY) -m pip install --quiet -e '.[test,bench]'
 	$(PY) benchmarks/run.py
 
 clean:

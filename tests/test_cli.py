@@ -134,7 +134,7 @@ def test_version_option_is_checked(demo: Path) -> None:
     assert (demo / "versions" / "1.0.1" / "manifest.json").is_file()
 
 
-@pytest.mark.parametrize("command", ["make"])
+@pytest.mark.parametrize("command", ["make", "validate", "diff"])
 def test_every_command_help_has_an_example(command: str) -> None:
     result = run_cli(command, "--help")
     assert result.exit_code == 0

@@ -6,11 +6,11 @@ import json
 from datetime import UTC, datetime
 
 import pytest
+from tests.conftest import SAMPLES
 
 from builder.extract import extract
 from builder.repair import canonical
 from builder.sources import read_dumps
-from tests.conftest import SAMPLES
 
 EXPECTED = json.loads((SAMPLES / "expected.json").read_text("utf-8"))
 WHEN = datetime(2025, 7, 1, 12, 0, tzinfo=UTC)

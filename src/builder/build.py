@@ -5,27 +5,44 @@ The CLI only parses arguments and prints the report this returns.
 
 from __future__ import annotations
 
+import os
+import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
-from builder import PARSER_VERSION, __version__, contract
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from builder import PARSER_VERSION, __version__, contract, partitioned, timing
+from builder.cache import cached
+from builder.check_spilled import require_valid_spilled
 from builder.diff import TableDiff, bump, diff_releases, parse_version, read_release
-from builder.extract import extract
-from builder.merge import merge
-from builder.publish import latest_version, publish_release
-from builder.records import DumpResult, RawDump
-from builder.sources import DEFAULT_MAX_BYTES, find_inputs, iter_dumps
-from builder.tables import to_tables
+from builder.engines import ENGINES, OnRows, Staged
+from builder.engines import local as local_engine
+from builder.publish import files_differ, latest_version, publish_release, repair_pointer
+from builder.records import Dump, DumpResult
+from builder.sources import DEFAULT_MAX_BYTES, find_inputs
+from builder.spill import SpilledTable
 
 
 class BuildError(Exception):
     """The build cannot publish (bad version request, unwritable output...): one line."""
+
+
+class StrictError(BuildError):
+    """`--strict` and an input was quarantined: the build fails and publishes nothing."""
+
+
+def _strict_message(dumps: Sequence[Any]) -> str:
+    bad = [d for d in dumps if d.status == "quarantined"]
+    first = f"{bad[0].path}: {bad[0].reason}"
+    return f"--strict: {len(bad)} input(s) quarantined, nothing published (first: {first})"
 
 
 @dataclass(frozen=True)
@@ -43,6 +60,9 @@ class BuildReport:
     elapsed_s: float
     message: str
     diff: dict[str, TableDiff] = field(default_factory=dict)
+    #: Seconds per stage (timing.STAGES), summed over all workers: where the work goes,
+    #: not wall time (that is `elapsed_s`).
+    timings: dict[str, float] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -59,6 +79,7 @@ class BuildReport:
             "articles": self.n_articles,
             "sightings": self.n_sightings,
             "elapsed_s": round(self.elapsed_s, 3),
+            "timings_s": dict(self.timings),
             "message": self.message,
             "diff": {
                 t: {"added": d.added, "removed": d.removed, "changed": d.changed}
@@ -67,29 +88,23 @@ class BuildReport:
         }
 
 
-def extract_all(
-    raws: Iterable[RawDump], *, workers: int = 1, chunksize: int = 64
-) -> Iterator[DumpResult]:
-    """Run the per-dump stage, in this process or in a pool; results keep input order."""
-    if workers <= 1:
-        yield from map(extract, raws)
-        return
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        yield from pool.map(extract, raws, chunksize=chunksize)
-
-
 def _choose_version(
-    dataset_dir: Path, tables: dict[str, Any], requested: str | None
+    dataset_dir: Path, tables: Mapping[str, Any], requested: str | None
 ) -> tuple[str | None, str | None, dict[str, TableDiff]]:
     previous = latest_version(dataset_dir)
     diffs: dict[str, TableDiff] = {}
     automatic: str | None = "1.0.0"
     if previous is not None:
         old_release = dataset_dir / "versions" / previous
-        diffs = diff_releases(read_release(old_release), tables)
+        diffs = diff_releases(read_release(old_release), dict(tables))
         old_contract = _manifest_contract(old_release)
+        contract_changed = old_contract != contract.CONTRACT_VERSION
+        rows_changed = contract_changed or any(d.any for d in diffs.values())
         automatic = bump(
-            previous, diffs, contract_changed=old_contract != contract.CONTRACT_VERSION
+            previous,
+            diffs,
+            contract_changed=contract_changed,
+            files_changed=not rows_changed and files_differ(old_release, tables),
         )
     if requested is None:
         return automatic, previous, diffs
@@ -117,32 +132,158 @@ def build(
     *,
     captured_at: datetime | None = None,
     version: str | None = None,
-    workers: int = 1,
+    workers: int | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
     on_dump: Callable[[DumpResult], None] | None = None,
+    strict: bool = False,
+    engine: str = "local",
+    scheduler: str | None = None,
+    cache: bool = True,
 ) -> BuildReport:
     """Build a release of `dataset_dir` from the dumps named by `specs`.
 
+    With `cache`, per-dump results are reused from `dataset_dir`/.cache/ (local engine),
+    so only new or changed dumps are parsed; the release is the same either way.
+
     Publishes a new version only when the rows differ from the latest release (or
-    `version` is given); quarantined inputs do not fail the build.
+    `version` is given); quarantined inputs do not fail the build unless `strict`.
+    Each dump's rows are checked against the contract as they come (a breaking dump
+    is quarantined), and the whole tables before anything is published.
     """
     started = time.perf_counter()
+    repair_pointer(dataset_dir)  # a publish killed before its card update is finished first
+    with tempfile.TemporaryDirectory(prefix="builder-work-") as scratch:
+        staged = run_engine(
+            specs,
+            Path(scratch),
+            engine=engine,
+            scheduler=scheduler,
+            workers=workers,
+            captured_at=captured_at,
+            max_bytes=max_bytes,
+            on_rows=None if on_dump is None else _each_dump(on_dump),
+            stage=cached(partitioned.per_dump, dataset_dir) if cache else None,
+        )
+        timings = dict(staged.timings)
+        return _publish_staged(
+            staged,
+            dataset_dir,
+            timings,
+            started=started,
+            captured_at=captured_at,
+            version=version,
+            max_bytes=max_bytes,
+            strict=strict,
+        )
+
+
+def _each_dump(on_dump: Callable[[DumpResult], None]) -> OnRows:
+    def on_rows(rows: Sequence[Dump]) -> None:
+        for row in rows:
+            on_dump(DumpResult(row))
+
+    return on_rows
+
+
+def default_workers() -> int:
+    """All the cores this process may use (a container or taskset may allow fewer)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def run_engine(
+    specs: Sequence[str],
+    scratch: Path,
+    *,
+    engine: str = "local",
+    scheduler: str | None = None,
+    workers: int | None = None,
+    captured_at: datetime | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    on_rows: OnRows | None = None,
+    stage: partitioned.Stage | None = None,
+) -> Staged:
+    """The three tables of `specs`, spilled under `scratch` in key order."""
+    if engine == "dask":
+        from builder.engines import dask as dask_engine  # dask is an optional extra
+
+        return dask_engine.run(
+            specs,
+            scratch,
+            scheduler=scheduler,
+            workers=workers,
+            captured_at=captured_at,
+            max_bytes=max_bytes,
+            on_rows=on_rows,
+        )
+    if engine != "local":
+        raise BuildError(f"unknown engine {engine!r}: use one of {', '.join(ENGINES)}")
+    if scheduler is not None:
+        raise BuildError("--scheduler needs --engine dask")
     files = find_inputs(specs)
-    raws = iter_dumps(files, captured_at=captured_at, max_bytes=max_bytes)
-    results: list[DumpResult] = []
-    for result in extract_all(raws, workers=workers):
-        results.append(result)
-        if on_dump is not None:
-            on_dump(result)
-    merged = merge(results)
-    tables = to_tables(merged)
-    reasons = Counter(d.reason for d in merged.dumps if d.reason)
-    n_quarantined = sum(1 for d in merged.dumps if d.status == "quarantined")
-    chosen, previous, diffs = _choose_version(dataset_dir, tables, version)
+    sizes = [partitioned.input_size(f) for f in files]
+    settings = partitioned.Settings(
+        partitions=partitioned.partitions_for(sum(sizes)),
+        captured_at=captured_at,
+        max_bytes=max_bytes,
+        stage=stage or partitioned.per_dump,
+    )
+    return local_engine.run(
+        partitioned.batches_of(files, sizes),
+        settings,
+        scratch,
+        workers=workers or default_workers(),
+        on_rows=on_rows,
+    )
+
+
+class _Materialised(Mapping[str, Any]):
+    """Tables read into memory only when a step asks for them (the diff against a
+    previous release): a first build never holds the articles at once."""
+
+    def __init__(self, tables: Mapping[str, SpilledTable]) -> None:
+        self._tables = tables
+
+    def __getitem__(self, name: str) -> pa.Table:
+        return self._tables[name].read_all()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._tables)
+
+    def __len__(self) -> int:
+        return len(self._tables)
+
+
+def _publish_staged(
+    staged: Staged,
+    dataset_dir: Path,
+    timings: dict[str, float],
+    *,
+    started: float,
+    captured_at: datetime | None,
+    version: str | None,
+    max_bytes: int,
+    strict: bool,
+) -> BuildReport:
+    dumps = staged.tables["dumps"].read_all()
+    status = dumps.column("status").to_pylist()
+    reason_column = dumps.column("reason").to_pylist()
+    reasons = Counter(r for r in reason_column if r)
+    n_quarantined = status.count("quarantined")
+    if strict and n_quarantined:
+        bad = dumps.filter(pc.equal(dumps.column("status"), "quarantined")).to_pylist()
+        raise StrictError(_strict_message([SimpleNamespace(**row) for row in bad]))
+    tables: dict[str, Any] = {**staged.tables, "dumps": dumps}
+    with timing.timed("validate"):
+        require_valid_spilled(staged.tables)
+    chosen, previous, diffs = _choose_version(dataset_dir, _Materialised(staged.tables), version)
     published_path: Path | None = None
     if chosen is None:
         message = f"no change since {previous}: nothing published"
     else:
+        publish_started = time.perf_counter()
         release = publish_release(
             dataset_dir,
             tables,
@@ -154,25 +295,25 @@ def build(
                 "parser_version": PARSER_VERSION,
                 "builder_version": __version__,
             },
-            inputs=[
-                {"path": d.path, "sha256": d.sha256, "size_bytes": d.size_bytes}
-                for d in merged.dumps
-            ],
+            inputs=dumps.select(["path", "sha256", "size_bytes"]).to_pylist(),
+            changes=diffs if previous is not None else None,
         )
         published_path = release.path
+        timing.combine(timings, {"write": time.perf_counter() - publish_started})
         message = f"published {chosen}" + (f" (previous {previous})" if previous else "")
     return BuildReport(
         published=chosen is not None,
         version=chosen,
         previous_version=previous,
         path=published_path,
-        n_inputs=len(merged.dumps),
-        n_parsed=len(merged.dumps) - n_quarantined,
+        n_inputs=dumps.num_rows,
+        n_parsed=dumps.num_rows - n_quarantined,
         n_quarantined=n_quarantined,
         top_reasons=reasons.most_common(5),
-        n_articles=len(merged.articles),
-        n_sightings=len(merged.sightings),
+        n_articles=staged.tables["articles"].num_rows,
+        n_sightings=staged.tables["sightings"].num_rows,
         elapsed_s=time.perf_counter() - started,
         message=message,
         diff=diffs,
+        timings={stage: round(timings.get(stage, 0.0), 3) for stage in timing.STAGES},
     )

@@ -6,6 +6,7 @@ import json
 import os
 import sys
 from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -15,9 +16,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from builder import __version__
-from builder.build import BuildError, BuildReport, build
+from builder.build import BuildError, BuildReport, StrictError, build
+from builder.diff import diff_release_dirs, render_text
 from builder.records import DumpResult
+from builder.releases import ReleaseNotFound, resolve_release
 from builder.sources import DEFAULT_MAX_BYTES, InputError, find_inputs
+from builder.validate import ContractError, ValidationReport, validate_release
 
 app = typer.Typer(
     help="Turn raw page dumps of news aggregators into a versioned, validated article dataset.",
@@ -104,13 +108,50 @@ def make(
             "--version", help="Publish as this X.Y.Z instead of the automatic next version."
         ),
     ] = None,
-    workers: Annotated[int, typer.Option(help="Processes for the per-dump stage.", min=1)] = 1,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            help="Processes for the local engine (default: all cores); the output is the "
+            "same for any number.",
+            min=1,
+            show_default=False,
+        ),
+    ] = None,
+    engine: Annotated[
+        str,
+        typer.Option(
+            help="Where to run: 'local' (this machine) or 'dask' (a Dask cluster; needs "
+            "the builder[dask] extra). Both write the same release."
+        ),
+    ] = "local",
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            help="Dask scheduler address (tcp://host:8786); without it --engine dask "
+            "starts a local cluster.",
+            show_default=False,
+        ),
+    ] = None,
     max_bytes: Annotated[
         int, typer.Option(help="Per-dump size limit; larger dumps are quarantined.", min=1)
     ] = DEFAULT_MAX_BYTES,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the summary as JSON (for scripts).")
+    ] = False,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict", help="Fail (exit 1, publish nothing) if any input is quarantined."
+        ),
+    ] = False,
+    no_cache: Annotated[
+        bool,
+        typer.Option(
+            "--no-cache",
+            help="Parse every dump again instead of reusing results from OUT/.cache/ "
+            "(the release is the same either way).",
+        ),
     ] = False,
 ) -> None:
     """Build (or add a version to) a dataset from page dumps.
@@ -123,10 +164,13 @@ def make(
         builder make samples/ --out build/demo
 
         builder make 'crawl/*.jsonl.gz' more/ --out dataset/ --captured-at 2025-07-01T00:00:00Z
+
+        builder make s3://bucket/dumps/ --out dataset/ --engine dask --scheduler tcp://head:8786
     """
     when = _parse_time(captured_at)
+    remote = any("://" in spec for spec in inputs)  # fsspec URLs: the dask engine lists them
     try:
-        n_files = len(find_inputs(inputs))
+        n_files = None if remote else len(find_inputs(inputs))
     except InputError as exc:
         raise _fail(str(exc)) from None
     show_progress = not quiet and not as_json and sys.stderr.isatty()
@@ -155,7 +199,13 @@ def make(
                 workers=workers,
                 max_bytes=max_bytes,
                 on_dump=advance,
+                engine=engine,
+                scheduler=scheduler,
+                strict=strict,
+                cache=not no_cache,
             )
+    except (StrictError, ContractError) as exc:
+        raise _fail(str(exc), 1) from None
     except (InputError, BuildError, FileExistsError) as exc:
         raise _fail(str(exc)) from None
     except OSError as exc:
@@ -166,6 +216,106 @@ def make(
         out.print_json(json.dumps(report.as_dict()))
     elif not quiet:
         out.print(_summary(report))
+
+
+class OutputFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+def _findings_table(report: ValidationReport) -> Table:
+    verdict = "[bold green]valid[/]" if report.ok else "[bold red]INVALID[/]"
+    rows = ", ".join(f"{name} {count}" for name, count in report.row_counts.items())
+    title = f"{report.path} (version {report.version}): {verdict} — {rows}"
+    table = Table(title=title, title_justify="left", show_lines=False)
+    for name in ("table", "column", "check", "failing values", "count"):
+        table.add_column(name, overflow="fold", justify="right" if name == "count" else "left")
+    for f in report.findings:
+        table.add_row(f.table, f.column or "", f.check, "\n".join(f.examples), str(f.count))
+    return table
+
+
+@app.command()
+def validate(
+    release: Annotated[
+        str,
+        typer.Argument(
+            help="Dataset directory (checks its latest version), DIR@X.Y.Z, "
+            "or a versions/X.Y.Z folder.",
+            show_default=False,
+        ),
+    ],
+    output_format: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="Report as a table or as JSON.")
+    ] = OutputFormat.text,
+    croissant: Annotated[
+        bool,
+        typer.Option(
+            "--croissant/--no-croissant",
+            help="Also check croissant.json with mlcroissant (reads a few records).",
+        ),
+    ] = True,
+) -> None:
+    """Check a published release against the data contract (for CI).
+
+    Checks every table (types, ids, enums, unique keys, references, counts), the
+    manifest (schema, sha256 and size of every file, row counts), the card and
+    croissant.json. Exit 0: valid; 1: invalid (or damaged); 2: no such release.
+
+    Example:
+
+        builder validate dataset/
+
+        builder validate dataset@1.0.0 --format json
+    """
+    try:
+        path = resolve_release(release)
+    except ReleaseNotFound as exc:
+        raise _fail(str(exc)) from None
+    report = validate_release(path, check_croissant=croissant)
+    if output_format is OutputFormat.json:
+        out.print_json(json.dumps(report.as_dict()))
+    elif report.ok:
+        out.print(_findings_table(report).title)
+    else:
+        out.print(_findings_table(report))
+    raise typer.Exit(0 if report.ok else 1)
+
+
+@app.command()
+def diff(
+    old: Annotated[
+        str,
+        typer.Argument(
+            help="The older release: DIR (its latest version), DIR@X.Y.Z or a "
+            "versions/X.Y.Z folder.",
+            show_default=False,
+        ),
+    ],
+    new: Annotated[str, typer.Argument(help="The newer release, named the same ways.")],
+    output_format: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="Readable report or JSON.")
+    ] = OutputFormat.text,
+) -> None:
+    """Rows added, removed and changed (same key, other content) per table, with examples.
+
+    Exit 0 whether or not anything changed; 2 when a release does not exist.
+
+    Example:
+
+        builder diff dataset/@1.0.0 dataset/
+
+        builder diff old-dataset/ new-dataset/ --format json
+    """
+    try:
+        old_path, new_path = resolve_release(old), resolve_release(new)
+    except ReleaseNotFound as exc:
+        raise _fail(str(exc)) from None
+    result = diff_release_dirs(old_path, new_path)
+    if output_format is OutputFormat.json:
+        out.print_json(json.dumps(result.as_dict(), ensure_ascii=False))
+    else:
+        out.print(render_text(result), end="", highlight=False, markup=False, soft_wrap=True)
 
 
 def run() -> None:  # pragma: no cover - console entry for `python -m builder`

@@ -1,13 +1,17 @@
 """Compare two releases table by table, by key: added, removed and changed rows.
 
-The diff decides the next version number (semantic versioning as data sets use it)
-and is what `builder diff` prints and each release's card summarises.
+The diff decides the next version number (semantic versioning as data sets use it),
+is what `builder diff` prints, and is summarised in each release's card, its manifest
+and the dataset's CHANGELOG.
 """
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Final
 
 import polars as pl
 import pyarrow as pa
@@ -17,6 +21,8 @@ from builder.contract import TABLES, json_schema
 
 #: How many example keys a diff keeps per kind of change.
 EXAMPLES = 5
+#: The column that makes an example key readable to a person, per table.
+_LABELS: Final[Mapping[str, str]] = {"articles": "title", "sightings": "title", "dumps": "path"}
 
 
 @dataclass(frozen=True)
@@ -26,24 +32,53 @@ class TableDiff:
     changed: int
     unchanged: int
     examples: dict[str, list[str]] = field(default_factory=dict)
+    #: Example key -> a readable label (an article's title, a dump's path).
+    labels: dict[str, str] = field(default_factory=dict)
+    #: Changed example key -> the columns whose values differ.
+    changed_columns: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def any(self) -> bool:
         return bool(self.added or self.removed or self.changed)
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready: the counts, and the examples with their labels and columns."""
+
+        def example(kind: str, key: str) -> dict[str, Any]:
+            item: dict[str, Any] = {"key": key}
+            if key in self.labels:
+                item["label"] = self.labels[key]
+            if kind == "changed":
+                item["columns"] = self.changed_columns.get(key, [])
+            return item
+
+        return {
+            "added": self.added,
+            "removed": self.removed,
+            "changed": self.changed,
+            "unchanged": self.unchanged,
+            "examples": {
+                kind: [example(kind, key) for key in keys] for kind, keys in self.examples.items()
+            },
+        }
 
 
 def key_of(table: str) -> str:
     return str(json_schema(table)["x-key"])
 
 
-def diff_table(old: pa.Table, new: pa.Table, key: str) -> TableDiff:
+def _row_hashes(frame: pl.DataFrame, key: str, columns: list[str]) -> pl.DataFrame:
+    return frame.select(pl.col(key), frame.select(columns).hash_rows(seed=0).alias("_h"))
+
+
+def diff_table(old: pa.Table, new: pa.Table, key: str, *, label: str | None = None) -> TableDiff:
     """Rows matched by `key`; a row whose other columns differ in any way is changed."""
     o = pl.from_arrow(old)
     n = pl.from_arrow(new)
     assert isinstance(o, pl.DataFrame) and isinstance(n, pl.DataFrame)
     common = [c for c in n.columns if c in o.columns]
-    oh = o.select(pl.col(key), o.select(common).hash_rows(seed=0).alias("_h"))
-    nh = n.select(pl.col(key), n.select(common).hash_rows(seed=0).alias("_h"))
+    oh = _row_hashes(o, key, common)
+    nh = _row_hashes(n, key, common)
     if o.columns != n.columns:  # a column added or dropped changes every row
         oh = oh.with_columns(pl.lit(0, dtype=pl.UInt64).alias("_h"))
         nh = nh.with_columns(pl.lit(1, dtype=pl.UInt64).alias("_h"))
@@ -56,13 +91,55 @@ def diff_table(old: pa.Table, new: pa.Table, key: str) -> TableDiff:
     def sample(frame: pl.DataFrame) -> list[str]:
         return sorted(frame[key].to_list())[:EXAMPLES]
 
+    examples = {"added": sample(added), "removed": sample(removed), "changed": sample(changed)}
     return TableDiff(
         added=added.height,
         removed=removed.height,
         changed=changed.height,
         unchanged=both.height - changed.height,
-        examples={"added": sample(added), "removed": sample(removed), "changed": sample(changed)},
+        examples=examples,
+        labels=_labels(o, n, key, label, examples),
+        changed_columns=_changed_columns(o, n, key, examples["changed"]),
     )
+
+
+def _rows_by_key(frame: pl.DataFrame, key: str, keys: list[str]) -> dict[str, dict[str, Any]]:
+    if not keys:
+        return {}
+    return {row[key]: row for row in frame.filter(pl.col(key).is_in(keys)).to_dicts()}
+
+
+def _labels(
+    old: pl.DataFrame,
+    new: pl.DataFrame,
+    key: str,
+    label: str | None,
+    examples: Mapping[str, list[str]],
+) -> dict[str, str]:
+    if label is None:
+        return {}
+    labels: dict[str, str] = {}
+    for frame, kinds in ((old, ("removed",)), (new, ("added", "changed"))):
+        if label not in frame.columns:
+            continue
+        keys = [k for kind in kinds for k in examples[kind]]
+        for k, row in _rows_by_key(frame, key, keys).items():
+            if row[label] is not None:
+                labels[k] = str(row[label])
+    return labels
+
+
+def _changed_columns(
+    old: pl.DataFrame, new: pl.DataFrame, key: str, keys: list[str]
+) -> dict[str, list[str]]:
+    before = _rows_by_key(old, key, keys)
+    after = _rows_by_key(new, key, keys)
+    return {
+        k: [c for c in after[k] if c not in before[k] or before[k][c] != after[k][c]]
+        + [c for c in before[k] if c not in after[k]]
+        for k in keys
+        if k in before and k in after
+    }
 
 
 def read_release(path: Path) -> dict[str, pa.Table]:
@@ -70,18 +147,27 @@ def read_release(path: Path) -> dict[str, pa.Table]:
     return {t: pq.read_table(sorted((path / t).glob("*.parquet"))) for t in TABLES}
 
 
-def diff_releases(old: dict[str, pa.Table], new: dict[str, pa.Table]) -> dict[str, TableDiff]:
-    return {t: diff_table(old[t], new[t], key_of(t)) for t in TABLES}
+def diff_releases(old: Mapping[str, pa.Table], new: Mapping[str, pa.Table]) -> dict[str, TableDiff]:
+    return {t: diff_table(old[t], new[t], key_of(t), label=_LABELS.get(t)) for t in TABLES}
 
 
-def bump(previous: str, diffs: dict[str, TableDiff], *, contract_changed: bool) -> str | None:
+def bump(
+    previous: str,
+    diffs: Mapping[str, TableDiff],
+    *,
+    contract_changed: bool,
+    files_changed: bool = False,
+) -> str | None:
     """The next version: MAJOR when rows change or go (or the contract changed), MINOR
-    when rows are only added, None when nothing changed."""
-    major, minor, _ = parse_version(previous)
+    when rows are only added, PATCH when the rows are the same but the files are not
+    (another Parquet writer, other writer settings), None when nothing changed."""
+    major, minor, patch = parse_version(previous)
     if contract_changed or any(d.removed or d.changed for d in diffs.values()):
         return f"{major + 1}.0.0"
     if any(d.added for d in diffs.values()):
         return f"{major}.{minor + 1}.0"
+    if files_changed:
+        return f"{major}.{minor}.{patch + 1}"
     return None
 
 
@@ -90,3 +176,109 @@ def parse_version(text: str) -> tuple[int, int, int]:
     if len(parts) != 3 or not all(p.isdigit() for p in parts):
         raise ValueError(f"not a version number X.Y.Z: {text!r}")
     return int(parts[0]), int(parts[1]), int(parts[2])
+
+
+# --- two published releases -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReleaseDiff:
+    """`builder diff OLD NEW`: which releases were compared and what changed per table."""
+
+    old: Path
+    new: Path
+    old_version: str | None
+    new_version: str | None
+    old_contract: str | None
+    new_contract: str | None
+    tables: dict[str, TableDiff]
+
+    def as_dict(self) -> dict[str, Any]:
+        """`{"articles": {"added": N, ...}, ...}`: tables only, so scripts index by name."""
+        return {name: d.as_dict() for name, d in self.tables.items()}
+
+
+def _manifest(release: Path) -> dict[str, Any]:
+    try:
+        loaded = json.loads((release / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return loaded if isinstance(loaded, dict) else {}
+
+
+def diff_release_dirs(old: Path, new: Path) -> ReleaseDiff:
+    """Diff two release folders (each holding manifest.json and the table folders)."""
+    old_manifest, new_manifest = _manifest(old), _manifest(new)
+    return ReleaseDiff(
+        old=old,
+        new=new,
+        old_version=old_manifest.get("version"),
+        new_version=new_manifest.get("version"),
+        old_contract=old_manifest.get("contract_version"),
+        new_contract=new_manifest.get("contract_version"),
+        tables=diff_releases(read_release(old), read_release(new)),
+    )
+
+
+# --- rendering ------------------------------------------------------------------------
+
+
+def _count_line(name: str, d: TableDiff) -> str:
+    return (
+        f"{name}: {d.added} added, {d.removed} removed, {d.changed} changed "
+        f"({d.unchanged} unchanged)"
+    )
+
+
+def _example_lines(d: TableDiff, indent: str) -> list[str]:
+    lines: list[str] = []
+    for kind in ("added", "removed", "changed"):
+        for key in d.examples.get(kind, []):
+            text = f"{indent}{kind} {key}"
+            if key in d.labels:
+                text += f" {json.dumps(d.labels[key], ensure_ascii=False)}"
+            if kind == "changed" and d.changed_columns.get(key):
+                text += f" ({', '.join(d.changed_columns[key])})"
+            lines.append(text)
+        count = getattr(d, kind)
+        if count > len(d.examples.get(kind, [])):
+            lines.append(f"{indent}... and {count - len(d.examples.get(kind, []))} more {kind}")
+    return lines
+
+
+def render_text(diff: ReleaseDiff) -> str:
+    """The report `builder diff` prints: counts per table, then a few examples each."""
+    old = diff.old_version or str(diff.old)
+    new = diff.new_version or str(diff.new)
+    lines = [f"{old} -> {new}"]
+    if diff.old_contract != diff.new_contract:
+        lines.append(f"contract: {diff.old_contract} -> {diff.new_contract}")
+    for name, d in diff.tables.items():
+        lines.append(_count_line(name, d))
+        lines += _example_lines(d, "  ")
+    if not any(d.any for d in diff.tables.values()):
+        lines.append("no rows added, removed or changed")
+    return "\n".join(lines) + "\n"
+
+
+def render_markdown(changes: Mapping[str, Mapping[str, Any]], previous: str | None) -> str:
+    """Markdown list of the changes since `previous`, from `TableDiff.as_dict()` values
+    (the form kept in the manifest, so a card can be rewritten from disk alone)."""
+    if previous is None:
+        return "- first release\n"
+    lines: list[str] = []
+    order = {name: index for index, name in enumerate(TABLES)}
+    for name, d in sorted(changes.items(), key=lambda item: order.get(item[0], len(order))):
+        lines.append(
+            f"- `{name}`: {d['added']} added, {d['removed']} removed, {d['changed']} changed "
+            f"({d['unchanged']} unchanged)"
+        )
+        for kind in ("added", "removed", "changed"):
+            for item in d.get("examples", {}).get(kind, []):
+                text = f"  - {kind} `{item['key']}`"
+                if "label" in item:
+                    text += f" {json.dumps(item['label'], ensure_ascii=False)}"
+                if item.get("columns"):
+                    text += f" ({', '.join(item['columns'])})"
+                lines.append(text)
+    return "\n".join(lines) + "\n"

@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, TypeAlias
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -27,7 +27,9 @@ import pyarrow.parquet as pq
 import yaml
 
 import builder
-from builder import contract
+from builder import contract, croissant
+from builder.diff import TableDiff, render_markdown
+from builder.spill import SpilledTable
 
 VERSIONS_DIR: Final = "versions"
 CARD: Final = "README.md"
@@ -105,6 +107,36 @@ def write_parquet(table: pa.Table, path: Path) -> None:
     pq.write_table(table.replace_schema_metadata(None), path, **PARQUET_SETTINGS)
 
 
+#: A table to publish: in memory, or spilled to disk by a partitioned build.
+AnyTable: TypeAlias = pa.Table | SpilledTable
+
+
+def _write_parquet_slice(table: AnyTable, start: int, rows: int, path: Path) -> None:
+    """One shard; a spilled table is streamed a row group at a time, which gives the
+    very bytes `write_parquet` gives for the same rows held in memory."""
+    if isinstance(table, pa.Table):
+        write_parquet(table.slice(start, rows), path)
+        return
+    settings = dict(PARQUET_SETTINGS)
+    row_group = int(settings.pop("row_group_size"))
+    schema = table.schema.remove_metadata()
+    with pq.ParquetWriter(path, schema, **settings) as writer:
+        for chunk in table.slices(row_group, start, start + rows):
+            writer.write_table(chunk.replace_schema_metadata(None), row_group_size=row_group)
+        if rows == 0:
+            writer.write_table(schema.empty_table(), row_group_size=row_group)
+
+
+def _in_memory(table: AnyTable) -> pa.Table:
+    return table if isinstance(table, pa.Table) else table.read_all()
+
+
+def _digest(table: AnyTable) -> tuple[str, int]:
+    if isinstance(table, pa.Table):
+        return contract.ipc_digest(table)
+    return contract.ipc_digest_chunks(table.schema, table.slices(contract.HASH_BATCH_ROWS))
+
+
 def _shard_names(num_rows: int, rows_per_shard: int) -> list[tuple[str, int, int]]:
     """(file name, first row, row count); an empty table still gets one (empty) shard so
     that every config has a file to load."""
@@ -132,14 +164,14 @@ def _sha256_and_sync(path: Path) -> tuple[str, int]:
 
 
 def _write_shards(
-    name: str, table: pa.Table, version_dir: Path, rows_per_shard: int
+    name: str, table: AnyTable, version_dir: Path, rows_per_shard: int
 ) -> dict[str, dict[str, Any]]:
     folder = version_dir / name
     folder.mkdir()
     written: dict[str, dict[str, Any]] = {}
     for file_name, start, rows in _shard_names(table.num_rows, rows_per_shard):
         path = folder / file_name
-        write_parquet(table.slice(start, rows), path)
+        _write_parquet_slice(table, start, rows, path)
         sha256, size = _sha256_and_sync(path)
         written[f"{name}/{file_name}"] = {"sha256": sha256, "size_bytes": size, "rows": rows}
     return written
@@ -342,7 +374,7 @@ def _write_text(path: Path, text: str) -> None:
 # --- checks ---------------------------------------------------------------------------
 
 
-def _check_tables(tables: Mapping[str, pa.Table]) -> None:
+def _check_tables(tables: Mapping[str, AnyTable]) -> None:
     """Only tables shaped exactly like the contract are published: the card, the
     manifest hashes and every reader rely on it."""
     if set(tables) != set(contract.TABLES):
@@ -382,13 +414,14 @@ def _check_version(dataset_dir: Path, version: str, previous_version: str | None
 
 def _build_version(
     staging: Path,
-    tables: Mapping[str, pa.Table],
+    tables: Mapping[str, AnyTable],
     *,
     version: str,
     settings: Mapping[str, Any],
     inputs: Sequence[Mapping[str, Any]],
     previous_version: str | None,
     rows_per_shard: int,
+    changes: Mapping[str, Any] | None = None,
 ) -> tuple[dict[str, Any], dict[str, _ConfigStats]]:
     """Everything of one version, written into `staging` (not yet visible)."""
     files: dict[str, dict[str, Any]] = {}
@@ -397,10 +430,12 @@ def _build_version(
     for name in contract.TABLES:
         table = tables[name]
         written = _write_shards(name, table, staging, rows_per_shard)
-        hashes[name], num_bytes = contract.ipc_digest(table)
+        hashes[name], num_bytes = _digest(table)
         download = sum(int(entry["size_bytes"]) for entry in written.values())
         stats[name] = _ConfigStats(rows=table.num_rows, num_bytes=num_bytes, download_size=download)
         files.update(written)
+    built = _build_time()
+    files[croissant.FILE_NAME] = croissant.write(staging, version, files, date_published=built)
     manifest: dict[str, Any] = {
         "version": version,
         "previous_version": previous_version,
@@ -414,12 +449,15 @@ def _build_version(
         "files": files,
         "row_counts": {name: s.rows for name, s in stats.items()},
         "content_hash": hashes,
-        "build_time": _build_time(),
+        "build_time": built,
+        # What changed since previous_version (TableDiff.as_dict per table): kept here so
+        # the CHANGELOG and the top card can be rewritten from this folder alone.
+        "changes": None if changes is None else dict(changes),
     }
     text = _dump_json(manifest, "settings and inputs")
     _write_text(staging / MANIFEST, text)
-    card = _card(version, top_level=False, stats=stats, dumps=tables["dumps"])
-    _write_text(staging / CARD, card)
+    card = _card(version, top_level=False, stats=stats, dumps=_in_memory(tables["dumps"]))
+    _write_text(staging / CARD, card + _changes_section(previous_version, manifest["changes"]))
     for name in contract.TABLES:
         _fsync_dir(staging / name)
     _fsync_dir(staging)
@@ -428,7 +466,7 @@ def _build_version(
 
 
 def _changelog_line(version: str, row_counts: Mapping[str, int], dumps: pa.Table) -> str:
-    """Hook for the diff step, which will add what changed under each heading."""
+    """The heading of a version's CHANGELOG entry; `_changelog_entry` adds the changes."""
     status = _status_counts(dumps)
     return (
         f"## {version} — {row_counts['articles']} articles, {row_counts['sightings']} "
@@ -445,18 +483,20 @@ def _append_changelog(dataset_dir: Path, line: str) -> None:
 
 def publish_release(
     dataset_dir: Path,
-    tables: Mapping[str, pa.Table],
+    tables: Mapping[str, AnyTable],
     *,
     version: str,
     settings: Mapping[str, Any],
     inputs: Sequence[Mapping[str, Any]],
     previous_version: str | None = None,
     rows_per_shard: int = 500_000,
+    changes: Mapping[str, TableDiff] | None = None,
 ) -> Release:
     """Publish `tables` as `versions/<version>` and point the top-level card at it.
 
-    The same tables, version, settings, inputs and SOURCE_DATE_EPOCH give byte-identical
-    version files in any directory.
+    The same tables, version, settings, inputs, changes and SOURCE_DATE_EPOCH give
+    byte-identical version files in any directory. `changes` (the diff against
+    `previous_version`) goes into the version's card and manifest and the CHANGELOG.
     """
     if rows_per_shard < 1:
         raise ValueError(f"rows_per_shard must be at least 1, got {rows_per_shard}")
@@ -465,6 +505,7 @@ def publish_release(
     dataset_dir = Path(dataset_dir)
     dataset_dir.mkdir(parents=True, exist_ok=True)
     _remove_stale_temporaries(dataset_dir)
+    repair_pointer(dataset_dir)
     _check_version(dataset_dir, version, previous_version)
 
     staging = dataset_dir / f"{_TMP_PREFIX}{version}-{os.getpid()}"
@@ -478,6 +519,7 @@ def publish_release(
             inputs=inputs,
             previous_version=previous_version,
             rows_per_shard=rows_per_shard,
+            changes=None if changes is None else {t: d.as_dict() for t, d in changes.items()},
         )
         versions = dataset_dir / VERSIONS_DIR
         versions.mkdir(exist_ok=True)
@@ -491,16 +533,146 @@ def publish_release(
     _fsync_dir(versions)
 
     row_counts = {name: s.rows for name, s in stats.items()}
-    _append_changelog(dataset_dir, _changelog_line(version, row_counts, tables["dumps"]))
-    top_card = _card(version, top_level=True, stats=stats, dumps=tables["dumps"])
-    _replace_text(dataset_dir / CARD, top_card)
+    _point_at(dataset_dir, version)
     return Release(path=final, version=version, row_counts=row_counts, manifest=manifest)
+
+
+# --- the top-level pointer --------------------------------------------------------------
+# Everything below is derived from the published version folder alone, so that a run
+# killed between the rename and the card update is finished by the next one, and the
+# result is byte-identical to an uninterrupted publish.
+
+
+def _changes_section(previous: str | None, changes: Mapping[str, Any] | None) -> str:
+    if previous is None or changes is None:
+        return ""
+    return f"\n## Changes since {previous}\n\n{render_markdown(changes, previous)}"
+
+
+def _read_manifest(release: Path) -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads((release / MANIFEST).read_text(encoding="utf-8"))
+    return loaded
+
+
+def _front_matter(card: Path) -> dict[str, Any]:
+    """The YAML header of a card; empty when the card is missing or has none."""
+    try:
+        text = card.read_text(encoding="utf-8")
+    except OSError:
+        return {}
+    if not text.startswith("---\n") or "\n---\n" not in text[4:]:
+        return {}
+    try:
+        loaded = yaml.safe_load(text[4 : text.index("\n---\n", 4)])
+    except yaml.YAMLError:
+        return {}
+    return loaded if isinstance(loaded, dict) else {}
+
+
+_POINTER = re.compile(r"^versions/([^/]+)/")
+
+
+def pointed_version(dataset_dir: Path) -> str | None:
+    """The version the top-level card's configs point at (None: no readable card)."""
+    for config in _front_matter(Path(dataset_dir) / CARD).get("configs", []):
+        for data_file in config.get("data_files", []) if isinstance(config, dict) else []:
+            match = _POINTER.match(str(data_file.get("path", "")))
+            if match:
+                return match.group(1)
+    return None
+
+
+def _release_stats(release: Path) -> dict[str, _ConfigStats]:
+    stats: dict[str, _ConfigStats] = {}
+    for info in _front_matter(release / CARD).get("dataset_info", []):
+        split = info["splits"][0]
+        stats[info["config_name"]] = _ConfigStats(
+            rows=int(split["num_examples"]),
+            num_bytes=int(split["num_bytes"]),
+            download_size=int(info["download_size"]),
+        )
+    return stats
+
+
+def _release_dumps(release: Path) -> pa.Table:
+    """The dumps table's status column: all the card and the CHANGELOG count."""
+    return pq.read_table(sorted((release / "dumps").glob("*.parquet")), columns=["status"])
+
+
+def _changelog_entry(release: Path) -> str:
+    manifest = _read_manifest(release)
+    version = str(manifest["version"])
+    heading = _changelog_line(version, manifest["row_counts"], _release_dumps(release))
+    previous = manifest.get("previous_version")
+    changes = manifest.get("changes")
+    if previous is None or changes is None:
+        return heading
+    return f"{heading}\nChanges since {previous}:\n\n{render_markdown(changes, previous)}"
+
+
+def _logged_versions(dataset_dir: Path) -> set[str]:
+    path = dataset_dir / CHANGELOG
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    return {line[3:].split(" ", 1)[0] for line in text.splitlines() if line.startswith("## ")}
+
+
+def _point_at(dataset_dir: Path, version: str) -> None:
+    """Log every version the CHANGELOG misses (oldest first), then point the card at
+    `version`: the card goes last, so load_dataset(DIR) switches when all is in place."""
+    versions = dataset_dir / VERSIONS_DIR
+    logged = _logged_versions(dataset_dir)
+    for name in sorted((p.name for p in versions.iterdir() if _SEMVER.match(p.name)), key=_semver):
+        if name not in logged and _semver(name) <= _semver(version):
+            _append_changelog(dataset_dir, _changelog_entry(versions / name))
+    release = versions / version
+    top_card = _card(
+        version, top_level=True, stats=_release_stats(release), dumps=_release_dumps(release)
+    )
+    _replace_text(dataset_dir / CARD, top_card)
+
+
+def files_differ(release: Path, tables: Mapping[str, AnyTable]) -> bool:
+    """Whether publishing `tables` now would write other bytes than `release` holds.
+
+    Same content hashes, same pyarrow and same writer settings give the same files; any
+    difference (a pyarrow upgrade, a changed setting) is a PATCH release even when the
+    rows are equal.
+    """
+    try:
+        manifest = _read_manifest(release)
+    except (OSError, ValueError):
+        return True
+    writer = json.loads(_dump_json(dict(PARQUET_SETTINGS), "writer settings"))
+    if (
+        manifest.get("pyarrow_version") != pa.__version__
+        or manifest.get("parquet_writer") != writer
+    ):
+        return True
+    hashes = manifest.get("content_hash", {})
+    return any(hashes.get(name) != _digest(tables[name])[0] for name in contract.TABLES)
+
+
+def repair_pointer(dataset_dir: Path) -> str | None:
+    """Finish a publish killed after its version was renamed into place but before the
+    top-level card (or the CHANGELOG) caught up; returns the version now pointed at,
+    or None when nothing needed doing."""
+    dataset_dir = Path(dataset_dir)
+    latest = latest_version(dataset_dir)
+    if latest is None:
+        return None
+    if pointed_version(dataset_dir) == latest and latest in _logged_versions(dataset_dir):
+        return None
+    _point_at(dataset_dir, latest)
+    return latest
 
 
 __all__ = [
     "PARQUET_SETTINGS",
     "Release",
+    "files_differ",
     "latest_version",
+    "pointed_version",
     "publish_release",
+    "repair_pointer",
     "write_parquet",
 ]
