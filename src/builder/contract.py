@@ -318,16 +318,6 @@ def _jsonable(value: Any) -> Any:
 
 Accepts = Callable[[Any], bool]
 
-_PY_TYPES: Final[dict[str, Accepts]] = {
-    "string": lambda v: isinstance(v, str),
-    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
-    "number": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
-    "boolean": lambda v: isinstance(v, bool),
-    "null": lambda v: v is None,
-    "object": lambda v: isinstance(v, Mapping),
-    "array": lambda v: isinstance(v, list | tuple),
-}
-
 
 def _is_instant(value: Any) -> bool:
     if isinstance(value, datetime):
@@ -343,55 +333,76 @@ def _compile(node: Mapping[str, Any]) -> Accepts:
 
     jsonschema on every row of every dump costs more than parsing the dump; this
     predicate, compiled once from the same schema, answers "valid?" in microseconds.
-    Only when it says no does validate_row ask jsonschema for the messages.
+    Only when it says no does validate_row ask jsonschema for the messages (a test
+    holds the two to the same answers).
     """
-    kinds = node.get("type", [])
-    kinds = [kinds] if isinstance(kinds, str) else list(kinds)
-    checks: list[Accepts] = []
+    raw_kinds = node.get("type", [])
+    kinds = frozenset([raw_kinds] if isinstance(raw_kinds, str) else raw_kinds)
+    any_type = not kinds
     instants = node.get("format") == "date-time"
-    if kinds:
-        accepted = [_PY_TYPES[k] for k in kinds]
-        checks.append(lambda v: any(ok(v) for ok in accepted) or (instants and _is_instant(v)))
-    strings: list[Accepts] = []
-    if instants:
-        strings.append(_is_instant)
-    if "pattern" in node:
-        search = re.compile(node["pattern"]).search
-        strings.append(lambda v: search(v) is not None)
-    if "minLength" in node:
-        least = node["minLength"]
-        strings.append(lambda v: len(v) >= least)
-    if "enum" in node:
-        allowed = list(node["enum"])
-        checks.append(lambda v: any(v == a and type(v) is type(a) for a in allowed))
-    if "minimum" in node:
-        low = node["minimum"]
-        checks.append(lambda v: not _PY_TYPES["number"](v) or v >= low)
-    if "properties" in node:
-        props = {k: _compile(sub) for k, sub in node["properties"].items()}
-        required = tuple(node.get("required", ()))
-        closed = node.get("additionalProperties") is False
+    search = re.compile(node["pattern"]).search if "pattern" in node else None
+    least: int | None = node.get("minLength")
+    low = node.get("minimum")
+    enum = node.get("enum")
+    allowed = None if enum is None else [(type(a), a) for a in enum]
+    props = {k: _compile(sub) for k, sub in node.get("properties", {}).items()}
+    required = tuple(node.get("required", ()))
+    closed = node.get("additionalProperties") is False
+    item_ok = _compile(node["items"]) if "items" in node else None
 
-        def obj(v: Any) -> bool:
-            if not isinstance(v, Mapping):
-                return True
-            if any(k not in v for k in required) or (closed and any(k not in props for k in v)):
+    def in_enum(v: Any) -> bool:
+        return allowed is None or any(type(v) is t and v == a for t, a in allowed)
+
+    def accepts(v: Any) -> bool:
+        if v is None:
+            return (any_type or "null" in kinds) and in_enum(v)
+        if isinstance(v, bool):
+            return (any_type or "boolean" in kinds) and in_enum(v)
+        if isinstance(v, int | float):
+            if not (
+                any_type
+                or "number" in kinds
+                or ("integer" in kinds and (isinstance(v, int) or float(v).is_integer()))
+            ):
                 return False
-            return all(props[k](item) for k, item in v.items() if k in props)
-
-        checks.append(obj)
-    if "items" in node:
-        item_ok = _compile(node["items"])
-        checks.append(lambda v: not isinstance(v, list | tuple) or all(item_ok(i) for i in v))
-
-    def accepts(value: Any) -> bool:
-        if isinstance(value, datetime | date):
+            return (low is None or v >= low) and in_enum(v)
+        if isinstance(v, datetime | date):
             if instants:
-                return _is_instant(value)
-            value = value.isoformat()  # what jsonschema sees, via _jsonable
-        if isinstance(value, str) and not all(c(value) for c in strings):
-            return False
-        return all(c(value) for c in checks)
+                return (any_type or "string" in kinds) and _is_instant(v) and in_enum(v)
+            v = v.isoformat()  # what jsonschema sees, via _jsonable
+        if isinstance(v, str):
+            if not (any_type or "string" in kinds):
+                return False
+            if instants and not _is_instant(v):
+                return False
+            if search is not None and search(v) is None:
+                return False
+            if least is not None and len(v) < least:
+                return False
+            return in_enum(v)
+        if isinstance(v, Mapping):
+            if not (any_type or "object" in kinds):
+                return False
+            for k in required:
+                if k not in v:
+                    return False
+            for k, item in v.items():
+                check = props.get(k)
+                if check is None:
+                    if closed:
+                        return False
+                elif not check(item):
+                    return False
+            return in_enum(v)
+        if isinstance(v, list | tuple):
+            if not (any_type or "array" in kinds):
+                return False
+            if item_ok is not None:
+                for item in v:
+                    if not item_ok(item):
+                        return False
+            return in_enum(list(v))
+        return False
 
     return accepts
 

@@ -10,7 +10,7 @@ from functools import cache
 from typing import Any
 
 #: Enough text to decide; more only costs time.
-_MAX_CHARS = 2000
+_MAX_CHARS = 600
 
 
 @cache

@@ -292,9 +292,15 @@ INLINE_FIXES: tuple[InlineFix, ...] = (
 )
 
 
+_ANY_FIX_NEEDLE = re.compile("|".join(re.escape(n) for f in INLINE_FIXES for n in f.needles))
+_NEEDLELESS_FIXES = tuple(f for f in INLINE_FIXES if not f.needles)
+
+
 def fix_inline(text: str, line: int) -> tuple[str, list[Repair]]:
     repairs: list[Repair] = []
-    for fix in INLINE_FIXES:
+    # Most lines hold no needle at all: one search then rules out every needled fix.
+    fixes = INLINE_FIXES if _ANY_FIX_NEEDLE.search(text) else _NEEDLELESS_FIXES
+    for fix in fixes:
         if not fix.applies(text):
             continue
         found = fix.pattern.search(text)

@@ -30,7 +30,7 @@ from builder import contract
 from builder.findings import Finding
 from builder.models import validate_frame
 from builder.records import DumpResult, article_id_for
-from builder.tables import sighting_row
+from builder.tables import dump_row, sighting_row
 
 MANIFEST: Final = "manifest.json"
 CARD: Final = "README.md"
@@ -53,7 +53,7 @@ def dump_violations(result: DumpResult) -> list[str]:
     Sightings get a provisional article id from their own title and publisher: merge may
     re-assign it, but always to an id of the same shape, so the check is the same.
     """
-    messages = contract.validate_row("dumps", asdict(result.dump))
+    messages = contract.validate_row("dumps", dump_row(result.dump))
     for sighting in result.sightings:
         article_id = article_id_for(sighting.title, sighting.source)
         messages += contract.validate_row("sightings", sighting_row(article_id, sighting))
