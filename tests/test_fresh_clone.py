@@ -28,3 +28,22 @@ def test_make_demo_in_a_fresh_clone(tmp_path: Path) -> None:
     assert (clone / "build" / "demo" / "versions" / "1.0.0" / "manifest.json").is_file()
     assert "num_rows" in result.stdout
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.slow
+def test_the_wheel_ships_the_contract_layouts_and_engines(tmp_path: Path) -> None:
+    """An installed (not editable) builder needs schema/ and the layout files inside it."""
+    import sys
+    import zipfile
+
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(ROOT)],
+        check=True,
+        timeout=900,
+    )
+    (wheel,) = tmp_path.glob("builder-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for table in ("articles", "sightings", "dumps", "manifest"):
+        assert f"builder/schema/{table}.schema.json" in names
+    assert {"builder/layouts/data/daily8.toml", "builder/layouts/data/daily8.en.toml"} <= names
+    assert "builder/engines/dask.py" in names and "builder/cli.py" in names
