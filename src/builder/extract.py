@@ -11,6 +11,7 @@ from dataclasses import replace
 from time import perf_counter
 
 from builder.decode import Decoded, decode
+from builder.language import detect
 from builder.layouts.segment import Block, Page, Rejected, segment
 from builder.records import Dump, DumpResult, RawDump, Sighting, SourceSplit, dump_id_for
 from builder.repair import fix_inline, repair_body
@@ -79,6 +80,7 @@ def _sighting(
         text_byte_end=span[1],
         repairs=tuple(repairs),
         source_alternatives=tuple(alternatives),
+        language=detect(block.title, text) if block.role == "main" else None,
     )
 
 

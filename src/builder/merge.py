@@ -77,7 +77,7 @@ def _article(article_id: str, group: Sequence[Sighting], dumps: Mapping[str, Dum
         published_text=timed.published_text if timed else None,
         published_at=timed.published_at if timed else None,
         published_at_uncertainty_s=timed.published_at_uncertainty_s if timed else None,
-        language=detect(best.title, best.text),
+        language=best.language if best.role == "main" else detect(best.title, best.text),
         url=dump.url if best.role == "main" else None,
         n_sightings=len(group),
         first_seen_at=min(dumps[s.dump_id].captured_at for s in group),

@@ -107,6 +107,10 @@ class Sighting:
     repairs: tuple[Repair, ...] = ()
     #: Set when the publisher came from an ambiguous glued line: the other readings.
     source_alternatives: tuple[SourceSplit, ...] = ()
+    #: Language of a main article's title and text, detected in the per-dump stage so
+    #: that it runs in parallel and is cached with the dump; None for cards (the merge
+    #: detects those that speak for an article).
+    language: str | None = None
 
     @property
     def sighting_id(self) -> str:
