@@ -157,6 +157,7 @@ def synthesise(n_articles: int) -> tuple[dict[str, pa.Table], list[dict[str, obj
             "n_sightings": pa.array(counts, pa.int32()),
             "truncated": pa.array(np.zeros(n_dumps, bool)),
             "encoding": pa.array(["utf-8"] * n_dumps),
+            "replaced_bytes": pa.array(np.zeros(n_dumps, np.int32)),
         },
         schema=contract.arrow_schema("dumps"),
     ).sort_by("dump_id")

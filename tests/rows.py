@@ -59,7 +59,7 @@ def dumps() -> list[Dump]:
         Dump(DUMP_1, PAGE_1, "https://news.example/story/1", SHA_1, 18_204, CAPTURED_1,
              "option", "article", "classic-en", "parsed", None, 2, False, "utf-8"),
         Dump(DUMP_2, PAGE_2, None, SHA_2, 9_870, CAPTURED_2,
-             "record", "listing", "classic-en", "parsed", None, 2, True, "windows-1252"),
+             "record", "listing", "classic-en", "parsed", None, 2, True, "windows-1252", 3),
         Dump(DUMP_3, BAD_RECORD, None, SHA_3, 15, CAPTURED_3,
              "mtime", None, None, "quarantined", "invalid JSON record: Expecting value",
              0, False, None),

@@ -358,7 +358,10 @@ def test_decodable_variants_parse_to_the_same_articles(dirty_build: dict[str, ob
     assert len(original) == 3
     for name in VARIANTS:
         assert found.get(name) == original, name
-    encodings = {str(r["path"]): r["encoding"] for r in read_table(release, "dumps")}
+    rows = {str(r["path"]): r for r in read_table(release, "dumps")}
+    encodings = {path: r["encoding"] for path, r in rows.items()}
+    assert rows["variant_nul.txt"]["replaced_bytes"] == 1  # the NUL byte, recorded
+    assert rows["good.txt"]["replaced_bytes"] == 0
     assert encodings["variant_bom.txt"] == "utf-8-sig"
     assert encodings["variant_utf16le.txt"] == "utf-16"
     assert encodings["variant_cp1252.txt"] not in (None, "utf-8")

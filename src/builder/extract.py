@@ -111,7 +111,7 @@ def extract(raw: RawDump) -> DumpResult:
     _add_time("decode", decoded_at - started)
     if not isinstance(decoded, Decoded):
         return _quarantine(dump, decoded.reason)
-    dump = replace(dump, encoding=decoded.encoding)
+    dump = replace(dump, encoding=decoded.encoding, replaced_bytes=decoded.nul_bytes_removed)
     page = segment(decoded.text)
     segmented_at = perf_counter()
     _add_time("segment", segmented_at - decoded_at)

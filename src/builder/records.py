@@ -135,6 +135,8 @@ class Dump:
     n_sightings: int
     truncated: bool
     encoding: str | None
+    #: NUL bytes dropped while decoding: the text differs from the file by these.
+    replaced_bytes: int = 0
 
 
 @dataclass(frozen=True)
