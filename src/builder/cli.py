@@ -161,7 +161,7 @@ def make(
 
     Example:
 
-        builder make samples/ --out build/demo
+        builder make samples/dumps --out build/demo
 
         builder make 'crawl/*.jsonl.gz' more/ --out dataset/ --captured-at 2025-07-01T00:00:00Z
 
@@ -170,9 +170,12 @@ def make(
     when = _parse_time(captured_at)
     remote = any("://" in spec for spec in inputs)  # fsspec URLs: the dask engine lists them
     try:
-        n_files = None if remote else len(find_inputs(inputs))
+        files = [] if remote else find_inputs(inputs)
     except InputError as exc:
         raise _fail(str(exc)) from None
+    # One dump per text file; a JSON Lines file holds an unknown number of them.
+    known_total = not remote and all(f.kind == "text" for f in files)
+    n_dumps = len(files) if known_total else None
     show_progress = not quiet and not as_json and sys.stderr.isatty()
     progress = Progress(
         TextColumn("parsing"),
@@ -183,11 +186,10 @@ def make(
         transient=True,
         disable=not show_progress,
     )
-    task = progress.add_task("dumps", total=n_files)
+    task = progress.add_task("dumps", total=n_dumps)
 
     def advance(result: DumpResult) -> None:
-        if "#L" not in result.dump.path or result.dump.path.endswith("#L1"):
-            progress.advance(task)
+        progress.advance(task)
 
     try:
         with progress:
