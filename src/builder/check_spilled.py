@@ -18,7 +18,7 @@ from builder import contract
 from builder.findings import Finding
 from builder.models import validate_frame
 from builder.spill import SpilledTable
-from builder.validate import EXAMPLES, ContractError, cross_table_findings
+from builder.validate import cross_table_findings, raise_on_findings
 
 #: Rows per chunk: bounded memory, few enough calls that the models' overhead is small.
 CHUNK_ROWS: Final = 50_000
@@ -56,16 +56,4 @@ def require_valid_spilled(
     tables: Mapping[str, SpilledTable], inputs: Sequence[Mapping[str, Any]] | None = None
 ) -> None:
     """Raise ContractError unless the tables may be published (as require_valid does)."""
-    findings = spilled_findings(tables, inputs)
-    if findings:
-        shown = "; ".join(_describe(f) for f in findings[:EXAMPLES])
-        more = f" (+{len(findings) - EXAMPLES} more)" if len(findings) > EXAMPLES else ""
-        raise ContractError(
-            f"the built tables break the contract (a builder bug; nothing published): {shown}{more}"
-        )
-
-
-def _describe(finding: Finding) -> str:
-    where = f"{finding.table}.{finding.column}" if finding.column else finding.table
-    values = f" e.g. {', '.join(finding.examples)}" if finding.examples else ""
-    return f"{where}: {finding.check} x{finding.count}{values}"
+    raise_on_findings(spilled_findings(tables, inputs))

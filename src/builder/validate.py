@@ -294,7 +294,11 @@ def require_valid(
     tables: Mapping[str, pa.Table], inputs: Sequence[Mapping[str, Any]] | None = None
 ) -> None:
     """Raise ContractError unless the tables may be published."""
-    findings = table_findings(tables, inputs)
+    raise_on_findings(table_findings(tables, inputs))
+
+
+def raise_on_findings(findings: Sequence[Finding]) -> None:
+    """Findings on tables about to be published are a builder bug: stop, publish nothing."""
     if findings:
         shown = "; ".join(_describe(f) for f in findings[:EXAMPLES])
         more = f" (+{len(findings) - EXAMPLES} more)" if len(findings) > EXAMPLES else ""
