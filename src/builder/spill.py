@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from builder import contract
+
 
 @dataclass(frozen=True)
 class SpilledTable:
@@ -69,3 +71,15 @@ def spill(table_bytes: bytes, path: Path) -> None:
     """Write one range's IPC stream (as `partitioned.finish_range` made it) to disk."""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(table_bytes)
+
+
+def spilled_tables(folder: Path, rows: dict[str, int]) -> dict[str, SpilledTable]:
+    """The contract's tables as spilled under `folder/<table>/*.arrows`, in range order."""
+    return {
+        name: SpilledTable(
+            contract.arrow_schema(name),
+            tuple(sorted((folder / name).glob("*.arrows"))),
+            rows.get(name, 0),
+        )
+        for name in contract.TABLES
+    }

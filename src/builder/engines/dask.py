@@ -21,7 +21,7 @@ from typing import Any
 
 from distributed import Client, Future, LocalCluster
 
-from builder import contract, partitioned, timing
+from builder import partitioned, timing
 from builder.engines import OnRows, Staged
 from builder.records import CapturedAtSource, RawDump
 from builder.sources import (
@@ -32,7 +32,7 @@ from builder.sources import (
     dumps_of_stream,
     find_inputs,
 )
-from builder.spill import SpilledTable, spill
+from builder.spill import spill, spilled_tables
 
 _MAGIC = re.compile(r"[*?[]")
 
@@ -254,12 +254,4 @@ def run(
                 spill(payload, scratch / "tables" / name / f"{r:05d}.arrows")
                 rows[name] = rows.get(name, 0) + result.rows[name]
             timing.combine(timings, result.timings)
-    tables = {
-        name: SpilledTable(
-            contract.arrow_schema(name),
-            tuple(sorted((scratch / "tables" / name).glob("*.arrows"))),
-            rows.get(name, 0),
-        )
-        for name in contract.TABLES
-    }
-    return Staged(tables, timings)
+    return Staged(spilled_tables(scratch / "tables", rows), timings)

@@ -13,11 +13,11 @@ from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
-from builder import contract, partitioned, timing
+from builder import partitioned, timing
 from builder.engines import OnRows, Staged
 from builder.records import Dump
 from builder.sources import InputFile
-from builder.spill import SpilledTable, spill
+from builder.spill import spill, spilled_tables
 
 R = TypeVar("R")
 
@@ -113,12 +113,4 @@ def run(
             for name, count in range_rows.items():
                 rows[name] = rows.get(name, 0) + count
             timing.combine(timings, range_timings)
-    tables = {
-        name: SpilledTable(
-            contract.arrow_schema(name),
-            tuple(sorted((work / "tables" / name).glob("*.arrows"))),
-            rows.get(name, 0),
-        )
-        for name in contract.TABLES
-    }
-    return Staged(tables, timings)
+    return Staged(spilled_tables(work / "tables", rows), timings)
