@@ -22,7 +22,14 @@ import pyarrow.compute as pc
 from builder import PARSER_VERSION, __version__, contract, partitioned, timing
 from builder.cache import cached
 from builder.check_spilled import require_valid_spilled
-from builder.diff import TableDiff, bump, diff_releases, parse_version, read_release
+from builder.diff import (
+    TableDiff,
+    bump,
+    diff_releases,
+    parse_version,
+    read_manifest,
+    read_release,
+)
 from builder.engines import ENGINES, OnRows, Staged
 from builder.engines import local as local_engine
 from builder.publish import files_differ, latest_version, publish_release, repair_pointer
@@ -97,7 +104,7 @@ def _choose_version(
     if previous is not None:
         old_release = dataset_dir / "versions" / previous
         diffs = diff_releases(read_release(old_release), dict(tables))
-        old_contract = _manifest_contract(old_release)
+        old_contract = read_manifest(old_release).get("contract_version")
         contract_changed = old_contract != contract.CONTRACT_VERSION
         rows_changed = contract_changed or any(d.any for d in diffs.values())
         automatic = bump(
@@ -115,15 +122,6 @@ def _choose_version(
     if previous is not None and wanted <= parse_version(previous):
         raise BuildError(f"version {requested} is not after the latest release {previous}")
     return requested, previous, diffs
-
-
-def _manifest_contract(release: Path) -> str | None:
-    import json
-
-    try:
-        return str(json.loads((release / "manifest.json").read_text())["contract_version"])
-    except (OSError, ValueError, KeyError):
-        return None
 
 
 def build(

@@ -198,7 +198,8 @@ class ReleaseDiff:
         return {name: d.as_dict() for name, d in self.tables.items()}
 
 
-def _manifest(release: Path) -> dict[str, Any]:
+def read_manifest(release: Path) -> dict[str, Any]:
+    """A release's manifest.json, or {} when it is missing or not a JSON object."""
     try:
         loaded = json.loads((release / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -208,7 +209,7 @@ def _manifest(release: Path) -> dict[str, Any]:
 
 def diff_release_dirs(old: Path, new: Path) -> ReleaseDiff:
     """Diff two release folders (each holding manifest.json and the table folders)."""
-    old_manifest, new_manifest = _manifest(old), _manifest(new)
+    old_manifest, new_manifest = read_manifest(old), read_manifest(new)
     return ReleaseDiff(
         old=old,
         new=new,
