@@ -10,7 +10,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from types import SimpleNamespace
@@ -19,7 +19,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from builder import PARSER_VERSION, __version__, contract, partitioned, timing
+from builder import PARSER_VERSION, __version__, contract, incremental, partitioned, timing
 from builder.cache import cached
 from builder.check_spilled import require_valid_spilled
 from builder.diff import (
@@ -34,7 +34,7 @@ from builder.engines import ENGINES, OnRows, Staged
 from builder.engines import local as local_engine
 from builder.publish import files_differ, latest_version, publish_release, repair_pointer
 from builder.records import Dump, DumpResult
-from builder.sources import DEFAULT_MAX_BYTES, find_inputs
+from builder.sources import DEFAULT_MAX_BYTES, InputFile, find_inputs
 from builder.spill import SpilledTable
 
 
@@ -70,6 +70,9 @@ class BuildReport:
     #: Seconds per stage (timing.STAGES), summed over all workers: where the work goes,
     #: not wall time (that is `elapsed_s`).
     timings: dict[str, float] = field(default_factory=dict)
+    #: When the build was incremental: new dumps parsed, titles merged again, dumps
+    #: reused (see builder.incremental); None for a full build.
+    incremental: dict[str, int] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -87,6 +90,7 @@ class BuildReport:
             "sightings": self.n_sightings,
             "elapsed_s": round(self.elapsed_s, 3),
             "timings_s": dict(self.timings),
+            "incremental": self.incremental,
             "message": self.message,
             "diff": {
                 t: {"added": d.added, "removed": d.removed, "changed": d.changed}
@@ -137,11 +141,15 @@ def build(
     engine: str = "local",
     scheduler: str | None = None,
     cache: bool = True,
+    inputs: Sequence[InputFile] | None = None,
 ) -> BuildReport:
     """Build a release of `dataset_dir` from the dumps named by `specs`.
 
     With `cache`, per-dump results are reused from `dataset_dir`/.cache/ (local engine),
-    so only new or changed dumps are parsed; the release is the same either way.
+    so only new or changed dumps are parsed; and when the inputs are the latest
+    release's plus new ones, only the titles the new dumps show are merged again
+    (builder.incremental). The release is the same either way. `inputs` is
+    `find_inputs(specs)` when the caller has listed them already.
 
     Publishes a new version only when the rows differ from the latest release (or
     `version` is given); quarantined inputs do not fail the build unless `strict`.
@@ -150,20 +158,36 @@ def build(
     """
     started = time.perf_counter()
     repair_pointer(dataset_dir)  # a publish killed before its card update is finished first
+    on_rows = None if on_dump is None else _each_dump(on_dump)
+    stage = cached(partitioned.per_dump, dataset_dir) if cache else None
     with tempfile.TemporaryDirectory(prefix="builder-work-") as scratch:
-        staged = run_engine(
-            specs,
-            Path(scratch),
-            engine=engine,
-            scheduler=scheduler,
-            workers=workers,
-            captured_at=captured_at,
-            max_bytes=max_bytes,
-            on_rows=None if on_dump is None else _each_dump(on_dump),
-            stage=cached(partitioned.per_dump, dataset_dir) if cache else None,
-        )
+        staged = None
+        if stage is not None and engine == "local" and scheduler is None:
+            inputs = find_inputs(specs) if inputs is None else inputs
+            staged = incremental.delta(
+                inputs,
+                dataset_dir,
+                Path(scratch),
+                stage=stage,
+                captured_at=captured_at,
+                max_bytes=max_bytes,
+                on_rows=on_rows,
+            )
+        if staged is None:
+            staged = run_engine(
+                specs,
+                Path(scratch),
+                engine=engine,
+                scheduler=scheduler,
+                workers=workers,
+                captured_at=captured_at,
+                max_bytes=max_bytes,
+                on_rows=on_rows,
+                stage=stage,
+                inputs=inputs,
+            )
         timings = dict(staged.timings)
-        return _publish_staged(
+        report = _publish_staged(
             staged,
             dataset_dir,
             timings,
@@ -173,6 +197,15 @@ def build(
             max_bytes=max_bytes,
             strict=strict,
         )
+        if staged.index is not None:
+            incremental.save_state(dataset_dir, staged.index)
+    if staged.incremental is None:
+        return report
+    return replace(
+        report,
+        message=f"{report.message} ({incremental.describe(staged.incremental)})",
+        incremental=staged.incremental,
+    )
 
 
 def _each_dump(on_dump: Callable[[DumpResult], None]) -> OnRows:
@@ -202,8 +235,10 @@ def run_engine(
     max_bytes: int = DEFAULT_MAX_BYTES,
     on_rows: OnRows | None = None,
     stage: partitioned.Stage | None = None,
+    inputs: Sequence[InputFile] | None = None,
 ) -> Staged:
-    """The three tables of `specs`, spilled under `scratch` in key order."""
+    """The three tables of `specs` (listed as `inputs` already, when given), spilled
+    under `scratch` in key order."""
     if engine == "dask":
         from builder.engines import dask as dask_engine  # dask is an optional extra
 
@@ -220,7 +255,7 @@ def run_engine(
         raise BuildError(f"unknown engine {engine!r}: use one of {', '.join(ENGINES)}")
     if scheduler is not None:
         raise BuildError("--scheduler needs --engine dask")
-    files = find_inputs(specs)
+    files = find_inputs(specs) if inputs is None else inputs
     sizes = [partitioned.input_size(f) for f in files]
     settings = partitioned.Settings(
         partitions=partitioned.partitions_for(sum(sizes)),

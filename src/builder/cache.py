@@ -197,7 +197,8 @@ class Store:
             raise
         return db
 
-    def get(self, key: str, raw: RawDump, data_sha256: str) -> DumpResult | None:
+    def get_by_key(self, key: str) -> DumpResult | None:
+        """The stored result under `key`, if it is intact; None otherwise."""
         try:
             row = self._db.execute(
                 "SELECT checksum, value FROM results WHERE key = ?", (key,)
@@ -207,8 +208,13 @@ class Store:
         if row is None or _checksum(row[1]) != row[0]:
             return None
         try:
-            result = decode_result(row[1])
+            return decode_result(row[1])
         except (ValueError, TypeError, KeyError):
+            return None
+
+    def get(self, key: str, raw: RawDump, data_sha256: str) -> DumpResult | None:
+        result = self.get_by_key(key)
+        if result is None:
             return None
         dump = result.dump
         same = (dump.sha256, dump.path, dump.captured_at) == (
@@ -256,18 +262,30 @@ class CachedStage:
     stage: Stage
 
     def __call__(self, raw: RawDump) -> DumpResult:
+        return self.keyed(raw)[1]
+
+    def keyed(self, raw: RawDump) -> tuple[str, DumpResult]:
+        """The result and the key it is stored under (what names the input in the
+        state an incremental build keeps)."""
         data_sha256 = hashlib.sha256(raw.data).hexdigest()
         key = cache_key(raw, data_sha256)
         try:
             store = _store(self.path)
         except (sqlite3.Error, OSError):
-            return self.stage(raw)  # no usable cache: build without one
+            return key, self.stage(raw)  # no usable cache: build without one
         hit = store.get(key, raw, data_sha256)
         if hit is not None:
-            return hit
+            return key, hit
         result = self.stage(raw)
         store.put(key, result)
-        return result
+        return key, result
+
+    def stored(self, key: str) -> DumpResult | None:
+        """The result stored under `key` (None when missing, damaged or unreadable)."""
+        try:
+            return _store(self.path).get_by_key(key)
+        except (sqlite3.Error, OSError):
+            return None
 
 
 def cached(stage: Stage, dataset_dir: Path) -> CachedStage:

@@ -205,6 +205,7 @@ def make(
                 scheduler=scheduler,
                 strict=strict,
                 cache=not no_cache,
+                inputs=None if remote else files,
             )
     except (StrictError, ContractError) as exc:
         raise _fail(str(exc), 1) from None

@@ -124,6 +124,17 @@ def known_publishers(sightings: Iterable[Sighting]) -> set[str]:
     return {normalise_key(s.source) for s in sightings if s.source and not s.source_alternatives}
 
 
+def ambiguous_publishers(sightings: Iterable[Sighting]) -> set[str]:
+    """Every publisher an ambiguous glued line could settle on (its reading and the
+    others): when one of them becomes known, that line may read differently."""
+    return {
+        normalise_key(name)
+        for s in sightings
+        if s.source_alternatives
+        for name in (s.source or "", *(a.source for a in s.source_alternatives))
+    }
+
+
 def settle_glued_sources(
     sightings: Sequence[Sighting], known: AbstractSet[str] | None = None
 ) -> list[Sighting]:

@@ -29,7 +29,7 @@ import pyarrow as pa
 
 from builder import timing
 from builder.extract import extract
-from builder.merge import Merged, known_publishers, merge_part
+from builder.merge import Merged, ambiguous_publishers, known_publishers, merge_part
 from builder.records import Article, Dump, DumpResult, RawDump, Sighting, normalise_key
 from builder.sources import InputFile, iter_dumps
 from builder.tables import to_tables
@@ -93,9 +93,15 @@ def batches_of(files: Sequence[T], sizes: Sequence[int]) -> list[list[T]]:
     return batches
 
 
-def title_partition(title: str, n: int) -> int:
+def title_hash(title: str) -> int:
+    """64 bits of the normalised title: what routes a sighting to its title partition,
+    and what an incremental build looks titles up by."""
     digest = hashlib.blake2b(normalise_key(title).encode("utf-8"), digest_size=8).digest()
-    return int.from_bytes(digest, "big") % n
+    return int.from_bytes(digest, "big")
+
+
+def title_partition(title: str, n: int) -> int:
+    return title_hash(title) % n
 
 
 def id_range(identifier: str, n: int) -> int:
@@ -121,6 +127,27 @@ def _route(items: Iterable[T], key: Callable[[T], int]) -> dict[int, list[T]]:
 # --- step 1 -------------------------------------------------------------------------------
 
 
+#: One row per (input, title it shows); an input with no sighting has one row with a
+#: null title_hash, so the index also lists every input.
+INDEX_SCHEMA = pa.schema([("key", pa.string()), ("title_hash", pa.uint64())])
+
+
+class TitleIndex:
+    """Which normalised titles (by `title_hash`) each input, by its cache key, shows."""
+
+    def __init__(self) -> None:
+        self.keys: list[str] = []
+        self.hashes: list[int | None] = []
+
+    def add(self, key: str, hashes: Iterable[int]) -> None:
+        distinct: list[int | None] = [*sorted(set(hashes))] or [None]
+        self.keys.extend([key] * len(distinct))
+        self.hashes.extend(distinct)
+
+    def table(self) -> pa.Table:
+        return pa.table([self.keys, self.hashes], schema=INDEX_SCHEMA)
+
+
 @dataclass(frozen=True)
 class BatchOut:
     """A batch's payloads by partition, and what the driver needs to know of it."""
@@ -130,6 +157,11 @@ class BatchOut:
     rows: tuple[Dump, ...]  # the dumps rows, for progress and the report
     known: frozenset[str]
     timings: dict[str, float] = field(default_factory=dict)
+    #: With a cached stage: which titles each input (by cache key) shows, as an Arrow
+    #: IPC stream, and the publishers that could re-settle an ambiguous line; what a
+    #: later incremental build needs (see builder.incremental).
+    index: bytes | None = None
+    ambiguous: frozenset[str] = frozenset()
 
 
 def extract_batch(files: Sequence[InputFile], settings: Settings) -> BatchOut:
@@ -142,7 +174,9 @@ def extract_raws(raws: Iterable[RawDump], settings: Settings) -> BatchOut:
     """Step 1 for any source of raw dumps (local files, fsspec URLs)."""
     timing.take()
     n = settings.partitions
+    keyed = getattr(settings.stage, "keyed", None)  # a cached stage names each input
     results: list[DumpResult] = []
+    keys: list[str] = []
     iterator = iter(raws)
     while True:
         started = perf_counter()
@@ -150,20 +184,34 @@ def extract_raws(raws: Iterable[RawDump], settings: Settings) -> BatchOut:
         timing.add("read", perf_counter() - started)
         if raw is None:
             break
-        results.append(settings.stage(raw))
+        if keyed is None:
+            results.append(settings.stage(raw))
+        else:
+            key, result = keyed(raw)
+            keys.append(key)
+            results.append(result)
     by_title: dict[int, list[tuple[Dump, list[Sighting]]]] = {}
-    for result in results:
-        for part, group in _route(result.sightings, lambda s: title_partition(s.title, n)).items():
+    index = TitleIndex()
+    for position, result in enumerate(results):
+        hashes = [title_hash(s.title) for s in result.sightings]
+        routed: dict[int, list[Sighting]] = {}
+        for sighting, hashed in zip(result.sightings, hashes, strict=True):
+            routed.setdefault(hashed % n, []).append(sighting)
+        for part, group in routed.items():
             by_title.setdefault(part, []).append((result.dump, group))
+        if keys:
+            index.add(keys[position], hashes)
     rows = tuple(r.dump for r in results)
     by_range = _route(rows, lambda d: id_range(d.dump_id, n))
-    known = known_publishers(s for r in results for s in r.sightings)
+    sightings = [s for r in results for s in r.sightings]
     return BatchOut(
         titles={p: _pack(v) for p, v in by_title.items()},
         dumps={p: _pack(v) for p, v in by_range.items()},
         rows=rows,
-        known=frozenset(known),
+        known=frozenset(known_publishers(sightings)),
         timings=timing.take(),
+        index=ipc_bytes(index.table()) if keys else None,
+        ambiguous=frozenset(ambiguous_publishers(sightings)),
     )
 
 

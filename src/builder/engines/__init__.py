@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from builder.records import Dump
 from builder.spill import SpilledTable
@@ -17,11 +18,25 @@ OnRows = Callable[[Sequence[Dump]], None]
 
 
 @dataclass(frozen=True)
+class BuildIndex:
+    """What a build with a cached per-dump stage learned for the next incremental build
+    (builder.incremental): the corpus-wide publisher sets and which titles each input
+    shows."""
+
+    parts: tuple[Path, ...]  # Arrow IPC streams of partitioned.INDEX_SCHEMA
+    known: frozenset[str]
+    ambiguous: frozenset[str]
+
+
+@dataclass(frozen=True)
 class Staged:
     """The three contract tables, spilled in key order, and where the time went."""
 
     tables: dict[str, SpilledTable]
     timings: dict[str, float] = field(default_factory=dict)
+    index: BuildIndex | None = None
+    #: Set by an incremental build: what it reused and what it redid, for the report.
+    incremental: dict[str, int] | None = None
 
 
 ENGINES = ("local", "dask")

@@ -14,8 +14,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from builder import partitioned, timing
-from builder.engines import OnRows, Staged
-from builder.records import Dump
+from builder.engines import BuildIndex, OnRows, Staged
 from builder.sources import InputFile
 from builder.spill import spill, spilled_tables
 
@@ -44,13 +43,16 @@ def _read_all(folder: Path) -> Iterator[bytes]:
 
 def _extract_step(
     index: int, files: Sequence[InputFile], settings: partitioned.Settings, work: Path
-) -> tuple[tuple[Dump, ...], frozenset[str], dict[str, float]]:
+) -> partitioned.BatchOut:
+    """The batch's payloads go to files; what returns to the driver is small."""
     out = partitioned.extract_batch(files, settings)
     for part, payload in out.titles.items():
         _write(work / "titles" / f"{part:05d}", f"{index:06d}.pkl", payload)
     for part, payload in out.dumps.items():
         _write(work / "dumps" / f"{part:05d}", f"{index:06d}.pkl", payload)
-    return out.rows, out.known, out.timings
+    if out.index is not None:
+        _write(work / "index", f"{index:06d}.arrows", out.index)
+    return partitioned.BatchOut({}, {}, out.rows, out.known, out.timings, None, out.ambiguous)
 
 
 def _merge_step(part: int, known: frozenset[str], n: int, work: Path) -> dict[str, float]:
@@ -86,19 +88,20 @@ def run(
     pool: Executor = ProcessPoolExecutor(max_workers=workers) if workers > 1 else _Inline()
     timings: dict[str, float] = {}
     known: set[str] = set()
+    ambiguous: set[str] = set()
     rows: dict[str, int] = {}
     with pool:
-        pending: deque[Future[tuple[tuple[Dump, ...], frozenset[str], dict[str, float]]]]
-        pending = deque()
+        pending: deque[Future[partitioned.BatchOut]] = deque()
         todo = iter(enumerate(batches))
 
         def drain(limit: int) -> None:
             while len(pending) > limit:
-                dumps, batch_known, batch_timings = pending.popleft().result()
-                known.update(batch_known)
-                timing.combine(timings, batch_timings)
+                out = pending.popleft().result()
+                known.update(out.known)
+                ambiguous.update(out.ambiguous)
+                timing.combine(timings, out.timings)
                 if on_rows is not None:
-                    on_rows(dumps)
+                    on_rows(out.rows)
 
         for index, files in todo:
             pending.append(pool.submit(_extract_step, index, files, settings, work))
@@ -113,4 +116,7 @@ def run(
             for name, count in range_rows.items():
                 rows[name] = rows.get(name, 0) + count
             timing.combine(timings, range_timings)
-    return Staged(spilled_tables(work / "tables", rows), timings)
+    index_parts = tuple(sorted((work / "index").glob("*.arrows")))
+    keyed = getattr(settings.stage, "keyed", None) is not None
+    built = BuildIndex(index_parts, frozen, frozenset(ambiguous)) if keyed else None
+    return Staged(spilled_tables(work / "tables", rows), timings, built)

@@ -1,0 +1,286 @@
+"""Incremental builds: a rebuild that only adds dumps redoes only the titles they show.
+
+A build with the per-dump cache leaves a small *state* beside the cache, describing the
+release it produced: which titles every input (named by its cache key) shows, the
+publishers the corpus names unambiguously, and every publisher an ambiguous glued
+source line could settle on. A rebuild whose inputs are the previous ones plus new ones
+then parses only the new dumps, re-merges only the title groups they touch (the old
+sightings of those titles come back from the cache), and takes every other row from the
+previous release as it is.
+
+That is exact because the merge is a group-by on the normalised title (each title group
+is merged on its own, see `merge.merge_part`) and every row is a function of its group
+and of the corpus's known publishers. Whenever that could fail, `delta` returns None and
+the full build runs instead: an input removed or changed (a cache key includes the
+code, the settings and the capture time, so other code or settings count as changed),
+a new publisher that an old ambiguous line could be read as, a missing cache entry, a
+state that does not describe the latest release, or too many new inputs for one process.
+Tests hold incremental and full builds to byte-identical releases.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from time import perf_counter
+from typing import Any, Final
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from builder import contract, timing
+from builder.cache import CACHE_DIR, CachedStage, cache_key
+from builder.diff import read_release
+from builder.engines import BuildIndex, OnRows, Staged
+from builder.merge import Merged, ambiguous_publishers, known_publishers, merge_part
+from builder.partitioned import INDEX_SCHEMA, TitleIndex, ipc_bytes, title_hash
+from builder.publish import MANIFEST, VERSIONS_DIR, latest_version
+from builder.records import Dump, DumpResult
+from builder.sources import InputFile, iter_dumps
+from builder.spill import SpilledTable, spill
+from builder.tables import to_tables
+
+STATE_DIR: Final = "state"
+STATE_FILE: Final = "state.json"
+INDEX_FILE: Final = "titles.parquet"
+#: Bumped when the state's layout changes: an old state is then ignored.
+FORMAT: Final = 1
+#: New inputs beyond this share of the previous ones (and beyond MIN_NEW) are parsed
+#: faster by the full build's process pool than by the delta's single process.
+MAX_NEW_SHARE: Final = 0.10
+MIN_NEW: Final = 256
+#: Row order of each table (as `partitioned.finish_range` sorts it).
+_ORDER: Final[Mapping[str, list[tuple[str, str]]]] = {
+    "articles": [("article_id", "ascending")],
+    "sightings": [("dump_id", "ascending"), ("position", "ascending")],
+    "dumps": [("dump_id", "ascending")],
+}
+
+
+@dataclass(frozen=True)
+class State:
+    """The previous build, as far as an incremental build needs it."""
+
+    version: str
+    known: frozenset[str]
+    ambiguous: frozenset[str]
+    index: pa.Table  # partitioned.INDEX_SCHEMA
+
+
+def state_dir(dataset_dir: Path) -> Path:
+    return Path(dataset_dir) / CACHE_DIR / STATE_DIR
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _manifest_sha256(dataset_dir: Path, version: str) -> str:
+    return _sha256(Path(dataset_dir) / VERSIONS_DIR / version / MANIFEST)
+
+
+def save_state(dataset_dir: Path, index: BuildIndex) -> None:
+    """Record `index` as the state of the latest release of `dataset_dir`.
+
+    The index file is replaced first and the JSON naming its hash last, so a run killed
+    in between leaves a state that does not verify (the next build is a full one).
+    Failing to write it costs the next build its shortcut, nothing more.
+    """
+    version = latest_version(dataset_dir)
+    if version is None:
+        return
+    folder = state_dir(dataset_dir)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        partial = folder / f".{INDEX_FILE}.{os.getpid()}"
+        with pq.ParquetWriter(partial, INDEX_SCHEMA, compression="zstd") as writer:
+            for part in index.parts:
+                with pa.memory_map(str(part)) as source:
+                    writer.write_table(pa.ipc.open_stream(source).read_all())
+        index_sha256 = _sha256(partial)
+        os.replace(partial, folder / INDEX_FILE)
+        state = {
+            "format": FORMAT,
+            "version": version,
+            "manifest_sha256": _manifest_sha256(dataset_dir, version),
+            "index_sha256": index_sha256,
+            "known": sorted(index.known),
+            "ambiguous": sorted(index.ambiguous),
+        }
+        partial = folder / f".{STATE_FILE}.{os.getpid()}"
+        partial.write_text(json.dumps(state, ensure_ascii=False), encoding="utf-8")
+        os.replace(partial, folder / STATE_FILE)
+    except OSError:
+        return
+
+
+def load_state(dataset_dir: Path) -> State | None:
+    """The saved state, if it describes the latest release exactly; None otherwise."""
+    folder = state_dir(dataset_dir)
+    try:
+        meta = json.loads((folder / STATE_FILE).read_text(encoding="utf-8"))
+        version = latest_version(dataset_dir)
+        if (
+            not isinstance(meta, dict)
+            or meta.get("format") != FORMAT
+            or version is None
+            or meta.get("version") != version
+            or meta.get("manifest_sha256") != _manifest_sha256(dataset_dir, version)
+        ):
+            return None
+        data = (folder / INDEX_FILE).read_bytes()
+        if hashlib.sha256(data).hexdigest() != meta.get("index_sha256"):
+            return None
+        index = pq.read_table(pa.BufferReader(data))
+        if not index.schema.equals(INDEX_SCHEMA):
+            return None
+        return State(version, frozenset(meta["known"]), frozenset(meta["ambiguous"]), index)
+    except (OSError, ValueError, KeyError, TypeError, pa.ArrowException):
+        return None
+
+
+def delta(
+    files: Sequence[InputFile],
+    dataset_dir: Path,
+    scratch: Path,
+    *,
+    stage: CachedStage,
+    captured_at: datetime | None,
+    max_bytes: int,
+    on_rows: OnRows | None = None,
+) -> Staged | None:
+    """The tables of `files` built from the latest release plus the new inputs, or None
+    when the inputs are not the previous ones plus new ones (see the module docstring)."""
+    state = load_state(dataset_dir)
+    if state is None:
+        return None
+    timing.take()
+    previous_keys = set(state.index.column("key").to_pylist())
+    limit = max(MIN_NEW, int(len(previous_keys) * MAX_NEW_SHARE))
+    seen: set[str] = set()
+    new: list[tuple[str, DumpResult]] = []
+    raws = iter(iter_dumps(files, captured_at=captured_at, max_bytes=max_bytes))
+    while True:
+        started = perf_counter()
+        raw = next(raws, None)
+        timing.add("read", perf_counter() - started)
+        if raw is None:
+            break
+        key = cache_key(raw, hashlib.sha256(raw.data).hexdigest())
+        if key in previous_keys:
+            seen.add(key)
+        elif len(new) >= limit:
+            return None
+        else:
+            new.append(stage.keyed(raw))
+    if seen != previous_keys:
+        return None  # an input was removed or changed
+    return _rebuild(state, new, dataset_dir, scratch, stage=stage, on_rows=on_rows)
+
+
+def _rebuild(
+    state: State,
+    new: Sequence[tuple[str, DumpResult]],
+    dataset_dir: Path,
+    scratch: Path,
+    *,
+    stage: CachedStage,
+    on_rows: OnRows | None,
+) -> Staged | None:
+    new_results = [result for _, result in new]
+    new_sightings = [s for r in new_results for s in r.sightings]
+    known = state.known | known_publishers(new_sightings)
+    if (known - state.known) & state.ambiguous:
+        return None  # an old ambiguous line may now settle on another publisher
+    touched = {title_hash(s.title) for s in new_sightings}
+    index = state.index
+    hit = pc.is_in(index.column("title_hash"), value_set=pa.array(sorted(touched), pa.uint64()))
+    old_results = []
+    for key in sorted(set(index.filter(hit).column("key").to_pylist())):
+        result = stage.stored(key)
+        if result is None:
+            return None  # the cache lost an entry: only a full build can redo it
+        old_results.append(result)
+    with timing.timed("merge"):
+        old_sightings = [
+            s for r in old_results for s in r.sightings if title_hash(s.title) in touched
+        ]
+        dumps = {r.dump.dump_id: r.dump for r in (*old_results, *new_results)}
+        articles, placed = merge_part([*old_sightings, *new_sightings], dumps, known)
+    with timing.timed("write"):
+        fresh = to_tables(Merged(articles, placed, [r.dump for r in new_results]))
+        previous = read_release(Path(dataset_dir) / VERSIONS_DIR / state.version)
+        tables = _combine(previous, fresh, [s.sighting_id for s in old_sightings])
+        spilled = {name: _spill(table, scratch / "tables" / name) for name, table in tables.items()}
+    if on_rows is not None:
+        on_rows(_dumps_of(previous["dumps"]) + [r.dump for r in new_results])
+    new_index = TitleIndex()
+    for key, result in new:
+        new_index.add(key, (title_hash(s.title) for s in result.sightings))
+    parts = (
+        _write_ipc(index, scratch / "index" / "previous.arrows"),
+        _write_ipc(new_index.table(), scratch / "index" / "new.arrows"),
+    )
+    ambiguous = state.ambiguous | ambiguous_publishers(new_sightings)
+    return Staged(
+        spilled,
+        timing.take(),
+        BuildIndex(parts, frozenset(known), frozenset(ambiguous)),
+        incremental={
+            "reused_dumps": len(pc.unique(index.column("key"))),
+            "new_dumps": len(new),
+            "titles_merged": len(touched),
+            "dumps_reloaded": len(old_results),
+        },
+    )
+
+
+def _combine(
+    previous: Mapping[str, pa.Table], fresh: Mapping[str, pa.Table], replaced: Sequence[str]
+) -> dict[str, pa.Table]:
+    """The previous tables without the rows of the re-merged titles, plus the fresh
+    rows, in key order: the tables a full build gives."""
+    old = {name: previous[name].cast(contract.arrow_schema(name)) for name in contract.TABLES}
+    sightings = old["sightings"]
+    gone = pc.is_in(sightings.column("sighting_id"), value_set=pa.array(replaced, pa.string()))
+    gone_articles = pc.unique(sightings.filter(gone).column("article_id"))
+    articles = old["articles"]
+    kept = {
+        "articles": articles.filter(
+            pc.invert(pc.is_in(articles.column("article_id"), value_set=gone_articles))
+        ),
+        "sightings": sightings.filter(pc.invert(gone)),
+        "dumps": old["dumps"],
+    }
+    return {
+        name: pa.concat_tables([kept[name], fresh[name]]).sort_by(_ORDER[name]).combine_chunks()
+        for name in contract.TABLES
+    }
+
+
+def _write_ipc(table: pa.Table, path: Path) -> Path:
+    spill(ipc_bytes(table), path)
+    return path
+
+
+def _spill(table: pa.Table, folder: Path) -> SpilledTable:
+    path = _write_ipc(table, folder / "00000.arrows")
+    return SpilledTable(table.schema, (path,), table.num_rows)
+
+
+def _dumps_of(table: pa.Table) -> list[Dump]:
+    return [Dump(**row) for row in table.to_pylist()]
+
+
+def describe(stats: Mapping[str, Any]) -> str:
+    """One line for the build report."""
+    return (
+        f"incremental: {stats['new_dumps']} new dump(s) parsed, {stats['titles_merged']} "
+        f"title(s) merged again, {stats['reused_dumps']} dump(s) reused"
+    )

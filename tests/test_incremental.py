@@ -1,0 +1,205 @@
+"""Incremental builds (builder.incremental): after dumps are only added, a rebuild parses
+the new dumps, merges again only the titles they show, and publishes exactly what a full
+build publishes; anything else falls back to the full build."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tests.releasing import EPOCH, corpus, make, tree_hashes
+
+from builder import incremental
+from builder.build import BuildReport, build
+from builder.cache import cache_path
+
+WHEN = datetime(2025, 7, 1, 12, tzinfo=UTC)
+
+SAMPLES = Path(__file__).resolve().parents[1] / "samples" / "dumps"
+_DIGIT_PUBLISHER = (SAMPLES / "03_logo_digit_publisher.txt").read_text(encoding="utf-8")
+#: A main article under an ambiguous glued header: "News9" + "15 hours ago", or "News91"
+#: + "5 hours ago"; nothing in the dump names either publisher plainly.
+GLUED = _DIGIT_PUBLISHER.replace("Metro243 days ago", "News915 hours ago")
+#: Another page, whose card names News9 plainly: it settles the glued header above.
+NAMES_NEWS9 = (
+    _DIGIT_PUBLISHER.replace("Metro243 days ago", "Riverside Daily3 days ago")
+    .replace("Metro24", "News9")
+    .replace("Tram depot", "Bus depot")
+)
+#: Titles no generated dump shows.
+NEW_TITLES = (SAMPLES / "01_logo_article.txt").read_text(encoding="utf-8")
+
+
+@pytest.fixture(autouse=True)
+def _reproducible(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+
+
+def _build(inputs: Path, out: Path, **options: Any) -> BuildReport:
+    return build([str(inputs)], out, captured_at=WHEN, workers=1, **options)
+
+
+def _variants(source: Path, target: Path, count: int) -> None:
+    """New dumps that re-sight every title of existing ones (same page, one more line)."""
+    target.mkdir(parents=True, exist_ok=True)
+    for path in sorted(source.glob("*.txt"))[:count]:
+        (target / f"v-{path.name}").write_bytes(path.read_bytes() + b"\nShared on a new day.\n")
+
+
+def _same_as_full(dataset: Path, before: Path, inputs: Path, tmp_path: Path) -> BuildReport:
+    """Rebuild `inputs` without the cache on a copy of the dataset as it was `before`;
+    return that report after checking every published file equals `dataset`'s."""
+    full = tmp_path / "full"
+    shutil.rmtree(full, ignore_errors=True)
+    shutil.copytree(before, full, ignore=shutil.ignore_patterns(".cache"))
+    report = _build(inputs, full, cache=False)
+    assert report.incremental is None
+    assert tree_hashes(full) == tree_hashes(dataset)
+    return report
+
+
+def _snapshot(dataset: Path, tmp_path: Path) -> Path:
+    before = tmp_path / "before"
+    shutil.rmtree(before, ignore_errors=True)
+    shutil.copytree(dataset, before, ignore=shutil.ignore_patterns(".cache"))
+    return before
+
+
+@pytest.fixture
+def built(tmp_path: Path) -> tuple[Path, Path]:
+    """40 generated dumps under in/a, built once into ds/ (with the cache)."""
+    inputs, dataset = tmp_path / "in", tmp_path / "ds"
+    corpus(inputs / "a", 40, seed=21)
+    report = _build(inputs, dataset)
+    assert report.incremental is None and report.version == "1.0.0"
+    assert (incremental.state_dir(dataset) / incremental.STATE_FILE).is_file()
+    return inputs, dataset
+
+
+def test_added_dumps_rebuild_incrementally_and_match_a_full_build(
+    built: tuple[Path, Path], tmp_path: Path
+) -> None:
+    inputs, dataset = built
+    for round_, seed in enumerate((22, 23)):  # the state an incremental build leaves works too
+        before = _snapshot(dataset, tmp_path)
+        corpus(inputs / f"new{round_}", 3, seed=seed)
+        _variants(inputs / "a", inputs / f"new{round_}", 2 + round_)
+        report = _build(inputs, dataset)
+        assert report.incremental is not None, report.message
+        assert report.incremental["new_dumps"] == 5 + round_
+        assert report.incremental["dumps_reloaded"] >= 2  # old dumps sharing the titles
+        assert report.incremental["titles_merged"] > 0
+        assert "incremental: " in report.message
+        full = _same_as_full(dataset, before, inputs, tmp_path)
+        assert report.version == full.version == f"{round_ + 2}.0.0"  # re-sighted rows changed
+        assert report.diff == full.diff and report.diff["articles"].changed > 0
+
+
+def test_only_new_titles_give_a_minor_version(built: tuple[Path, Path], tmp_path: Path) -> None:
+    inputs, dataset = built
+    before = _snapshot(dataset, tmp_path)
+    (inputs / "b").mkdir()
+    (inputs / "b" / "new.txt").write_text(NEW_TITLES, encoding="utf-8")
+    report = _build(inputs, dataset)
+    assert report.incremental is not None and report.incremental["dumps_reloaded"] == 0
+    assert report.version == "1.1.0"
+    _same_as_full(dataset, before, inputs, tmp_path)
+
+
+def test_no_new_input_publishes_nothing(built: tuple[Path, Path]) -> None:
+    inputs, dataset = built
+    report = _build(inputs, dataset)
+    assert not report.published and report.incremental is not None
+    assert report.incremental["new_dumps"] == 0 and report.incremental["reused_dumps"] == 40
+
+
+@pytest.mark.parametrize("how", ["removed", "changed"])
+def test_a_removed_or_changed_input_means_a_full_build(
+    built: tuple[Path, Path], tmp_path: Path, how: str
+) -> None:
+    inputs, dataset = built
+    before = _snapshot(dataset, tmp_path)
+    victim = sorted((inputs / "a").glob("*.txt"))[5]
+    if how == "removed":
+        victim.unlink()
+    else:
+        victim.write_bytes(victim.read_bytes().replace(b"\n", b"\n\n", 1))
+    corpus(inputs / "b", 2, seed=24)
+    report = _build(inputs, dataset)
+    assert report.incremental is None and report.published
+    _same_as_full(dataset, before, inputs, tmp_path)
+
+
+def test_a_publisher_an_old_glued_header_could_mean_forces_a_full_build(tmp_path: Path) -> None:
+    inputs, dataset = tmp_path / "in", tmp_path / "ds"
+    (inputs / "a").mkdir(parents=True)
+    (inputs / "a" / "glued.txt").write_text(GLUED, encoding="utf-8")
+    assert _build(inputs, dataset).incremental is None
+    before = _snapshot(dataset, tmp_path)
+    (inputs / "b").mkdir()
+    (inputs / "b" / "names.txt").write_text(NAMES_NEWS9, encoding="utf-8")
+    report = _build(inputs, dataset)
+    assert report.incremental is None  # the old header may read differently now
+    _same_as_full(dataset, before, inputs, tmp_path)
+
+
+def _break_state_json(dataset: Path) -> None:
+    (incremental.state_dir(dataset) / incremental.STATE_FILE).write_text("{not json")
+
+
+def _truncate_index(dataset: Path) -> None:
+    index = incremental.state_dir(dataset) / incremental.INDEX_FILE
+    index.write_bytes(index.read_bytes()[:50])
+
+
+def _forget_cache(dataset: Path) -> None:
+    with sqlite3.connect(cache_path(dataset)) as db:
+        db.execute("DELETE FROM results")
+
+
+@pytest.mark.parametrize("damage", [_break_state_json, _truncate_index, _forget_cache])
+def test_a_damaged_state_or_lost_cache_means_a_full_build(
+    built: tuple[Path, Path], tmp_path: Path, damage: Any
+) -> None:
+    inputs, dataset = built
+    before = _snapshot(dataset, tmp_path)
+    damage(dataset)
+    _variants(inputs / "a", inputs / "b", 2)
+    report = _build(inputs, dataset)
+    assert report.incremental is None and report.published
+    _same_as_full(dataset, before, inputs, tmp_path)
+
+
+def test_a_state_of_an_older_release_is_not_used(built: tuple[Path, Path], tmp_path: Path) -> None:
+    inputs, dataset = built
+    corpus(inputs / "b", 2, seed=25)
+    assert _build(inputs, dataset, cache=False).version == "1.1.0"  # leaves the state alone
+    before = _snapshot(dataset, tmp_path)
+    corpus(inputs / "c", 2, seed=26)
+    report = _build(inputs, dataset)
+    assert report.incremental is None
+    _same_as_full(dataset, before, inputs, tmp_path)
+
+
+def test_many_new_inputs_use_the_full_parallel_build(
+    built: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inputs, dataset = built
+    monkeypatch.setattr(incremental, "MIN_NEW", 1)
+    corpus(inputs / "b", 5, seed=27)  # 5 new > 10% of 40
+    assert _build(inputs, dataset).incremental is None
+    _variants(inputs / "a", inputs / "c", 3)  # 3 new <= 10% of 45
+    assert _build(inputs, dataset).incremental is not None
+
+
+def test_the_cli_reports_an_incremental_build(built: tuple[Path, Path]) -> None:
+    inputs, dataset = built
+    corpus(inputs / "b", 2, seed=29)
+    report = make(str(inputs), "--out", str(dataset))
+    assert report["incremental"]["new_dumps"] == 2
+    assert "incremental: 2 new dump(s) parsed" in report["message"]
+    assert make(str(inputs), "--out", str(dataset), "--no-cache")["incremental"] is None
