@@ -149,7 +149,8 @@ def build(
     so only new or changed dumps are parsed; and when the inputs are the latest
     release's plus new ones, only the titles the new dumps show are merged again
     (builder.incremental). The release is the same either way. `inputs` is
-    `find_inputs(specs)` when the caller has listed them already.
+    `find_inputs(specs)` when the caller has listed them already. `on_dump` is called
+    for each dump the per-dump stage handles (in an incremental build, the new ones).
 
     Publishes a new version only when the rows differ from the latest release (or
     `version` is given); quarantined inputs do not fail the build unless `strict`.

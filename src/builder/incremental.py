@@ -41,7 +41,7 @@ from builder.engines import BuildIndex, OnRows, Staged
 from builder.merge import Merged, ambiguous_publishers, known_publishers, merge_part
 from builder.partitioned import INDEX_SCHEMA, TitleIndex, ipc_bytes, title_hash
 from builder.publish import MANIFEST, VERSIONS_DIR, latest_version
-from builder.records import Dump, DumpResult
+from builder.records import DumpResult
 from builder.sources import InputFile, iter_dumps
 from builder.spill import SpilledTable, spill
 from builder.tables import to_tables
@@ -219,7 +219,7 @@ def _rebuild(
         tables = _combine(previous, fresh, [s.sighting_id for s in old_sightings])
         spilled = {name: _spill(table, scratch / "tables" / name) for name, table in tables.items()}
     if on_rows is not None:
-        on_rows(_dumps_of(previous["dumps"]) + [r.dump for r in new_results])
+        on_rows([r.dump for r in new_results])  # the dumps the per-dump stage saw
     new_index = TitleIndex()
     for key, result in new:
         new_index.add(key, (title_hash(s.title) for s in result.sightings))
@@ -272,10 +272,6 @@ def _write_ipc(table: pa.Table, path: Path) -> Path:
 def _spill(table: pa.Table, folder: Path) -> SpilledTable:
     path = _write_ipc(table, folder / "00000.arrows")
     return SpilledTable(table.schema, (path,), table.num_rows)
-
-
-def _dumps_of(table: pa.Table) -> list[Dump]:
-    return [Dump(**row) for row in table.to_pylist()]
 
 
 def describe(stats: Mapping[str, Any]) -> str:

@@ -320,6 +320,15 @@ def _dump_json(value: Any, what: str) -> str:
         raise TypeError(f"{what} must be JSON-serialisable: {error}") from error
 
 
+def _require_json(value: Any, what: str) -> None:
+    """Fail before writing anything if `value` cannot go into the manifest. Without
+    `indent`, json uses its C encoder: a tenth of the time `_dump_json` takes."""
+    try:
+        json.dumps(value, sort_keys=True, ensure_ascii=False)
+    except TypeError as error:
+        raise TypeError(f"{what} must be JSON-serialisable: {error}") from error
+
+
 # --- atomic directory handling ----------------------------------------------------------
 
 
@@ -501,7 +510,7 @@ def publish_release(
     if rows_per_shard < 1:
         raise ValueError(f"rows_per_shard must be at least 1, got {rows_per_shard}")
     _check_tables(tables)
-    _dump_json({"settings": settings, "inputs": inputs}, "settings and inputs")  # fail early
+    _require_json({"settings": settings, "inputs": inputs}, "settings and inputs")
     dataset_dir = Path(dataset_dir)
     dataset_dir.mkdir(parents=True, exist_ok=True)
     _remove_stale_temporaries(dataset_dir)
