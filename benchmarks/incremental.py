@@ -113,8 +113,9 @@ def main(argv: list[str] | None = None) -> int:
     print(_line("full", full))
     print(_line("incremental", incremental))
     wall, cpu = incremental.wall_s / full.wall_s, incremental.cpu_s / full.cpu_s
-    verdict = "met" if min(wall, cpu) <= TARGET else "NOT met"
-    print(f"incremental / full: wall {wall:.1%}, cpu {cpu:.1%} (target {TARGET:.0%}: {verdict})")
+    verdict = "met" if wall <= TARGET else "NOT met"
+    print(f"incremental / full: wall {wall:.1%} (target {TARGET:.0%}: {verdict}), cpu {cpu:.1%}")
+    print(f"incremental build: {incremental.report.get('incremental')}")
     if args.check_identical:
         no_cache = build(inputs, fresh, "--no-cache", *extra)
         print(_line("no-cache", no_cache))
