@@ -172,6 +172,7 @@ def build(
                 stage=stage,
                 captured_at=captured_at,
                 max_bytes=max_bytes,
+                workers=workers or default_workers(),
                 on_rows=on_rows,
             )
         if staged is None:
@@ -302,10 +303,11 @@ def _publish_staged(
     strict: bool,
 ) -> BuildReport:
     dumps = staged.tables["dumps"].read_all()
-    status = dumps.column("status").to_pylist()
-    reason_column = dumps.column("reason").to_pylist()
-    reasons = Counter(r for r in reason_column if r)
-    n_quarantined = status.count("quarantined")
+    # Counted in Arrow: lists of every dump's status and reason grew with the corpus.
+    n_quarantined = int(pc.sum(pc.equal(dumps.column("status"), "quarantined")).as_py() or 0)
+    reason = dumps.column("reason")
+    counted = pc.value_counts(reason.filter(pc.not_equal(reason, ""))).to_pylist()
+    reasons = Counter({item["values"]: item["counts"] for item in counted})  # first-seen order
     if strict and n_quarantined:
         bad = dumps.filter(pc.equal(dumps.column("status"), "quarantined")).to_pylist()
         raise StrictError(_strict_message([SimpleNamespace(**row) for row in bad]))

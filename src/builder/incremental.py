@@ -23,9 +23,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Generator, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from time import perf_counter
 from typing import Any, Final
@@ -35,11 +37,18 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from builder import contract, timing
-from builder.cache import CACHE_DIR, CachedStage, cache_key
+from builder.cache import CACHE_DIR, CachedStage, cache_key, code_fingerprint
 from builder.diff import read_release
 from builder.engines import BuildIndex, OnRows, Staged
 from builder.merge import Merged, ambiguous_publishers, known_publishers, merge_part
-from builder.partitioned import INDEX_SCHEMA, TitleIndex, ipc_bytes, title_hash
+from builder.partitioned import (
+    INDEX_SCHEMA,
+    TitleIndex,
+    batches_of,
+    input_size,
+    ipc_bytes,
+    title_hash,
+)
 from builder.publish import MANIFEST, VERSIONS_DIR, latest_version
 from builder.records import DumpResult
 from builder.sources import InputFile, iter_dumps
@@ -68,6 +77,7 @@ class State:
     """The previous build, as far as an incremental build needs it."""
 
     version: str
+    code: str  # cache.code_fingerprint() of the build that wrote it
     known: frozenset[str]
     ambiguous: frozenset[str]
     index: pa.Table  # partitioned.INDEX_SCHEMA
@@ -110,6 +120,7 @@ def save_state(dataset_dir: Path, index: BuildIndex) -> None:
             "version": version,
             "manifest_sha256": _manifest_sha256(dataset_dir, version),
             "index_sha256": index_sha256,
+            "code": code_fingerprint(),
             "known": sorted(index.known),
             "ambiguous": sorted(index.ambiguous),
         }
@@ -140,7 +151,8 @@ def load_state(dataset_dir: Path) -> State | None:
         index = pq.read_table(pa.BufferReader(data))
         if not index.schema.equals(INDEX_SCHEMA):
             return None
-        return State(version, frozenset(meta["known"]), frozenset(meta["ambiguous"]), index)
+        known, ambiguous = frozenset(meta["known"]), frozenset(meta["ambiguous"])
+        return State(version, str(meta["code"]), known, ambiguous, index)
     except (OSError, ValueError, KeyError, TypeError, pa.ArrowException):
         return None
 
@@ -153,17 +165,64 @@ def delta(
     stage: CachedStage,
     captured_at: datetime | None,
     max_bytes: int,
+    workers: int = 1,
     on_rows: OnRows | None = None,
 ) -> Staged | None:
     """The tables of `files` built from the latest release plus the new inputs, or None
-    when the inputs are not the previous ones plus new ones (see the module docstring)."""
+    when the inputs are not the previous ones plus new ones (see the module docstring).
+
+    Every input is still read and hashed (that is what names it), in `workers`
+    processes; only the new ones are parsed.
+    """
     state = load_state(dataset_dir)
-    if state is None:
-        return None
+    if state is None or state.code != code_fingerprint():
+        return None  # other code: every input would be new
     timing.take()
-    previous_keys = set(state.index.column("key").to_pylist())
-    limit = max(MIN_NEW, int(len(previous_keys) * MAX_NEW_SHARE))
-    seen: set[str] = set()
+    previous = frozenset(state.index.column("key").to_pylist())
+    sizes = [input_size(f) for f in files]
+    scan = partial(_scan, stage=stage, captured_at=captured_at, max_bytes=max_bytes)
+    keys: list[str] = []
+    new: list[tuple[str, DumpResult]] = []
+    timings: dict[str, float] = {}
+    limit = max(MIN_NEW, int(len(previous) * MAX_NEW_SHARE))
+    scanned = _map(scan, batches_of(files, sizes), previous, workers)
+    for batch in scanned:
+        keys += batch.keys
+        new += batch.new
+        timing.combine(timings, batch.timings)
+        if len(new) > limit:
+            scanned.close()
+            return None  # those parsed are in the cache now: the full build reuses them
+    if set(keys) - {k for k, _ in new} != previous:
+        return None  # an input was removed or changed
+    staged = _rebuild(state, new, dataset_dir, scratch, stage=stage, on_rows=on_rows)
+    if staged is not None:
+        timing.combine(staged.timings, timings)
+    return staged
+
+
+@dataclass(frozen=True)
+class _Scanned:
+    keys: list[str]  # every input's cache key, in input order
+    new: list[tuple[str, DumpResult]]  # the inputs the previous build did not have
+    timings: dict[str, float]
+
+
+#: The previous build's keys, set once per worker process (see `_map`).
+_previous: frozenset[str] = frozenset()
+
+
+def _remember(previous: frozenset[str]) -> None:
+    global _previous
+    _previous = previous
+
+
+def _scan(
+    files: Sequence[InputFile], *, stage: CachedStage, captured_at: datetime | None, max_bytes: int
+) -> _Scanned:
+    """Name every input of a batch by its cache key; run the stage on the new ones."""
+    timing.take()
+    keys: list[str] = []
     new: list[tuple[str, DumpResult]] = []
     raws = iter(iter_dumps(files, captured_at=captured_at, max_bytes=max_bytes))
     while True:
@@ -173,15 +232,27 @@ def delta(
         if raw is None:
             break
         key = cache_key(raw, hashlib.sha256(raw.data).hexdigest())
-        if key in previous_keys:
-            seen.add(key)
-        elif len(new) >= limit:
-            return None
-        else:
+        keys.append(key)
+        if key not in _previous:
             new.append(stage.keyed(raw))
-    if seen != previous_keys:
-        return None  # an input was removed or changed
-    return _rebuild(state, new, dataset_dir, scratch, stage=stage, on_rows=on_rows)
+    return _Scanned(keys, new, timing.take())
+
+
+def _map(
+    scan: Callable[[Sequence[InputFile]], _Scanned],
+    batches: Sequence[Sequence[InputFile]],
+    previous: frozenset[str],
+    workers: int,
+) -> Generator[_Scanned, None, None]:
+    if workers <= 1 or len(batches) <= 1:
+        _remember(previous)
+        yield from map(scan, batches)
+        return
+    pool = ProcessPoolExecutor(workers, initializer=_remember, initargs=(previous,))
+    try:
+        yield from pool.map(scan, batches)
+    finally:  # a caller that stops early (too many new inputs) stops the batches too
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _rebuild(
