@@ -100,14 +100,20 @@ class BuildReport:
 
 
 def _choose_version(
-    dataset_dir: Path, tables: Mapping[str, Any], requested: str | None
+    dataset_dir: Path,
+    tables: Mapping[str, Any],
+    requested: str | None,
+    read: tuple[str, Mapping[str, pa.Table]] | None = None,
 ) -> tuple[str | None, str | None, dict[str, TableDiff]]:
+    """The version to publish (None: nothing changed) and the diff against the latest;
+    `read` is the latest release's (version, tables) when the build has them."""
     previous = latest_version(dataset_dir)
     diffs: dict[str, TableDiff] = {}
     automatic: str | None = "1.0.0"
     if previous is not None:
         old_release = dataset_dir / "versions" / previous
-        diffs = diff_releases(read_release(old_release), dict(tables))
+        old_tables = read[1] if read and read[0] == previous else read_release(old_release)
+        diffs = diff_releases(old_tables, dict(tables))
         old_contract = read_manifest(old_release).get("contract_version")
         contract_changed = old_contract != contract.CONTRACT_VERSION
         rows_changed = contract_changed or any(d.any for d in diffs.values())
@@ -314,7 +320,9 @@ def _publish_staged(
     tables: dict[str, Any] = {**staged.tables, "dumps": dumps}
     with timing.timed("validate"):
         require_valid_spilled(staged.tables)
-    chosen, previous, diffs = _choose_version(dataset_dir, _Materialised(staged.tables), version)
+    chosen, previous, diffs = _choose_version(
+        dataset_dir, _Materialised(staged.tables), version, staged.previous
+    )
     published_path: Path | None = None
     if chosen is None:
         message = f"no change since {previous}: nothing published"

@@ -309,6 +309,7 @@ def _rebuild(
             "titles_merged": len(touched),
             "dumps_reloaded": len(old_results),
         },
+        previous=(state.version, previous),
     )
 
 

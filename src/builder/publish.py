@@ -29,6 +29,7 @@ import yaml
 import builder
 from builder import contract, croissant
 from builder.diff import TableDiff, render_markdown
+from builder.features import card_features
 from builder.spill import SpilledTable
 
 VERSIONS_DIR: Final = "versions"
@@ -201,7 +202,7 @@ def _card_metadata(version_prefix: str, stats: Mapping[str, _ConfigStats]) -> di
         infos.append(
             {
                 "config_name": name,
-                "features": contract.features(name)._to_yaml_list(),
+                "features": card_features(name),
                 "splits": [
                     {
                         "name": SPLIT,

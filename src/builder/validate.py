@@ -27,6 +27,7 @@ import yaml
 from jsonschema import Draft202012Validator
 
 from builder import contract
+from builder.features import card_features
 from builder.findings import Finding
 from builder.models import validate_frame
 from builder.records import DumpResult, article_id_for
@@ -571,7 +572,7 @@ def _card_findings(release: Path, states: Mapping[str, _TableState]) -> list[Fin
         if info is None or config is None:
             findings.append(Finding("card", name, "config is declared", 1, ()))
             continue
-        if info.get("features") != contract.features(name)._to_yaml_list():
+        if info.get("features") != card_features(name):
             findings.append(Finding("card", name, "features equal the contract", 1, ()))
         paths = [item.get("path") for item in config.get("data_files", [])]
         if paths != [f"{name}/*.parquet"]:

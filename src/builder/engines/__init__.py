@@ -6,9 +6,11 @@ tables, so the release does not depend on the engine.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import pyarrow as pa
 
 from builder.records import Dump
 from builder.spill import SpilledTable
@@ -37,6 +39,9 @@ class Staged:
     index: BuildIndex | None = None
     #: Set by an incremental build: what it reused and what it redid, for the report.
     incremental: dict[str, int] | None = None
+    #: The latest release's version and tables, when the build has read them already
+    #: (the diff against it needs them again).
+    previous: tuple[str, Mapping[str, pa.Table]] | None = None
 
 
 ENGINES = ("local", "dask")
