@@ -29,7 +29,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from pathlib import Path
-from time import perf_counter
 from typing import Any, Final
 
 import pyarrow as pa
@@ -224,13 +223,8 @@ def _scan(
     timing.take()
     keys: list[str] = []
     new: list[tuple[str, DumpResult]] = []
-    raws = iter(iter_dumps(files, captured_at=captured_at, max_bytes=max_bytes))
-    while True:
-        started = perf_counter()
-        raw = next(raws, None)
-        timing.add("read", perf_counter() - started)
-        if raw is None:
-            break
+    raws = iter_dumps(files, captured_at=captured_at, max_bytes=max_bytes)
+    for raw in timing.timed_items(raws, "read"):
         key = cache_key(raw, hashlib.sha256(raw.data).hexdigest())
         keys.append(key)
         if key not in _previous:

@@ -177,13 +177,7 @@ def extract_raws(raws: Iterable[RawDump], settings: Settings) -> BatchOut:
     keyed = getattr(settings.stage, "keyed", None)  # a cached stage names each input
     results: list[DumpResult] = []
     keys: list[str] = []
-    iterator = iter(raws)
-    while True:
-        started = perf_counter()
-        raw = next(iterator, None)
-        timing.add("read", perf_counter() - started)
-        if raw is None:
-            break
+    for raw in timing.timed_items(raws, "read"):
         if keyed is None:
             results.append(settings.stage(raw))
         else:

@@ -7,9 +7,12 @@ Recording is two `perf_counter` calls and a dict update: cheap enough to stay on
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from time import perf_counter
+from typing import TypeVar
+
+T = TypeVar("T")
 
 #: The stages `BuildReport.timings` reports, in pipeline order.
 STAGES = ("read", "decode", "segment", "repair", "validate", "merge", "write")
@@ -28,6 +31,20 @@ def timed(stage: str) -> Iterator[None]:
         yield
     finally:
         add(stage, perf_counter() - started)
+
+
+def timed_items(items: Iterable[T], stage: str) -> Iterator[T]:
+    """The items, with the time spent producing each (reading a file, say) added to
+    `stage`; what the caller does with an item is not counted."""
+    iterator = iter(items)
+    done = object()
+    while True:
+        started = perf_counter()
+        item = next(iterator, done)
+        add(stage, perf_counter() - started)
+        if item is done:
+            return
+        yield item  # type: ignore[misc]  # not `done`, so a T
 
 
 def take() -> dict[str, float]:
