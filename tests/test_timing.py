@@ -2,24 +2,39 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
+
+import pytest
 
 from builder import timing
 
 
-def _slow(values: list[int | None]) -> Iterator[int | None]:
-    for value in values:
-        time.sleep(0.02)
-        yield value
+class Clock:
+    """A perf_counter that moves only when told to."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
 
 
-def test_timed_items_counts_producing_items_not_using_them() -> None:
+def test_timed_items_counts_producing_items_not_using_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    clock = Clock()
+    monkeypatch.setattr(timing, "perf_counter", clock)
+
+    def produce() -> Iterator[int | None]:
+        for value in (1, None, 3):
+            clock.now += 2.0  # reading a file, say
+            yield value
+        clock.now += 0.5  # finding there is no more
+
     timing.take()
     seen = []
-    for item in timing.timed_items(_slow([1, None, 3]), "read"):
+    for item in timing.timed_items(produce(), "read"):
         seen.append(item)
-        time.sleep(0.05)  # the caller's work: not "read"
-    spent = timing.take()["read"]
+        clock.now += 10.0  # the caller's work: not "read"
     assert seen == [1, None, 3]  # None is an item, not the end
-    assert 0.06 <= spent < 0.15
+    assert timing.take() == {"read": 6.5}
