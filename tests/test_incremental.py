@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from tests.releasing import EPOCH, corpus, make, tree_hashes
 
-from builder import incremental, partitioned
+from builder import incremental
 from builder.build import BuildReport, build
 from builder.cache import cache_path
 
@@ -185,17 +185,15 @@ def test_a_state_of_an_older_release_is_not_used(built: tuple[Path, Path], tmp_p
     _same_as_full(dataset, before, inputs, tmp_path)
 
 
-@pytest.mark.parametrize("workers", [1, 2])
 def test_many_new_inputs_use_the_full_parallel_build(
-    built: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch, workers: int
+    built: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     inputs, dataset = built
     monkeypatch.setattr(incremental, "MIN_NEW", 1)
-    monkeypatch.setattr(partitioned, "BATCH_BYTES", 20_000)  # the scan stops early
     corpus(inputs / "b", 5, seed=27)  # 5 new > 10% of 40
-    assert _build(inputs, dataset, workers=workers).incremental is None
+    assert _build(inputs, dataset).incremental is None
     _variants(inputs / "a", inputs / "c", 3)  # 3 new <= 10% of 45
-    assert _build(inputs, dataset, workers=workers).incremental is not None
+    assert _build(inputs, dataset, workers=2).incremental is not None
 
 
 def test_other_code_means_a_full_build_without_scanning(
@@ -205,7 +203,7 @@ def test_other_code_means_a_full_build_without_scanning(
     before = _snapshot(dataset, tmp_path)
     _variants(inputs / "a", inputs / "b", 2)
     monkeypatch.setattr(incremental, "code_fingerprint", lambda: "another builder")
-    monkeypatch.setattr(incremental, "_scan", None)  # must not be reached
+    monkeypatch.setattr(incremental, "iter_dumps", None)  # must not be reached
     report = _build(inputs, dataset)
     assert report.incremental is None
     _same_as_full(dataset, before, inputs, tmp_path)
@@ -219,14 +217,3 @@ def test_the_cli_reports_an_incremental_build(built: tuple[Path, Path]) -> None:
     assert "incremental: 2 new dump(s) parsed" in report["message"]
     assert make(str(inputs), "--out", str(dataset), "--no-cache")["incremental"] is None
 
-
-def test_a_pool_of_workers_scans_the_inputs_to_the_same_release(
-    built: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    inputs, dataset = built
-    monkeypatch.setattr(partitioned, "BATCH_BYTES", 20_000)  # several batches of 40 dumps
-    before = _snapshot(dataset, tmp_path)
-    _variants(inputs / "a", inputs / "b", 3)
-    report = build([str(inputs)], dataset, captured_at=WHEN, workers=2)
-    assert report.incremental is not None and report.incremental["new_dumps"] == 3
-    _same_as_full(dataset, before, inputs, tmp_path)

@@ -178,7 +178,6 @@ def build(
                 stage=stage,
                 captured_at=captured_at,
                 max_bytes=max_bytes,
-                workers=workers or default_workers(),
                 on_rows=on_rows,
             )
         if staged is None:

@@ -23,11 +23,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Callable, Generator, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import partial
 from pathlib import Path
 from typing import Any, Final
 
@@ -40,14 +38,7 @@ from builder.cache import CACHE_DIR, CachedStage, cache_key, code_fingerprint
 from builder.diff import read_release
 from builder.engines import BuildIndex, OnRows, Staged
 from builder.merge import Merged, ambiguous_publishers, known_publishers, merge_part
-from builder.partitioned import (
-    INDEX_SCHEMA,
-    TitleIndex,
-    batches_of,
-    input_size,
-    ipc_bytes,
-    title_hash,
-)
+from builder.partitioned import INDEX_SCHEMA, TitleIndex, ipc_bytes, title_hash
 from builder.publish import MANIFEST, VERSIONS_DIR, latest_version
 from builder.records import DumpResult
 from builder.sources import InputFile, iter_dumps
@@ -164,89 +155,36 @@ def delta(
     stage: CachedStage,
     captured_at: datetime | None,
     max_bytes: int,
-    workers: int = 1,
     on_rows: OnRows | None = None,
 ) -> Staged | None:
     """The tables of `files` built from the latest release plus the new inputs, or None
     when the inputs are not the previous ones plus new ones (see the module docstring).
 
-    Every input is still read and hashed (that is what names it), in `workers`
-    processes; only the new ones are parsed.
+    Every input is still read and hashed (that is what names it); only the new ones are
+    parsed. This runs in one process: reading many small files is bound by the kernel,
+    and two processes read them no faster than one (measured on the 2-core machine of
+    benchmarks/RESULTS.md), while a pool costs its start-up.
     """
     state = load_state(dataset_dir)
     if state is None or state.code != code_fingerprint():
         return None  # other code: every input would be new
     timing.take()
     previous = frozenset(state.index.column("key").to_pylist())
-    sizes = [input_size(f) for f in files]
-    scan = partial(_scan, stage=stage, captured_at=captured_at, max_bytes=max_bytes)
-    keys: list[str] = []
-    new: list[tuple[str, DumpResult]] = []
-    timings: dict[str, float] = {}
     limit = max(MIN_NEW, int(len(previous) * MAX_NEW_SHARE))
-    scanned = _map(scan, batches_of(files, sizes), previous, workers)
-    for batch in scanned:
-        keys += batch.keys
-        new += batch.new
-        timing.combine(timings, batch.timings)
-        if len(new) > limit:
-            scanned.close()
-            return None  # those parsed are in the cache now: the full build reuses them
-    if set(keys) - {k for k, _ in new} != previous:
-        return None  # an input was removed or changed
-    staged = _rebuild(state, new, dataset_dir, scratch, stage=stage, on_rows=on_rows)
-    if staged is not None:
-        timing.combine(staged.timings, timings)
-    return staged
-
-
-@dataclass(frozen=True)
-class _Scanned:
-    keys: list[str]  # every input's cache key, in input order
-    new: list[tuple[str, DumpResult]]  # the inputs the previous build did not have
-    timings: dict[str, float]
-
-
-#: The previous build's keys, set once per worker process (see `_map`).
-_previous: frozenset[str] = frozenset()
-
-
-def _remember(previous: frozenset[str]) -> None:
-    global _previous
-    _previous = previous
-
-
-def _scan(
-    files: Sequence[InputFile], *, stage: CachedStage, captured_at: datetime | None, max_bytes: int
-) -> _Scanned:
-    """Name every input of a batch by its cache key; run the stage on the new ones."""
-    timing.take()
-    keys: list[str] = []
+    seen: set[str] = set()
     new: list[tuple[str, DumpResult]] = []
     raws = iter_dumps(files, captured_at=captured_at, max_bytes=max_bytes)
     for raw in timing.timed_items(raws, "read"):
         key = cache_key(raw, hashlib.sha256(raw.data).hexdigest())
-        keys.append(key)
-        if key not in _previous:
+        if key in previous:
+            seen.add(key)
+        elif len(new) == limit:
+            return None  # so many new inputs that the full build, in parallel, is faster
+        else:
             new.append(stage.keyed(raw))
-    return _Scanned(keys, new, timing.take())
-
-
-def _map(
-    scan: Callable[[Sequence[InputFile]], _Scanned],
-    batches: Sequence[Sequence[InputFile]],
-    previous: frozenset[str],
-    workers: int,
-) -> Generator[_Scanned, None, None]:
-    if workers <= 1 or len(batches) <= 1:
-        _remember(previous)
-        yield from map(scan, batches)
-        return
-    pool = ProcessPoolExecutor(workers, initializer=_remember, initargs=(previous,))
-    try:
-        yield from pool.map(scan, batches)
-    finally:  # a caller that stops early (too many new inputs) stops the batches too
-        pool.shutdown(wait=True, cancel_futures=True)
+    if seen != previous:
+        return None  # an input was removed or changed
+    return _rebuild(state, new, dataset_dir, scratch, stage=stage, on_rows=on_rows)
 
 
 def _rebuild(

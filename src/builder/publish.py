@@ -16,6 +16,7 @@ import os
 import re
 import shutil
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -437,12 +438,19 @@ def _build_version(
     files: dict[str, dict[str, Any]] = {}
     hashes: dict[str, str] = {}
     stats: dict[str, _ConfigStats] = {}
-    for name in contract.TABLES:
-        table = tables[name]
-        written = _write_shards(name, table, staging, rows_per_shard)
-        hashes[name], num_bytes = _digest(table)
+
+    def write(name: str) -> tuple[dict[str, dict[str, Any]], tuple[str, int]]:
+        return _write_shards(name, tables[name], staging, rows_per_shard), _digest(tables[name])
+
+    # One thread per table: Arrow compresses and hashes without the GIL, so the small
+    # tables are written while the articles' texts are compressed.
+    with ThreadPoolExecutor(len(contract.TABLES)) as pool:
+        done = dict(zip(contract.TABLES, pool.map(write, contract.TABLES), strict=True))
+    for name in contract.TABLES:  # results in table order: the manifest does not change
+        written, (hashes[name], num_bytes) = done[name]
         download = sum(int(entry["size_bytes"]) for entry in written.values())
-        stats[name] = _ConfigStats(rows=table.num_rows, num_bytes=num_bytes, download_size=download)
+        rows = tables[name].num_rows
+        stats[name] = _ConfigStats(rows=rows, num_bytes=num_bytes, download_size=download)
         files.update(written)
     built = _build_time()
     files[croissant.FILE_NAME] = croissant.write(staging, version, files, date_published=built)
