@@ -338,7 +338,7 @@ def _publish_staged(
                 "parser_version": PARSER_VERSION,
                 "builder_version": __version__,
             },
-            inputs=dumps.select(["path", "sha256", "size_bytes"]).to_pylist(),
+            inputs=dumps.select(["path", "sha256", "size_bytes"]),  # Arrow: no dict per input
             changes=diffs if previous is not None else None,
         )
         published_path = release.path

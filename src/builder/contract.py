@@ -283,13 +283,16 @@ def ipc_digest_chunks(schema: pa.Schema, chunks: Iterable[pa.Table]) -> tuple[st
     options = pa.ipc.IpcWriteOptions(compression=None, use_threads=False)
     with pa.ipc.new_stream(sink, canonical, options=options) as writer:
         for piece in chunks:
-            chunk = piece.replace_schema_metadata(None).combine_chunks().cast(canonical)
-            # take() rewrites the batch with zeroed null slots: producers differ in what
-            # bytes they leave under a null (polars keeps neighbouring strings there).
-            chunk = chunk.take(pa.array(range(chunk.num_rows), pa.int64()))
-            for batch in chunk.to_batches():
-                writer.write_batch(batch)
+            writer.write_table(_canonical_chunk(piece, canonical))
+            del piece  # else it stays alive while the next slice is read: a third copy
     return sink.digest.hexdigest(), sink.size
+
+
+def _canonical_chunk(piece: pa.Table, canonical: pa.Schema) -> pa.Table:
+    chunk = piece.replace_schema_metadata(None).combine_chunks().cast(canonical)
+    # take() rewrites the batch with zeroed null slots: producers differ in what
+    # bytes they leave under a null (polars keeps neighbouring strings there).
+    return chunk.take(pa.array(range(chunk.num_rows), pa.int64()))
 
 
 def content_hash(table: pa.Table) -> str:

@@ -22,6 +22,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from fnmatch import fnmatchcase
+from operator import attrgetter
 from pathlib import Path
 from typing import BinaryIO, Literal
 
@@ -51,7 +52,7 @@ class InputError(Exception):
     """
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class InputFile:
     """One input found by `find_inputs`, not yet read.
 
@@ -59,13 +60,22 @@ class InputFile:
     leading out of the input roots, a FIFO, ...): it still becomes a quarantined dump,
     and it is never opened. `mtime_ns` is the listing-time modification time, the
     fallback capture time when the file is gone by the time it is read.
+
+    The driver holds every input for the whole build, and every forked pool worker
+    counts that memory again: so the resolved path is kept as the string
+    `os.path.realpath` gives (`abs_path` makes the Path when asked) and there is no
+    per-instance dict, ~50 MB less at 100,000 inputs.
     """
 
-    abs_path: Path
+    real_path: str
     path: str
     kind: Kind
     error: str | None = None
     mtime_ns: int | None = field(default=None, compare=False)
+
+    @property
+    def abs_path(self) -> Path:
+        return Path(self.real_path)
 
 
 # --------------------------------------------------------------------------- listing
@@ -93,7 +103,7 @@ class _Dir:
     selected: bool  # the glob matched this directory or one above it
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Candidate:
     """An input as reached by one spec, before duplicates are removed."""
 
@@ -168,21 +178,25 @@ def _file_spec(spec: str) -> _Candidate:
         mtime_ns: int | None = os.stat(real).st_mtime_ns
     except OSError:
         mtime_ns = None  # gone already: reading it will say so
-    file = InputFile(Path(real), _decoded(name), _kind_of(name), mtime_ns=mtime_ns)
+    file = InputFile(real, _decoded(name), _kind_of(name), mtime_ns=mtime_ns)
     return _Candidate(file, real, via_link=False)
 
 
 def _dedupe(candidates: list[_Candidate]) -> list[InputFile]:
-    def preference(c: _Candidate) -> tuple[bool, int, str, str]:
-        return (c.via_link, -c.file.path.count("/"), c.file.path, str(c.file.abs_path))
+    """The preferred candidate of each key, in (path, real_path) order; no sort key is
+    made per input (the transient objects of a listing stay in the driver's heap)."""
 
-    seen: set[str] = set()
-    kept: list[InputFile] = []
-    for cand in sorted(candidates, key=preference):
-        if cand.key not in seen:
-            seen.add(cand.key)
-            kept.append(cand.file)
-    return sorted(kept, key=lambda f: (f.path, str(f.abs_path)))
+    def preference(c: _Candidate) -> tuple[bool, int, str, str]:
+        return (c.via_link, -c.file.path.count("/"), c.file.path, c.file.real_path)
+
+    best: dict[str, _Candidate] = {}
+    for cand in candidates:
+        kept = best.get(cand.key)
+        if kept is None or preference(cand) < preference(kept):
+            best[cand.key] = cand
+    files = sorted((cand.file for cand in best.values()), key=attrgetter("real_path"))
+    files.sort(key=attrgetter("path"))  # stable: by path, then by real path
+    return files
 
 
 def _walk(root: _Root, allowed: tuple[str, ...]) -> Iterator[_Candidate]:
@@ -193,7 +207,7 @@ def _walk(root: _Root, allowed: tuple[str, ...]) -> Iterator[_Candidate]:
         here = stack.pop()
         try:
             with os.scandir(here.path) as it:
-                entries = sorted(it, key=lambda e: e.name)
+                entries = sorted(it, key=lambda e: e.name, reverse=True)
         except OSError as exc:
             if here is not top:
                 if here.selected:
@@ -203,8 +217,8 @@ def _walk(root: _Root, allowed: tuple[str, ...]) -> Iterator[_Candidate]:
             if root.pattern is not None and isinstance(exc, FileNotFoundError | NotADirectoryError):
                 return  # the glob's leading directory is missing: it matches nothing
             raise InputError(f"cannot read directory {_show(root.spec)}: {_strerror(exc)}") from exc
-        for entry in entries:
-            found = _visit(here, entry, root.pattern, allowed)
+        while entries:  # popped: an entry and the stat it caches go once visited
+            found = _visit(here, entries.pop(), root.pattern, allowed)
             if isinstance(found, _Dir):
                 stack.append(found)
             elif found is not None:
@@ -235,7 +249,7 @@ def _visit(
     if not selected:
         return None
     if stat.S_ISREG(st.st_mode):
-        file = InputFile(Path(key), _rel(parts), _kind_of(entry.name), mtime_ns=st.st_mtime_ns)
+        file = InputFile(key, _rel(parts), _kind_of(entry.name), mtime_ns=st.st_mtime_ns)
         return _Candidate(file, key, here.via_link)
     reason = f"not a regular file ({_type_name(st.st_mode)})"
     return _problem(parts, key, st, reason, here.via_link)
@@ -276,7 +290,7 @@ def _visit_link(
     if not selected:
         return None
     if stat.S_ISREG(target.st_mode):
-        file = InputFile(Path(real), _rel(parts), _kind_of(parts[-1]), mtime_ns=target.st_mtime_ns)
+        file = InputFile(real, _rel(parts), _kind_of(parts[-1]), mtime_ns=target.st_mtime_ns)
         return _Candidate(file, real, True)
     return problem(f"not a regular file ({_type_name(target.st_mode)})")
 
@@ -285,7 +299,7 @@ def _problem(
     parts: tuple[str, ...], key: str, st: os.stat_result | None, reason: str, via_link: bool
 ) -> _Candidate:
     mtime_ns = st.st_mtime_ns if st is not None else None
-    file = InputFile(Path(key), _rel(parts), "text", error=reason, mtime_ns=mtime_ns)
+    file = InputFile(key, _rel(parts), "text", error=reason, mtime_ns=mtime_ns)
     return _Candidate(file, key, via_link)
 
 
