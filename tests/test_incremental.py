@@ -216,4 +216,3 @@ def test_the_cli_reports_an_incremental_build(built: tuple[Path, Path]) -> None:
     assert report["incremental"]["new_dumps"] == 2
     assert "incremental: 2 new dump(s) parsed" in report["message"]
     assert make(str(inputs), "--out", str(dataset), "--no-cache")["incremental"] is None
-
