@@ -4,6 +4,7 @@ build publishes; anything else falls back to the full build."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 from datetime import UTC, datetime
@@ -13,7 +14,7 @@ from typing import Any
 import pytest
 from tests.releasing import EPOCH, corpus, make, tree_hashes
 
-from builder import incremental
+from builder import incremental, sources
 from builder.build import BuildReport, build
 from builder.cache import cache_path
 
@@ -203,7 +204,7 @@ def test_other_code_means_a_full_build_without_scanning(
     before = _snapshot(dataset, tmp_path)
     _variants(inputs / "a", inputs / "b", 2)
     monkeypatch.setattr(incremental, "code_fingerprint", lambda: "another builder")
-    monkeypatch.setattr(incremental, "iter_dumps", None)  # must not be reached
+    monkeypatch.setattr(incremental, "stamped_dumps", None)  # must not be reached
     report = _build(inputs, dataset)
     assert report.incremental is None
     _same_as_full(dataset, before, inputs, tmp_path)
@@ -216,3 +217,65 @@ def test_the_cli_reports_an_incremental_build(built: tuple[Path, Path]) -> None:
     assert report["incremental"]["new_dumps"] == 2
     assert "incremental: 2 new dump(s) parsed" in report["message"]
     assert make(str(inputs), "--out", str(dataset), "--no-cache")["incremental"] is None
+
+
+@pytest.fixture
+def settled(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> tuple[Path, Path]:
+    """Like `built`, but with files trusted by their stamp as soon as they are written
+    (in real use only two seconds after their last change, see sources.SETTLE_NS)."""
+    monkeypatch.setattr(sources, "SETTLE_NS", -60_000_000_000)
+    inputs, dataset = tmp_path / "in", tmp_path / "ds"
+    corpus(inputs / "a", 40, seed=21)
+    assert _build(inputs, dataset).version == "1.0.0"
+    return inputs, dataset
+
+
+def test_inputs_whose_stamp_is_unchanged_are_not_read_again(
+    settled: tuple[Path, Path], tmp_path: Path
+) -> None:
+    inputs, dataset = settled
+    before = _snapshot(dataset, tmp_path)
+    _variants(inputs / "a", inputs / "b", 3)
+    report = _build(inputs, dataset)
+    assert report.incremental is not None
+    assert report.incremental["inputs_read"] == 3 and report.incremental["new_dumps"] == 3
+    assert "3 input file(s) read" in report.message
+    _same_as_full(dataset, before, inputs, tmp_path)
+
+
+def test_freshly_changed_inputs_are_read_whatever_their_stamp(built: tuple[Path, Path]) -> None:
+    inputs, dataset = built  # written just now: a second write could keep every time
+    corpus(inputs / "b", 2, seed=30)
+    report = _build(inputs, dataset)
+    assert report.incremental is not None and report.incremental["inputs_read"] == 42
+
+
+def test_an_input_rewritten_with_its_old_size_and_mtime_is_read_again(
+    settled: tuple[Path, Path], tmp_path: Path
+) -> None:
+    inputs, dataset = settled
+    before = _snapshot(dataset, tmp_path)
+    victim = sorted((inputs / "a").glob("*.txt"))[7]
+    old, st = victim.read_bytes(), victim.stat()
+    victim.write_bytes(old.replace(b"e", b"E", 1))  # same size, other bytes
+    os.utime(victim, ns=(st.st_atime_ns, st.st_mtime_ns))  # and the old mtime
+    assert victim.stat().st_size == st.st_size and victim.stat().st_mtime_ns == st.st_mtime_ns
+    report = _build(inputs, dataset)
+    assert report.incremental is None and report.version == "2.0.0"  # its ctime moved
+    dumps = _same_as_full(dataset, before, inputs, tmp_path).diff["dumps"]
+    assert (dumps.added, dumps.removed) == (1, 1)  # a dump's id is its bytes
+
+
+def test_other_reading_settings_do_not_reuse_stamps(
+    settled: tuple[Path, Path], tmp_path: Path
+) -> None:
+    inputs, dataset = settled
+    before = _snapshot(dataset, tmp_path)
+    later = datetime(2025, 7, 2, tzinfo=UTC)
+    report = _build(inputs, dataset, captured_at=later)  # every dump's capture time moves
+    assert report.incremental is None and report.published
+    full = tmp_path / "full"
+    shutil.copytree(before, full, ignore=shutil.ignore_patterns(".cache"))
+    assert tree_hashes(full) != tree_hashes(dataset)
+    _build(inputs, full, captured_at=later, cache=False)
+    assert tree_hashes(full) == tree_hashes(dataset)

@@ -542,18 +542,19 @@ def test_empty_tables_still_publish(tmp_path: Path) -> None:
         assert pq.read_table(shard).schema.equals(contract.arrow_schema(name))
 
 
-@pytest.mark.parametrize("rows", [0, 3])
+@pytest.mark.parametrize("rows", [0, 3, 9000])
 def test_manifest_inputs_from_arrow_are_the_text_json_gives(rows: int) -> None:
     """A build hands its inputs over as an Arrow table (no dict per input); the manifest
-    text must be exactly what json.dumps gives for the same inputs as mappings."""
+    text must be exactly what json.dumps gives for the same inputs as mappings, across
+    the renderer's batches, with nulls, escapes and non-ASCII text."""
     from builder.publish import _manifest_json
 
-    paths = ['a/caf\u00e9 "1".txt', "b\\c\n.txt", "\u0645\u0642\u0627\u0644.txt"][:rows]
+    names = ['a/caf\u00e9 "1".txt', "b\\c\n.txt", "\u0645\u0642\u0627\u0644.txt", "\x7f\t.txt"]
     table = pa.table(
         {
-            "path": pa.array(paths, pa.string()),
-            "sha256": pa.array(["0" * 64] * rows, pa.string()),
-            "size_bytes": pa.array(range(rows), pa.int64()),
+            "size_bytes": pa.array([i if i % 5 else None for i in range(rows)], pa.int64()),
+            "path": pa.array([f"{i}/{names[i % 4]}" for i in range(rows)], pa.string()),
+            "sha256": pa.array([None if i % 7 == 1 else "0" * 64 for i in range(rows)]),
         }
     )
     manifest = {"version": "1.0.0", "settings": {"max_bytes": 5}, "zeta": [1, {"b": None}]}

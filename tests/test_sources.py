@@ -9,14 +9,17 @@ import random
 import signal
 import socket
 import stat
+import time
 import tracemalloc
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from types import FrameType
 
 import pytest
 
+from builder import sources
 from builder.records import RawDump
 from builder.sources import (
     COMPRESSED_TOTAL_FACTOR,
@@ -597,3 +600,56 @@ def test_socket_in_a_directory_is_reported(tmp_path: Path) -> None:
         sock.bind(str(address))
         dump = only(dumps(root, captured_at=OPTION_TIME))
     assert (dump.path, dump.error) == ("s.sock", "not a regular file (socket)")
+
+
+# --- stamps: what lets an incremental build skip reading an unchanged file -------------
+
+
+def _stamps(*specs: Path) -> dict[str, int | None]:
+    return {f.path: f.stamp for f in find_inputs([str(s) for s in specs])}
+
+
+def test_a_file_changed_within_the_settle_time_has_no_stamp(tmp_path: Path) -> None:
+    write(tmp_path / "in" / "a.txt", "fresh")
+    assert sources.SETTLE_NS >= 1_000_000_000
+    assert _stamps(tmp_path / "in") == {"a.txt": None}
+    assert find_inputs([str(tmp_path / "in" / "a.txt")])[0].stamp is None
+
+
+def test_a_stamp_changes_with_anything_that_can_change_the_bytes_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sources, "SETTLE_NS", -60_000_000_000)  # trust fresh files
+    a = write(tmp_path / "in" / "a.txt", "one page")
+    first = _stamps(tmp_path / "in")["a.txt"]
+    assert first is not None and first == _stamps(tmp_path / "in")["a.txt"]  # stable
+    assert find_inputs([str(a)])[0].stamp == first  # named alone or in its directory
+    st = a.stat()
+    time.sleep(0.02)  # past a tick of the file system's clock
+    a.write_text("one Page")  # same size ...
+    os.utime(a, ns=(st.st_atime_ns, st.st_mtime_ns))  # ... and mtime
+    second = _stamps(tmp_path / "in")["a.txt"]
+    assert second not in (None, first)
+    time.sleep(0.02)
+    a.chmod(0o600)
+    assert _stamps(tmp_path / "in")["a.txt"] not in (None, first, second)
+    b = write(tmp_path / "in" / "b.txt", "one page")
+    os.utime(b, ns=(st.st_atime_ns, st.st_mtime_ns))  # another file: another inode
+    assert _stamps(tmp_path / "in")["b.txt"] not in (None, first, second)
+
+
+def test_a_reading_stamp_holds_the_reading_settings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sources, "SETTLE_NS", -60_000_000_000)
+    write(tmp_path / "in" / "a.txt", "one page")
+    [file] = find_inputs([str(tmp_path / "in")])
+    stamps = {
+        sources.reading_stamp(file, when, size)
+        for when in (None, OPTION_TIME, OPTION_TIME + timedelta(seconds=1))
+        for size in (DEFAULT_MAX_BYTES, 5)
+    }
+    assert len(stamps) == 6 and None not in stamps
+    naive = OPTION_TIME.replace(tzinfo=None)  # naive means UTC, as when reading
+    assert sources.reading_stamp(file, naive, 5) == sources.reading_stamp(file, OPTION_TIME, 5)
+    assert sources.reading_stamp(replace(file, stamp=None), OPTION_TIME, 5) is None

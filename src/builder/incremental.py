@@ -38,10 +38,10 @@ from builder.cache import CACHE_DIR, CachedStage, cache_key, code_fingerprint
 from builder.diff import read_release
 from builder.engines import BuildIndex, OnRows, Staged
 from builder.merge import Merged, ambiguous_publishers, known_publishers, merge_part
-from builder.partitioned import INDEX_SCHEMA, TitleIndex, ipc_bytes, title_hash
+from builder.partitioned import INDEX_SCHEMA, TitleIndex, ipc_bytes, stamped_dumps, title_hash
 from builder.publish import MANIFEST, VERSIONS_DIR, latest_version
 from builder.records import DumpResult
-from builder.sources import InputFile, iter_dumps
+from builder.sources import InputFile, reading_stamp
 from builder.spill import SpilledTable, spill
 from builder.tables import to_tables
 
@@ -49,7 +49,7 @@ STATE_DIR: Final = "state"
 STATE_FILE: Final = "state.json"
 INDEX_FILE: Final = "titles.parquet"
 #: Bumped when the state's layout changes: an old state is then ignored.
-FORMAT: Final = 1
+FORMAT: Final = 2
 #: New inputs beyond this share of the previous ones (and beyond MIN_NEW) are parsed
 #: faster by the full build's process pool than by the delta's single process.
 MAX_NEW_SHARE: Final = 0.10
@@ -160,7 +160,9 @@ def delta(
     """The tables of `files` built from the latest release plus the new inputs, or None
     when the inputs are not the previous ones plus new ones (see the module docstring).
 
-    Every input is still read and hashed (that is what names it); only the new ones are
+    An input whose stamp (what listing saw of the file, with the reading settings) is
+    the one the state recorded holds the bytes it held, so it is not read again; every
+    other input is read and hashed (that is what names it), and only the new ones are
     parsed. This runs in one process: reading many small files is bound by the kernel,
     and two processes read them no faster than one (measured on the 2-core machine of
     benchmarks/RESULTS.md), while a pool costs its start-up.
@@ -169,34 +171,48 @@ def delta(
     if state is None or state.code != code_fingerprint():
         return None  # other code: every input would be new
     timing.take()
-    previous = frozenset(state.index.column("key").to_pylist())
+    index = state.index
+    previous = frozenset(index.column("key").to_pylist())
     limit = max(MIN_NEW, int(len(previous) * MAX_NEW_SHARE))
-    seen: set[str] = set()
-    new: list[tuple[str, DumpResult]] = []
-    raws = iter_dumps(files, captured_at=captured_at, max_bytes=max_bytes)
-    for raw in timing.timed_items(raws, "read"):
+    recorded = frozenset(index.column("stamp").drop_null().to_pylist())
+    unread: list[int] = []
+    to_read: list[InputFile] = []
+    for file in files:
+        stamp = reading_stamp(file, captured_at, max_bytes)
+        if stamp is not None and stamp in recorded:
+            unread.append(stamp)
+        else:
+            to_read.append(file)
+    same = pc.is_in(index.column("stamp"), value_set=pa.array(unread, pa.uint64()))
+    seen = set(index.filter(same).column("key").to_pylist())
+    new: list[tuple[str, DumpResult, int | None]] = []
+    pairs = stamped_dumps(to_read, captured_at=captured_at, max_bytes=max_bytes)
+    for raw, stamp in timing.timed_items(pairs, "read"):
         key = cache_key(raw, hashlib.sha256(raw.data).hexdigest())
         if key in previous:
             seen.add(key)
         elif len(new) == limit:
             return None  # so many new inputs that the full build, in parallel, is faster
         else:
-            new.append(stage.keyed(raw))
+            new.append((*stage.keyed(raw), stamp))
     if seen != previous:
         return None  # an input was removed or changed
-    return _rebuild(state, new, dataset_dir, scratch, stage=stage, on_rows=on_rows)
+    return _rebuild(
+        state, new, dataset_dir, scratch, stage=stage, on_rows=on_rows, read=len(to_read)
+    )
 
 
 def _rebuild(
     state: State,
-    new: Sequence[tuple[str, DumpResult]],
+    new: Sequence[tuple[str, DumpResult, int | None]],
     dataset_dir: Path,
     scratch: Path,
     *,
     stage: CachedStage,
     on_rows: OnRows | None,
+    read: int,
 ) -> Staged | None:
-    new_results = [result for _, result in new]
+    new_results = [result for _, result, _ in new]
     new_sightings = [s for r in new_results for s in r.sightings]
     known = state.known | known_publishers(new_sightings)
     if (known - state.known) & state.ambiguous:
@@ -224,8 +240,8 @@ def _rebuild(
     if on_rows is not None:
         on_rows([r.dump for r in new_results])  # the dumps the per-dump stage saw
     new_index = TitleIndex()
-    for key, result in new:
-        new_index.add(key, (title_hash(s.title) for s in result.sightings))
+    for key, result, stamp in new:
+        new_index.add(key, (title_hash(s.title) for s in result.sightings), stamp)
     parts = (
         _write_ipc(index, scratch / "index" / "previous.arrows"),
         _write_ipc(new_index.table(), scratch / "index" / "new.arrows"),
@@ -240,6 +256,7 @@ def _rebuild(
             "new_dumps": len(new),
             "titles_merged": len(touched),
             "dumps_reloaded": len(old_results),
+            "inputs_read": read,
         },
         previous=(state.version, previous),
     )
@@ -282,5 +299,6 @@ def describe(stats: Mapping[str, Any]) -> str:
     """One line for the build report."""
     return (
         f"incremental: {stats['new_dumps']} new dump(s) parsed, {stats['titles_merged']} "
-        f"title(s) merged again, {stats['reused_dumps']} dump(s) reused"
+        f"title(s) merged again, {stats['reused_dumps']} dump(s) reused, "
+        f"{stats['inputs_read']} input file(s) read"
     )

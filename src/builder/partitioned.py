@@ -31,7 +31,7 @@ from builder import timing
 from builder.extract import extract
 from builder.merge import Merged, ambiguous_publishers, known_publishers, merge_part
 from builder.records import Article, Dump, DumpResult, RawDump, Sighting, normalise_key
-from builder.sources import InputFile, iter_dumps
+from builder.sources import InputFile, iter_dumps, reading_stamp
 from builder.tables import to_tables
 from builder.validate import check_dump
 
@@ -128,24 +128,30 @@ def _route(items: Iterable[T], key: Callable[[T], int]) -> dict[int, list[T]]:
 
 
 #: One row per (input, title it shows); an input with no sighting has one row with a
-#: null title_hash, so the index also lists every input.
-INDEX_SCHEMA = pa.schema([("key", pa.string()), ("title_hash", pa.uint64())])
+#: null title_hash, so the index also lists every input. `stamp` is the
+#: `sources.reading_stamp` of the file the input was read from (null: not trusted).
+INDEX_SCHEMA = pa.schema(
+    [("key", pa.string()), ("title_hash", pa.uint64()), ("stamp", pa.uint64())]
+)
 
 
 class TitleIndex:
-    """Which normalised titles (by `title_hash`) each input, by its cache key, shows."""
+    """Which normalised titles (by `title_hash`) each input, by its cache key, shows,
+    and which file (by its stamp) it came from."""
 
     def __init__(self) -> None:
         self.keys: list[str] = []
         self.hashes: list[int | None] = []
+        self.stamps: list[int | None] = []
 
-    def add(self, key: str, hashes: Iterable[int]) -> None:
+    def add(self, key: str, hashes: Iterable[int], stamp: int | None) -> None:
         distinct: list[int | None] = [*sorted(set(hashes))] or [None]
         self.keys.extend([key] * len(distinct))
         self.hashes.extend(distinct)
+        self.stamps.extend([stamp] * len(distinct))
 
     def table(self) -> pa.Table:
-        return pa.table([self.keys, self.hashes], schema=INDEX_SCHEMA)
+        return pa.table([self.keys, self.hashes, self.stamps], schema=INDEX_SCHEMA)
 
 
 @dataclass(frozen=True)
@@ -164,25 +170,39 @@ class BatchOut:
     ambiguous: frozenset[str] = frozenset()
 
 
+def stamped_dumps(
+    files: Iterable[InputFile], *, captured_at: datetime | None, max_bytes: int
+) -> Iterator[tuple[RawDump, int | None]]:
+    """The dumps of `files`, each with the reading stamp of the file it came from."""
+    for file in files:
+        stamp = reading_stamp(file, captured_at, max_bytes)
+        for raw in iter_dumps((file,), captured_at=captured_at, max_bytes=max_bytes):
+            yield raw, stamp
+
+
 def extract_batch(files: Sequence[InputFile], settings: Settings) -> BatchOut:
     """Step 1 for local inputs."""
-    raws = iter_dumps(files, captured_at=settings.captured_at, max_bytes=settings.max_bytes)
-    return extract_raws(raws, settings)
+    pairs = stamped_dumps(files, captured_at=settings.captured_at, max_bytes=settings.max_bytes)
+    return _extract(pairs, settings)
 
 
 def extract_raws(raws: Iterable[RawDump], settings: Settings) -> BatchOut:
     """Step 1 for any source of raw dumps (local files, fsspec URLs)."""
+    return _extract(((raw, None) for raw in raws), settings)
+
+
+def _extract(pairs: Iterable[tuple[RawDump, int | None]], settings: Settings) -> BatchOut:
     timing.take()
     n = settings.partitions
     keyed = getattr(settings.stage, "keyed", None)  # a cached stage names each input
     results: list[DumpResult] = []
-    keys: list[str] = []
-    for raw in timing.timed_items(raws, "read"):
+    keys: list[tuple[str, int | None]] = []
+    for raw, stamp in timing.timed_items(pairs, "read"):
         if keyed is None:
             results.append(settings.stage(raw))
         else:
             key, result = keyed(raw)
-            keys.append(key)
+            keys.append((key, stamp))
             results.append(result)
     by_title: dict[int, list[tuple[Dump, list[Sighting]]]] = {}
     index = TitleIndex()
@@ -194,7 +214,8 @@ def extract_raws(raws: Iterable[RawDump], settings: Settings) -> BatchOut:
         for part, group in routed.items():
             by_title.setdefault(part, []).append((result.dump, group))
         if keys:
-            index.add(keys[position], hashes)
+            key, stamp = keys[position]
+            index.add(key, hashes, stamp)
     rows = tuple(r.dump for r in results)
     by_range = _route(rows, lambda d: id_range(d.dump_id, n))
     sightings = [s for r in results for s in r.sightings]

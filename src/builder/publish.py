@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from json.encoder import encode_basestring as _encode_string
 from pathlib import Path
 from typing import Any, Final, TypeAlias
 
@@ -349,14 +350,30 @@ def _manifest_json(manifest: Mapping[str, Any], inputs: Inputs) -> str:
 
 
 def _inputs_json(inputs: pa.Table) -> str:
-    """The manifest's `inputs` list, each row indented as json.dumps does two levels deep."""
-    rows = [
-        json.dumps(row, sort_keys=True, indent=2, ensure_ascii=False)
-        for batch in inputs.to_batches(max_chunksize=4096)
-        for row in batch.to_pylist()
-    ]
-    items = ",\n".join("    " + row.replace("\n", "\n    ") for row in rows)
-    return f"[\n{items}\n  ]" if rows else "[]"
+    """The manifest's `inputs` list, each row indented as json.dumps does two levels deep.
+
+    Rendered a column at a time with json's own string encoder: one json.dumps per row
+    took a second per 20,000 inputs, most of an incremental build's publish."""
+    names = sorted(inputs.column_names)  # json.dumps(sort_keys=True)
+    if not names:
+        return json.dumps([{}] * inputs.num_rows, indent=2).replace("\n", "\n  ")
+    heads = [f"\n      {_json_scalar(name)}: " for name in names]
+    rows: list[str] = []
+    for batch in inputs.select(names).to_batches(max_chunksize=4096):
+        columns = [[_json_scalar(v) for v in column.to_pylist()] for column in batch.columns]
+        for values in zip(*columns, strict=True):
+            fields = ",".join(head + value for head, value in zip(heads, values, strict=True))
+            rows.append(f"    {{{fields}\n    }}")
+    return "[\n" + ",\n".join(rows) + "\n  ]" if rows else "[]"
+
+
+def _json_scalar(value: Any) -> str:
+    """json.dumps(value, ensure_ascii=False) for one value, faster for str and int."""
+    if type(value) is str:
+        return _encode_string(value)
+    if type(value) is int:
+        return int.__repr__(value)
+    return json.dumps(value, ensure_ascii=False)
 
 
 # --- atomic directory handling ----------------------------------------------------------

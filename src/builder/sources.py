@@ -13,15 +13,18 @@ Only a spec that cannot be used at all (missing path, glob matching nothing) rai
 from __future__ import annotations
 
 import errno
+import hashlib
 import json
 import os
 import re
 import stat
+import time
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from fnmatch import fnmatchcase
+from functools import cache
 from operator import attrgetter
 from pathlib import Path
 from typing import BinaryIO, Literal
@@ -37,6 +40,10 @@ COMPRESSED_TOTAL_FACTOR = 20
 #: record repeated under 100; deflate's ceiling is about 1,030.
 BOMB_RATIO = 200
 BOMB_MIN_BYTES = 256 * 1024
+#: A file changed less than this long before it was listed may change again within one
+#: tick of the file system's clock without its times showing it, so its stamp is not
+#: trusted (git's "racily clean" rule): it is read and hashed like a new file.
+SETTLE_NS = 2_000_000_000
 
 Kind = Literal["text", "jsonl", "jsonl.gz"]
 
@@ -59,7 +66,10 @@ class InputFile:
     `error` is set when listing already showed the input cannot be read (a symlink
     leading out of the input roots, a FIFO, ...): it still becomes a quarantined dump,
     and it is never opened. `mtime_ns` is the listing-time modification time, the
-    fallback capture time when the file is gone by the time it is read.
+    fallback capture time when the file is gone by the time it is read. `stamp` is 64
+    bits of what the listing saw of the file (paths, device, inode, mode, size, times):
+    while it is the same, the bytes are the same, so an incremental build need not
+    read the file again to know them (None: not stable enough to tell, see SETTLE_NS).
 
     The driver holds every input for the whole build, and every forked pool worker
     counts that memory again: so the resolved path is kept as the string
@@ -72,6 +82,7 @@ class InputFile:
     kind: Kind
     error: str | None = None
     mtime_ns: int | None = field(default=None, compare=False)
+    stamp: int | None = field(default=None, compare=False)
 
     @property
     def abs_path(self) -> Path:
@@ -120,20 +131,21 @@ def find_inputs(specs: Sequence[str]) -> list[InputFile]:
     symlink, then the deepest path (the outermost root, the one `builder make DIR` alone
     would give), then the smallest path.
     """
+    settled = time.time_ns() - SETTLE_NS  # changed before this: a trusted stamp
     roots: list[_Root] = []
     candidates: list[_Candidate] = []
     allowed_set: set[str] = set()  # resolved input roots: symlinks may lead only into these
     for spec in specs:
         root = _root_of(spec)
         if root is None:
-            candidates.append(_file_spec(spec))
+            candidates.append(_file_spec(spec, settled))
             allowed_set.add(os.path.realpath(os.path.dirname(os.path.abspath(spec))))
         else:
             roots.append(root)
             allowed_set.add(root.real)
     allowed = tuple(sorted(allowed_set))
     for root in roots:
-        found = list(_walk(root, allowed))
+        found = list(_walk(root, allowed, settled))
         if root.pattern is not None and not found:
             raise InputError(f"glob matches no input file: {_show(root.spec)}")
         candidates.extend(found)
@@ -169,17 +181,44 @@ def _glob_root(spec: str) -> _Root:
     return _Root(spec, os.path.abspath(lead), os.path.realpath(lead), tuple(parts[cut:]))
 
 
-def _file_spec(spec: str) -> _Candidate:
+def _file_spec(spec: str, settled: int) -> _Candidate:
     """A file named on the command line: followed even through a symlink, since the
     user asked for it by name; its root is its parent, so its path is its base name."""
     name = os.path.basename(spec)
     real = os.path.realpath(spec)
+    path = _decoded(name)
     try:
-        mtime_ns: int | None = os.stat(real).st_mtime_ns
-    except OSError:
-        mtime_ns = None  # gone already: reading it will say so
-    file = InputFile(real, _decoded(name), _kind_of(name), mtime_ns=mtime_ns)
+        st = os.stat(real)
+    except OSError:  # gone already: reading it will say so
+        return _Candidate(InputFile(real, path, _kind_of(name)), real, via_link=False)
+    stamp = _stamp(real, path, st, settled)
+    file = InputFile(real, path, _kind_of(name), mtime_ns=st.st_mtime_ns, stamp=stamp)
     return _Candidate(file, real, via_link=False)
+
+
+def _stamp(real: str, path: str, st: os.stat_result, settled: int) -> int | None:
+    """InputFile.stamp. Writing a file sets its ctime (no call sets it back), so a file
+    whose stat is unchanged still holds the bytes it held; unless it changed so recently
+    that a second write could fall in the same clock tick."""
+    if st.st_ctime_ns >= settled or st.st_mtime_ns >= settled:
+        return None
+    seen = (real, path, st.st_dev, st.st_ino, st.st_mode, st.st_size)
+    text = repr((*seen, st.st_mtime_ns, st.st_ctime_ns))  # repr escapes lone surrogates
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big")
+
+
+def reading_stamp(file: InputFile, captured_at: datetime | None, max_bytes: int) -> int | None:
+    """64 bits of everything the dumps read from `file` depend on, besides the code:
+    its stamp and the reading settings. None when the file's stamp is not trusted."""
+    return None if file.stamp is None else file.stamp ^ _settings_mask(captured_at, max_bytes)
+
+
+@cache
+def _settings_mask(captured_at: datetime | None, max_bytes: int) -> int:
+    """64 bits of the reading settings: XOR-ed into a stamp, one per setting stays unique."""
+    option = _as_utc(captured_at).isoformat() if captured_at is not None else ""
+    text = f"{option}|{max_bytes}"
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big")
 
 
 def _dedupe(candidates: list[_Candidate]) -> list[InputFile]:
@@ -199,7 +238,7 @@ def _dedupe(candidates: list[_Candidate]) -> list[InputFile]:
     return files
 
 
-def _walk(root: _Root, allowed: tuple[str, ...]) -> Iterator[_Candidate]:
+def _walk(root: _Root, allowed: tuple[str, ...], settled: int) -> Iterator[_Candidate]:
     """Every input below a root; order is fixed later by `_dedupe`."""
     top = _Dir(root.path, root.real, (), frozenset({root.real}), False, root.pattern is None)
     stack = [top]
@@ -218,7 +257,7 @@ def _walk(root: _Root, allowed: tuple[str, ...]) -> Iterator[_Candidate]:
                 return  # the glob's leading directory is missing: it matches nothing
             raise InputError(f"cannot read directory {_show(root.spec)}: {_strerror(exc)}") from exc
         while entries:  # popped: an entry and the stat it caches go once visited
-            found = _visit(here, entries.pop(), root.pattern, allowed)
+            found = _visit(here, entries.pop(), root.pattern, allowed, settled)
             if isinstance(found, _Dir):
                 stack.append(found)
             elif found is not None:
@@ -226,7 +265,11 @@ def _walk(root: _Root, allowed: tuple[str, ...]) -> Iterator[_Candidate]:
 
 
 def _visit(
-    here: _Dir, entry: os.DirEntry[str], pattern: tuple[str, ...] | None, allowed: tuple[str, ...]
+    here: _Dir,
+    entry: os.DirEntry[str],
+    pattern: tuple[str, ...] | None,
+    allowed: tuple[str, ...],
+    settled: int,
 ) -> _Candidate | _Dir | None:
     """Turn one directory entry into an input, a directory to walk, or nothing."""
     if entry.name.startswith("."):
@@ -241,7 +284,7 @@ def _visit(
     except FileNotFoundError:
         return None  # gone while we were listing: it is no longer an input
     if stat.S_ISLNK(st.st_mode):
-        return _visit_link(here, entry.path, parts, st, selected, allowed)
+        return _visit_link(here, entry.path, parts, st, selected, allowed, settled)
     if stat.S_ISDIR(st.st_mode):
         if _named_like_a_dump(entry.name):
             return _problem(parts, key, st, _DUMP_NAMED_DIR, here.via_link) if selected else None
@@ -249,7 +292,9 @@ def _visit(
     if not selected:
         return None
     if stat.S_ISREG(st.st_mode):
-        file = InputFile(key, _rel(parts), _kind_of(entry.name), mtime_ns=st.st_mtime_ns)
+        rel = _rel(parts)
+        stamp = _stamp(key, rel, st, settled)
+        file = InputFile(key, rel, _kind_of(entry.name), mtime_ns=st.st_mtime_ns, stamp=stamp)
         return _Candidate(file, key, here.via_link)
     reason = f"not a regular file ({_type_name(st.st_mode)})"
     return _problem(parts, key, st, reason, here.via_link)
@@ -262,6 +307,7 @@ def _visit_link(
     link_st: os.stat_result,
     selected: bool,
     allowed: tuple[str, ...],
+    settled: int,
 ) -> _Candidate | _Dir | None:
     """Follow a symlink only into the input roots, so that a link cannot pull in
     arbitrary files (or a whole disk) and a loop cannot make the walk endless."""
@@ -290,7 +336,9 @@ def _visit_link(
     if not selected:
         return None
     if stat.S_ISREG(target.st_mode):
-        file = InputFile(real, _rel(parts), _kind_of(parts[-1]), mtime_ns=target.st_mtime_ns)
+        rel = _rel(parts)
+        stamp = _stamp(real, rel, target, settled)
+        file = InputFile(real, rel, _kind_of(parts[-1]), mtime_ns=target.st_mtime_ns, stamp=stamp)
         return _Candidate(file, real, True)
     return problem(f"not a regular file ({_type_name(target.st_mode)})")
 
@@ -355,6 +403,8 @@ def _decoded(name: str) -> str:
     Names are recorded exactly, except bytes that are not UTF-8 (which Python carries as
     lone surrogates and no UTF-8 writer accepts): those become `\\xNN`.
     """
+    if name.isascii():  # most names: nothing to escape
+        return name
     return os.fsencode(name).decode("utf-8", "backslashreplace")
 
 
