@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pyarrow.parquet as pq
 import pytest
 from tests.releasing import EPOCH, corpus, make, tree_hashes
 
@@ -279,3 +280,15 @@ def test_other_reading_settings_do_not_reuse_stamps(
     assert tree_hashes(full) != tree_hashes(dataset)
     _build(inputs, full, captured_at=later, cache=False)
     assert tree_hashes(full) == tree_hashes(dataset)
+
+
+def test_an_altered_published_file_means_a_full_build(built: tuple[Path, Path]) -> None:
+    """Reused rows are not checked again, so they must be the rows that were checked."""
+    inputs, dataset = built
+    assert incremental.read_intact_release(dataset / "versions" / "1.0.0") is not None
+    [shard] = (dataset / "versions" / "1.0.0" / "dumps").glob("*.parquet")
+    pq.write_table(pq.read_table(shard), shard, compression="gzip")  # same rows, other bytes
+    assert incremental.read_intact_release(dataset / "versions" / "1.0.0") is None
+    corpus(inputs / "b", 2, seed=31)
+    report = _build(inputs, dataset)
+    assert report.incremental is None and report.version == "1.1.0"

@@ -318,7 +318,7 @@ def _publish_staged(
         raise StrictError(_strict_message([SimpleNamespace(**row) for row in bad]))
     tables: dict[str, Any] = {**staged.tables, "dumps": dumps}
     with timing.timed("validate"):
-        require_valid_spilled(staged.tables)
+        require_valid_spilled(staged.tables, fresh=staged.fresh)
     chosen, previous, diffs = _choose_version(
         dataset_dir, _Materialised(staged.tables), version, staged.previous
     )

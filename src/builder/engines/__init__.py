@@ -42,6 +42,10 @@ class Staged:
     #: The latest release's version and tables, when the build has read them already
     #: (the diff against it needs them again).
     previous: tuple[str, Mapping[str, pa.Table]] | None = None
+    #: Set by an incremental build: the rows of `tables` that are not rows of the latest
+    #: release, which the same code checked before publishing it; only these need the
+    #: per-row checks again (check_spilled).
+    fresh: Mapping[str, pa.Table] | None = None
 
 
 ENGINES = ("local", "dask")
