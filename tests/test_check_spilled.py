@@ -43,7 +43,7 @@ def _with_bad_status(dumps: pa.Table, row: int) -> pa.Table:
     status = dumps.column("status").to_pylist()
     status[row] = "not-a-status"
     index = dumps.schema.get_field_index("status")
-    return dumps.set_column(index, "status", pa.array(status, pa.string()))
+    return dumps.set_column(index, dumps.schema.field(index), pa.array(status, pa.string()))
 
 
 def test_a_valid_release_has_no_finding(tables: dict[str, pa.Table], tmp_path: Path) -> None:
@@ -86,3 +86,15 @@ def test_with_fresh_rows_keys_are_checked_unique_over_the_whole_table(
     assert [(f.table, f.column, f.count, f.examples) for f in unique] == [
         ("articles", "article_id", 1, (key,))
     ]
+
+
+def test_with_fresh_rows_each_table_must_have_the_contract_schema(
+    tables: dict[str, pa.Table], tmp_path: Path
+) -> None:
+    dumps = tables["dumps"]
+    index = dumps.schema.get_field_index("encoding")
+    field = dumps.schema.field(index)
+    other = dumps.cast(dumps.schema.set(index, field.with_nullable(not field.nullable)))
+    fresh = {name: table.slice(0, 0) for name, table in tables.items()}
+    found = spilled_findings(_spilled({**tables, "dumps": other}, tmp_path), fresh=fresh)
+    assert [(f.table, f.check) for f in found] == [("dumps", "schema")]

@@ -7,13 +7,15 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pyarrow.parquet as pq
 import pytest
-from tests.releasing import EPOCH, corpus, make, tree_hashes
+from tests.releasing import EPOCH, builder_env, corpus, make, tree_hashes
 
 from builder import incremental, sources
 from builder.build import BuildReport, build
@@ -292,3 +294,21 @@ def test_an_altered_published_file_means_a_full_build(built: tuple[Path, Path]) 
     corpus(inputs / "b", 2, seed=31)
     report = _build(inputs, dataset)
     assert report.incremental is None and report.version == "1.1.0"
+
+
+def test_an_incremental_build_does_not_load_the_pandera_models(
+    built: tuple[Path, Path],
+) -> None:
+    """A second of imports, for a check the few fresh rows do not need (check_spilled)."""
+    inputs, dataset = built
+    corpus(inputs / "b", 2, seed=32)
+    code = (
+        "import sys; from datetime import datetime, timezone; from builder.build import build; "
+        f"r = build([{str(inputs)!r}], __import__('pathlib').Path({str(dataset)!r}), "
+        "captured_at=datetime(2025, 7, 1, 12, tzinfo=timezone.utc), workers=1); "
+        "print(r.incremental is not None, 'pandera' in sys.modules)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=builder_env()
+    )
+    assert done.stdout.split() == ["True", "False"]

@@ -29,7 +29,6 @@ from jsonschema import Draft202012Validator
 from builder import contract
 from builder.features import card_features
 from builder.findings import Finding
-from builder.models import validate_frame
 from builder.records import DumpResult, article_id_for
 from builder.tables import dump_row, sighting_row
 
@@ -272,6 +271,14 @@ def _guarded(what: str, run: Callable[[], list[Finding]]) -> list[Finding]:
 def _first_line(error: BaseException) -> str:
     text = str(error).strip().splitlines()
     return f"{type(error).__name__}: {text[0] if text else ''}"[:200]
+
+
+def validate_frame(table: str, frame: pl.DataFrame) -> list[Finding]:
+    """models.validate_frame, imported on first use: pandera takes a second to import,
+    and a build that checks no whole table (an incremental one) does not need it."""
+    from builder.models import validate_frame as run
+
+    return run(table, frame)
 
 
 def table_findings(
