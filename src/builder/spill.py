@@ -73,6 +73,25 @@ class SpilledTable:
         return pa.concat_tables(tables) if tables else self.schema.empty_table()
 
 
+@dataclass(frozen=True)
+class HeldTable(SpilledTable):
+    """A table already in memory behind the same interface, with no file: an incremental
+    build holds its few tables whole, and writing them out only to read them back cost
+    it half a second."""
+
+    table: pa.Table
+
+    def batches(self) -> Iterator[pa.RecordBatch]:
+        yield from self.table.to_batches()
+
+    def read_all(self) -> pa.Table:
+        return self.table
+
+
+def held(table: pa.Table) -> HeldTable:
+    return HeldTable(table.schema, (), table.num_rows, table)
+
+
 def release_arrow_memory() -> None:
     """Hand the memory Arrow has freed back to the OS.
 
