@@ -312,3 +312,18 @@ def test_an_incremental_build_does_not_load_the_pandera_models(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=builder_env()
     )
     assert done.stdout.split() == ["True", "False"]
+
+
+def test_inputs_read_while_fresh_are_trusted_once_settled(
+    built: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inputs, dataset = built  # its 40 inputs were listed fresh: no stamp recorded
+    monkeypatch.setattr(sources, "SETTLE_NS", -60_000_000_000)  # now they have settled
+    corpus(inputs / "b", 2, seed=33)
+    first = _build(inputs, dataset)
+    assert first.incremental is not None and first.incremental["inputs_read"] == 42
+    before = _snapshot(dataset, tmp_path)
+    _variants(inputs / "a", inputs / "c", 1)
+    second = _build(inputs, dataset)
+    assert second.incremental is not None and second.incremental["inputs_read"] == 1
+    _same_as_full(dataset, before, inputs, tmp_path)

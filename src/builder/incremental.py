@@ -24,7 +24,7 @@ import hashlib
 import json
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Final
@@ -186,20 +186,36 @@ def delta(
     same = pc.is_in(index.column("stamp"), value_set=pa.array(unread, pa.uint64()))
     seen = set(index.filter(same).column("key").to_pylist())
     new: list[tuple[str, DumpResult, int | None]] = []
+    settled: dict[str, int] = {}  # old inputs read again whose stamp can now be trusted
     pairs = stamped_dumps(to_read, captured_at=captured_at, max_bytes=max_bytes)
     for raw, stamp in timing.timed_items(pairs, "read"):
         key = cache_key(raw, hashlib.sha256(raw.data).hexdigest())
         if key in previous:
             seen.add(key)
+            if stamp is not None:
+                settled[key] = stamp
         elif len(new) == limit:
             return None  # so many new inputs that the full build, in parallel, is faster
         else:
             new.append((*stage.keyed(raw), stamp))
     if seen != previous:
         return None  # an input was removed or changed
+    if settled:
+        state = replace(state, index=_restamp(index, settled))
     return _rebuild(
         state, new, dataset_dir, scratch, stage=stage, on_rows=on_rows, read=len(to_read)
     )
+
+
+def _restamp(index: pa.Table, stamps: Mapping[str, int]) -> pa.Table:
+    """`index` with the given stamps for those keys: an input first read right after it
+    was written has no stamp, and without this it would be read by every rebuild."""
+    keys = pa.array(list(stamps), pa.string())
+    at = pc.index_in(index.column("key"), value_set=keys)
+    given = pc.take(pa.array(list(stamps.values()), pa.uint64()), at)
+    column = pc.if_else(pc.is_null(at), index.column("stamp"), given)
+    where = INDEX_SCHEMA.get_field_index("stamp")
+    return index.set_column(where, INDEX_SCHEMA.field(where), column)
 
 
 def _rebuild(
