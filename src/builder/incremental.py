@@ -16,6 +16,13 @@ code, the settings and the capture time, so other code or settings count as chan
 a new publisher that an old ambiguous line could be read as, a missing cache entry, a
 state that does not describe the latest release, or too many new inputs for one process.
 Tests hold incremental and full builds to byte-identical releases.
+
+Two shortcuts keep the rebuild a small fraction of the full build. An input whose file
+looks as it did when it was last read (`sources.InputFile.stamp`: paths, inode, mode,
+size, times) is not read again. And the rows taken from the latest release are not
+checked row by row again, only the rows made here (check_spilled): they are used only
+when that release's Parquet files are the ones its manifest lists, and the state is
+only used by the code that wrote it, which checked them before publishing them.
 """
 
 from __future__ import annotations
