@@ -76,8 +76,35 @@ MOMENTS = [f"at {f:.0%}" for f in FRACTIONS] + list(EVENTS)
 LATE = {"card written", "version renamed", "changelog updated"}
 
 
-def _kill_at(moment: str, ds: Path, inputs: Path, duration_s: float) -> bool:
-    """Start a build and SIGKILL it at `moment`; True if it was still running."""
+def _children(pid: int) -> list[int]:
+    """The processes `pid` started (its pool workers), from /proc."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # ended while we looked
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _running(pids: list[int]) -> list[int]:
+    """The pids still running (a zombie has ended; a container's init may not reap it)."""
+    alive = []
+    for pid in pids:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if state != "Z":
+            alive.append(pid)
+    return alive
+
+
+def _kill_at(moment: str, ds: Path, inputs: Path, duration_s: float) -> tuple[bool, list[int]]:
+    """Start a build and SIGKILL it at `moment`; whether it was still running, and
+    which of its workers still run 10 s later."""
     process = subprocess.Popen(
         [BUILDER, "make", str(inputs), "--out", str(ds), "--captured-at", WHEN, "-q"],
         env=builder_env(),
@@ -93,10 +120,14 @@ def _kill_at(moment: str, ds: Path, inputs: Path, duration_s: float) -> bool:
             fraction = FRACTIONS[MOMENTS.index(moment)]
             time.sleep(duration_s * fraction)
         was_running = process.poll() is None
+        workers = _children(process.pid)
         process.send_signal(signal.SIGKILL)
     finally:
         process.wait()
-    return was_running
+    deadline = time.monotonic() + 10
+    while _running(workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return was_running, _running(workers)
 
 
 def _valid(spec: str) -> None:
@@ -110,7 +141,8 @@ def test_a_killed_build_leaves_a_valid_release_and_the_rerun_completes_it(
 ) -> None:
     ds = tmp_path / "ds"
     shutil.copytree(prepared.before, ds)
-    was_running = _kill_at(moment, ds, prepared.inputs, prepared.duration_s)
+    was_running, orphans = _kill_at(moment, ds, prepared.inputs, prepared.duration_s)
+    assert not orphans, "pool workers outlived the killed build"
 
     versions = sorted(p.name for p in (ds / "versions").iterdir())
     assert versions in (["1.0.0"], ["1.0.0", "1.1.0"])  # no half version is visible
