@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import random
 import shutil
+import subprocess
 from pathlib import Path
 
 import pyarrow as pa
@@ -210,12 +211,23 @@ def test_next_make_repairs_a_publish_killed_after_its_rename(
     if changelog_done:
         shutil.copy(reference / "CHANGELOG.md", killed / "CHANGELOG.md")
     assert pointed_version(killed) == "1.0.0"
+    dead = _dead_pid()
+    for name in ("CHANGELOG.md", "README.md"):  # what the killed run was writing
+        (killed / f".tmp-{name}-{dead}").write_text("half")
 
     report = make(str(root), "--out", str(killed))
     assert report["published"] is False  # 1.1.0 is already there: only the pointer moves
     assert pointed_version(killed) == "1.1.0"
     assert tree_hashes(killed) == tree_hashes(reference)
+    assert not list(killed.glob(".tmp-*"))  # gone, though nothing was published
     assert pq.read_metadata(killed / "versions" / "1.1.0" / "dumps" / _shard()).num_rows == 44
+
+
+def _dead_pid() -> int:
+    """The pid of a process that has ended."""
+    done = subprocess.Popen(["true"])
+    done.wait()
+    return done.pid
 
 
 def _only(table: pa.Table, key: str) -> pa.Table:

@@ -729,8 +729,10 @@ def files_differ(release: Path, tables: Mapping[str, AnyTable]) -> bool:
 def repair_pointer(dataset_dir: Path) -> str | None:
     """Finish a publish killed after its version was renamed into place but before the
     top-level card (or the CHANGELOG) caught up; returns the version now pointed at,
-    or None when nothing needed doing."""
+    or None when nothing needed doing. The temporaries of killed runs go too: a build
+    that then publishes nothing would otherwise leave them for good."""
     dataset_dir = Path(dataset_dir)
+    _remove_stale_temporaries(dataset_dir)
     latest = latest_version(dataset_dir)
     if latest is None:
         return None
