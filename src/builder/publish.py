@@ -578,8 +578,7 @@ def publish_release(
     _require_json({"settings": settings, "inputs": sample}, "settings and inputs")
     dataset_dir = Path(dataset_dir)
     dataset_dir.mkdir(parents=True, exist_ok=True)
-    _remove_stale_temporaries(dataset_dir)
-    repair_pointer(dataset_dir)
+    repair_pointer(dataset_dir)  # also removes the temporaries of killed runs
     _check_version(dataset_dir, version, previous_version)
 
     staging = dataset_dir / f"{_TMP_PREFIX}{version}-{os.getpid()}"
