@@ -24,8 +24,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from builder import PARSER_VERSION, __version__, contract
-from builder.publish import publish_release
-from builder.validate import validate_release
+from builder.release.publish import publish_release
+from builder.release.validate import validate_release
 
 PER_DUMP = 10  # sightings per parsed dump: one article page in two, with its main story
 QUARANTINED = 25

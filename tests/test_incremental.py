@@ -17,9 +17,10 @@ import pyarrow.parquet as pq
 import pytest
 from tests.releasing import EPOCH, builder_env, corpus, make, tree_hashes
 
-from builder import incremental, sources
+from builder import incremental
 from builder.build import BuildReport, build
-from builder.cache import cache_path
+from builder.inputs import walk
+from builder.release.cache import cache_path
 
 WHEN = datetime(2025, 7, 1, 12, tzinfo=UTC)
 
@@ -225,8 +226,8 @@ def test_the_cli_reports_an_incremental_build(built: tuple[Path, Path]) -> None:
 @pytest.fixture
 def settled(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> tuple[Path, Path]:
     """Like `built`, but with files trusted by their stamp as soon as they are written
-    (in real use only two seconds after their last change, see sources.SETTLE_NS)."""
-    monkeypatch.setattr(sources, "SETTLE_NS", -60_000_000_000)
+    (in real use only two seconds after their last change, see walk.SETTLE_NS)."""
+    monkeypatch.setattr(walk, "SETTLE_NS", -60_000_000_000)
     inputs, dataset = tmp_path / "in", tmp_path / "ds"
     corpus(inputs / "a", 40, seed=21)
     assert _build(inputs, dataset).version == "1.0.0"
@@ -318,7 +319,7 @@ def test_inputs_read_while_fresh_are_trusted_once_settled(
     built: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     inputs, dataset = built  # its 40 inputs were listed fresh: no stamp recorded
-    monkeypatch.setattr(sources, "SETTLE_NS", -60_000_000_000)  # now they have settled
+    monkeypatch.setattr(walk, "SETTLE_NS", -60_000_000_000)  # now they have settled
     corpus(inputs / "b", 2, seed=33)
     first = _build(inputs, dataset)
     assert first.incremental is not None and first.incremental["inputs_read"] == 42

@@ -22,8 +22,8 @@ GB = 1 << 30
 CHILD = r"""
 import json, sys, time
 from builder.build import build  # noqa: F401  (import what a real run imports)
-from builder.extract import extract
-from builder.sources import read_dumps
+from builder.parse.extract import extract
+from builder.inputs.read import read_dumps
 
 def hwm_kb():
     for line in open("/proc/self/status"):

@@ -380,8 +380,9 @@ def test_file_vanishing_between_listing_and_reading_is_a_row(tmp_path: Path) -> 
     """Listing and reading are apart in time: a file deleted in between still gets a row
     (the engine reads ahead, so this drives the stages `build` chains, in order)."""
     from builder.contract import validate_row
-    from builder.extract import extract
-    from builder.sources import find_inputs, iter_dumps
+    from builder.inputs.read import iter_dumps
+    from builder.inputs.walk import find_inputs
+    from builder.parse.extract import extract
 
     root = tmp_path / "in"
     for name in ("a.txt", "b.txt", "c.txt"):

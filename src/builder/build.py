@@ -19,10 +19,16 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from builder import PARSER_VERSION, __version__, contract, incremental, partitioned, timing
-from builder.cache import cached
-from builder.check_spilled import require_valid_spilled
-from builder.diff import (
+from builder import PARSER_VERSION, __version__, contract, incremental, timing
+from builder.engines import ENGINES, OnRows, Staged, partitioned
+from builder.engines import local as local_engine
+from builder.engines.spill import SpilledTable
+from builder.inputs.files import DEFAULT_MAX_BYTES, InputFile
+from builder.inputs.walk import find_inputs
+from builder.records import Dump, DumpResult
+from builder.release.cache import cached
+from builder.release.check import require_valid_spilled
+from builder.release.diff import (
     TableDiff,
     bump,
     diff_releases,
@@ -30,12 +36,8 @@ from builder.diff import (
     read_manifest,
     read_release,
 )
-from builder.engines import ENGINES, OnRows, Staged
-from builder.engines import local as local_engine
-from builder.publish import files_differ, latest_version, publish_release, repair_pointer
-from builder.records import Dump, DumpResult
-from builder.sources import DEFAULT_MAX_BYTES, InputFile, find_inputs
-from builder.spill import SpilledTable
+from builder.release.publish import files_differ, publish_release, repair_pointer
+from builder.release.versions import latest_version
 
 
 class BuildError(Exception):

@@ -17,11 +17,13 @@ from rich.table import Table
 
 from builder import __version__
 from builder.build import BuildError, BuildReport, StrictError, build
-from builder.diff import diff_release_dirs, render_text
+from builder.contract.checks import ContractError
+from builder.inputs.files import DEFAULT_MAX_BYTES, InputError
+from builder.inputs.walk import find_inputs
 from builder.records import DumpResult
-from builder.releases import ReleaseNotFound, resolve_release
-from builder.sources import DEFAULT_MAX_BYTES, InputError, find_inputs
-from builder.validate import ContractError, ValidationReport, validate_release
+from builder.release.diff import diff_release_dirs, render_text
+from builder.release.validate import ValidationReport, validate_release
+from builder.release.versions import ReleaseNotFound, resolve_release
 
 app = typer.Typer(
     help="Turn raw page dumps of news aggregators into a versioned, validated article dataset.",

@@ -41,16 +41,23 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from builder import contract, timing
-from builder.cache import CACHE_DIR, CachedStage, cache_key, code_fingerprint
-from builder.diff import read_manifest
+from builder.contract.tables import to_tables
 from builder.engines import BuildIndex, OnRows, Staged
-from builder.merge import Merged, ambiguous_publishers, known_publishers, merge_part
-from builder.partitioned import INDEX_SCHEMA, TitleIndex, ipc_bytes, stamped_dumps, title_hash
-from builder.publish import MANIFEST, VERSIONS_DIR, latest_version
-from builder.records import DumpResult
-from builder.sources import InputFile, reading_stamp
-from builder.spill import SpilledTable, held, spill
-from builder.tables import to_tables
+from builder.engines.partitioned import (
+    INDEX_SCHEMA,
+    TitleIndex,
+    ipc_bytes,
+    stamped_dumps,
+    title_hash,
+)
+from builder.engines.spill import SpilledTable, held, spill
+from builder.inputs.files import InputFile
+from builder.inputs.walk import reading_stamp
+from builder.merge import ambiguous_publishers, known_publishers, merge_part
+from builder.records import DumpResult, Merged
+from builder.release.cache import CACHE_DIR, CachedStage, cache_key, code_fingerprint
+from builder.release.diff import read_manifest
+from builder.release.versions import MANIFEST, VERSIONS_DIR, latest_version
 
 STATE_DIR: Final = "state"
 STATE_FILE: Final = "state.json"

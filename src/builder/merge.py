@@ -12,28 +12,20 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from builder import PARSER_VERSION, __version__
-from builder.language import detect
+from builder.parse.language import detect
 from builder.records import (
     Article,
     Dump,
     DumpResult,
+    Merged,
     Provenance,
     Sighting,
     article_id_for,
     normalise_key,
 )
-
-
-@dataclass(frozen=True)
-class Merged:
-    """The three tables, each sorted by its key so that builds are byte-identical."""
-
-    articles: list[Article]
-    sightings: list[tuple[str, Sighting]]  # (article_id, sighting)
-    dumps: list[Dump]
 
 
 def _preference(dumps: Mapping[str, Dump]) -> Callable[[Sighting], tuple[bool, int, str, str, int]]:

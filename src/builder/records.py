@@ -184,3 +184,12 @@ class Article:
     n_sightings: int
     first_seen_at: datetime
     provenance: Provenance
+
+
+@dataclass(frozen=True)
+class Merged:
+    """The three tables, each sorted by its key so that builds are byte-identical."""
+
+    articles: list[Article]
+    sightings: list[tuple[str, Sighting]]  # (article_id, sighting)
+    dumps: list[Dump]

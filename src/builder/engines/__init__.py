@@ -1,7 +1,9 @@
-"""Where the partitioned build runs: `local` (this machine) or `dask` (a cluster).
+"""Run the partitioned build: `partitioned` cuts it into pure steps, `spill` keeps their
+tables on disk, and `local` (this machine's cores) or `dask` (a cluster) runs them.
 
-Both run the same steps of `builder.partitioned` and hand back the same `Staged`
-tables, so the release does not depend on the engine.
+Both engines run the same steps and hand back the same `Staged` tables, so the release
+does not depend on the engine. Imports `inputs`, `parse`, `merge`, `contract`, `records`
+and `timing`; never `release` or anything above it.
 """
 
 from __future__ import annotations
@@ -12,8 +14,8 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from builder.engines.spill import SpilledTable
 from builder.records import Dump
-from builder.spill import SpilledTable
 
 #: Called with each batch's dumps rows, in input order, as the per-dump stage finishes.
 OnRows = Callable[[Sequence[Dump]], None]

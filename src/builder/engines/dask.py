@@ -21,18 +21,13 @@ from typing import Any
 
 from distributed import Client, Future, LocalCluster
 
-from builder import partitioned, timing
-from builder.engines import OnRows, Staged
+from builder import timing
+from builder.engines import OnRows, Staged, partitioned
+from builder.engines.spill import spill, spilled_tables
+from builder.inputs.files import DEFAULT_MAX_BYTES, InputError, InputFile, Kind
+from builder.inputs.read import dumps_of_stream
+from builder.inputs.walk import find_inputs
 from builder.records import CapturedAtSource, RawDump
-from builder.sources import (
-    DEFAULT_MAX_BYTES,
-    InputError,
-    InputFile,
-    Kind,
-    dumps_of_stream,
-    find_inputs,
-)
-from builder.spill import spill, spilled_tables
 
 _MAGIC = re.compile(r"[*?[]")
 

@@ -16,10 +16,10 @@ from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
-from builder import partitioned, timing
-from builder.engines import BuildIndex, OnRows, Staged
-from builder.sources import InputFile
-from builder.spill import spill, spilled_tables
+from builder import timing
+from builder.engines import BuildIndex, OnRows, Staged, partitioned
+from builder.engines.spill import spill, spilled_tables
+from builder.inputs.files import InputFile
 
 R = TypeVar("R")
 

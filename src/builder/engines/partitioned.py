@@ -1,0 +1,319 @@
+"""The build as partitioned steps: the same pure functions for every engine.
+
+Memory must stay bounded by a partition, not by the corpus, and the local pool and Dask
+must give the same bytes. So the build is three steps over pickled payloads, and an
+engine only decides where each step runs and where the payloads wait:
+
+1. `extract_batch`: a batch of inputs -> per-dump results, routed by normalised title
+   (merge.assign_articles groups by title first, so a title partition holds whole
+   groups) and the dumps rows routed by dump id range.
+2. `merge_partition`: one title partition -> its articles, routed by article id range,
+   and its sightings with their article ids, routed by dump id range.
+3. `finish_range`: one id range of each table -> sorted Arrow tables. Ids are a prefix
+   plus hex digits, so ranges in order are the tables in key order: byte-identical to
+   sorting everything at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from time import perf_counter
+from typing import Any, TypeVar
+
+import pyarrow as pa
+
+from builder import timing
+from builder.contract.rows import check_dump
+from builder.contract.tables import to_tables
+from builder.inputs.files import InputFile
+from builder.inputs.read import iter_dumps
+from builder.inputs.walk import reading_stamp
+from builder.merge import ambiguous_publishers, known_publishers, merge_part
+from builder.parse.extract import extract
+from builder.records import Article, Dump, DumpResult, Merged, RawDump, Sighting, normalise_key
+
+#: Input bytes per partition: small enough that a partition's Python objects stay far
+#: below a worker's memory, large enough to keep the number of spill files modest.
+PARTITION_BYTES = 8 * 1024 * 1024
+#: Input bytes per batch of the per-dump stage: enough work to amortise a task.
+BATCH_BYTES = 4 * 1024 * 1024
+MAX_PARTITIONS = 4096
+
+Stage = Callable[[RawDump], DumpResult]
+T = TypeVar("T")
+
+
+def per_dump(raw: RawDump) -> DumpResult:
+    """The per-dump stage every engine runs: parse, then the contract check."""
+    result = extract(raw)
+    started = perf_counter()
+    checked = check_dump(result)
+    timing.add("validate", perf_counter() - started)
+    return checked
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What every step needs besides its payload; small, so it travels with each task."""
+
+    partitions: int
+    captured_at: datetime | None
+    max_bytes: int
+    stage: Stage = per_dump
+
+
+def partitions_for(total_bytes: int) -> int:
+    return max(1, min(MAX_PARTITIONS, -(-total_bytes // PARTITION_BYTES)))
+
+
+def input_size(file: InputFile) -> int:
+    """Bytes on disk, to size partitions; an input that cannot be read counts nothing."""
+    try:
+        return os.stat(file.abs_path).st_size
+    except OSError:
+        return 0
+
+
+def batches_of(files: Sequence[T], sizes: Sequence[int]) -> list[list[T]]:
+    """Consecutive runs of inputs of about BATCH_BYTES each (input order is kept)."""
+    batches: list[list[T]] = []
+    current: list[T] = []
+    used = 0
+    for file, size in zip(files, sizes, strict=True):
+        current.append(file)
+        used += size
+        if used >= BATCH_BYTES:
+            batches.append(current)
+            current, used = [], 0
+    if current:
+        batches.append(current)
+    return batches
+
+
+def title_hash(title: str) -> int:
+    """64 bits of the normalised title: what routes a sighting to its title partition,
+    and what an incremental build looks titles up by."""
+    digest = hashlib.blake2b(normalise_key(title).encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "big")
+
+
+def title_partition(title: str, n: int) -> int:
+    return title_hash(title) % n
+
+
+def id_range(identifier: str, n: int) -> int:
+    """Ids are `x_` + hex digits: this range index grows with the id's sort order."""
+    return (int(identifier[2:10], 16) * n) >> 32
+
+
+def dumps_payload(payload: bytes) -> Any:
+    return pickle.loads(payload)
+
+
+def _pack(value: object) -> bytes:
+    return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _route(items: Iterable[T], key: Callable[[T], int]) -> dict[int, list[T]]:
+    routed: dict[int, list[T]] = {}
+    for item in items:
+        routed.setdefault(key(item), []).append(item)
+    return routed
+
+
+# --- step 1 -------------------------------------------------------------------------------
+
+
+#: One row per (input, title it shows); an input with no sighting has one row with a
+#: null title_hash, so the index also lists every input. `stamp` is the
+#: `sources.reading_stamp` of the file the input was read from (null: not trusted).
+INDEX_SCHEMA = pa.schema(
+    [("key", pa.string()), ("title_hash", pa.uint64()), ("stamp", pa.uint64())]
+)
+
+
+class TitleIndex:
+    """Which normalised titles (by `title_hash`) each input, by its cache key, shows,
+    and which file (by its stamp) it came from."""
+
+    def __init__(self) -> None:
+        self.keys: list[str] = []
+        self.hashes: list[int | None] = []
+        self.stamps: list[int | None] = []
+
+    def add(self, key: str, hashes: Iterable[int], stamp: int | None) -> None:
+        distinct: list[int | None] = [*sorted(set(hashes))] or [None]
+        self.keys.extend([key] * len(distinct))
+        self.hashes.extend(distinct)
+        self.stamps.extend([stamp] * len(distinct))
+
+    def table(self) -> pa.Table:
+        return pa.table([self.keys, self.hashes, self.stamps], schema=INDEX_SCHEMA)
+
+
+@dataclass(frozen=True)
+class BatchOut:
+    """A batch's payloads by partition, and what the driver needs to know of it."""
+
+    titles: dict[int, bytes]  # title partition -> [(Dump, [Sighting, ...]), ...]
+    dumps: dict[int, bytes]  # dump id range -> [Dump, ...]
+    rows: tuple[Dump, ...]  # the dumps rows, for progress and the report
+    known: frozenset[str]
+    timings: dict[str, float] = field(default_factory=dict)
+    #: With a cached stage: which titles each input (by cache key) shows, as an Arrow
+    #: IPC stream, and the publishers that could re-settle an ambiguous line; what a
+    #: later incremental build needs (see builder.incremental).
+    index: bytes | None = None
+    ambiguous: frozenset[str] = frozenset()
+
+
+def stamped_dumps(
+    files: Iterable[InputFile], *, captured_at: datetime | None, max_bytes: int
+) -> Iterator[tuple[RawDump, int | None]]:
+    """The dumps of `files`, each with the reading stamp of the file it came from."""
+    for file in files:
+        stamp = reading_stamp(file, captured_at, max_bytes)
+        for raw in iter_dumps((file,), captured_at=captured_at, max_bytes=max_bytes):
+            yield raw, stamp
+
+
+def extract_batch(files: Sequence[InputFile], settings: Settings) -> BatchOut:
+    """Step 1 for local inputs."""
+    pairs = stamped_dumps(files, captured_at=settings.captured_at, max_bytes=settings.max_bytes)
+    return _extract(pairs, settings)
+
+
+def extract_raws(raws: Iterable[RawDump], settings: Settings) -> BatchOut:
+    """Step 1 for any source of raw dumps (local files, fsspec URLs)."""
+    return _extract(((raw, None) for raw in raws), settings)
+
+
+def _extract(pairs: Iterable[tuple[RawDump, int | None]], settings: Settings) -> BatchOut:
+    timing.take()
+    n = settings.partitions
+    keyed = getattr(settings.stage, "keyed", None)  # a cached stage names each input
+    results: list[DumpResult] = []
+    keys: list[tuple[str, int | None]] = []
+    for raw, stamp in timing.timed_items(pairs, "read"):
+        if keyed is None:
+            results.append(settings.stage(raw))
+        else:
+            key, result = keyed(raw)
+            keys.append((key, stamp))
+            results.append(result)
+    by_title: dict[int, list[tuple[Dump, list[Sighting]]]] = {}
+    index = TitleIndex()
+    for position, result in enumerate(results):
+        hashes = [title_hash(s.title) for s in result.sightings]
+        routed: dict[int, list[Sighting]] = {}
+        for sighting, hashed in zip(result.sightings, hashes, strict=True):
+            routed.setdefault(hashed % n, []).append(sighting)
+        for part, group in routed.items():
+            by_title.setdefault(part, []).append((result.dump, group))
+        if keys:
+            key, stamp = keys[position]
+            index.add(key, hashes, stamp)
+    rows = tuple(r.dump for r in results)
+    by_range = _route(rows, lambda d: id_range(d.dump_id, n))
+    sightings = [s for r in results for s in r.sightings]
+    return BatchOut(
+        titles={p: _pack(v) for p, v in by_title.items()},
+        dumps={p: _pack(v) for p, v in by_range.items()},
+        rows=rows,
+        known=frozenset(known_publishers(sightings)),
+        timings=timing.take(),
+        index=ipc_bytes(index.table()) if keys else None,
+        ambiguous=frozenset(ambiguous_publishers(sightings)),
+    )
+
+
+# --- step 2 -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MergeOut:
+    articles: dict[int, bytes]  # article id range -> [Article, ...]
+    placed: dict[int, bytes]  # dump id range -> [(article_id, Sighting), ...]
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def merge_partition(payloads: Iterable[bytes], known: frozenset[str], partitions: int) -> MergeOut:
+    """Step 2: merge one title partition, given every batch's share of it in batch order."""
+    timing.take()
+    with timing.timed("merge"):
+        dumps: dict[str, Dump] = {}
+        sightings: list[Sighting] = []
+        for payload in payloads:
+            for dump, group in pickle.loads(payload):
+                dumps[dump.dump_id] = dump
+                sightings.extend(group)
+        articles, placed = merge_part(sightings, dumps, known)
+        by_article = _route(articles, lambda a: id_range(a.article_id, partitions))
+        by_dump = _route(placed, lambda pair: id_range(pair[1].dump_id, partitions))
+        out = MergeOut(
+            articles={r: _pack(v) for r, v in by_article.items()},
+            placed={r: _pack(v) for r, v in by_dump.items()},
+        )
+    return MergeOut(out.articles, out.placed, timing.take())
+
+
+# --- step 3 -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RangeOut:
+    """One id range of each table as Arrow IPC streams (cheap to move, to file or wire)."""
+
+    tables: dict[str, bytes]
+    rows: dict[str, int]
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def _unpacked(payloads: Iterable[bytes]) -> Iterator[Any]:
+    for payload in payloads:
+        yield from pickle.loads(payload)
+
+
+def finish_range(
+    dumps: Iterable[bytes], articles: Iterable[bytes], placed: Iterable[bytes]
+) -> RangeOut:
+    """Step 3: one id range of the three tables, sorted by key, as contract tables."""
+    timing.take()
+    with timing.timed("write"):
+        dump_rows: list[Dump] = sorted(_unpacked(dumps), key=lambda d: d.dump_id)
+        article_rows: list[Article] = sorted(_unpacked(articles), key=lambda a: a.article_id)
+        placed_rows: list[tuple[str, Sighting]] = sorted(
+            _unpacked(placed), key=lambda pair: (pair[1].dump_id, pair[1].position)
+        )
+        tables = to_tables(Merged(article_rows, placed_rows, dump_rows))
+        out = RangeOut(
+            tables={name: ipc_bytes(table) for name, table in tables.items()},
+            rows={name: table.num_rows for name, table in tables.items()},
+        )
+    return RangeOut(out.tables, out.rows, timing.take())
+
+
+def ipc_bytes(table: pa.Table) -> bytes:
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return bytes(sink.getvalue())
+
+
+def merged_known(batches: Iterable[BatchOut]) -> frozenset[str]:
+    known: set[str] = set()
+    for batch in batches:
+        known |= batch.known
+    return frozenset(known)
+
+
+def sum_timings(parts: Iterable[Mapping[str, float]]) -> dict[str, float]:
+    total: dict[str, float] = {}
+    for part in parts:
+        timing.combine(total, part)
+    return total

@@ -1,0 +1,136 @@
+"""Read the listed inputs into raw dumps, one at a time, so memory is bounded by one dump.
+
+Text files are one dump each; JSON Lines exports (plain or gzip) one per record.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import BinaryIO
+
+from builder.inputs.compressed import gzip_lines
+from builder.inputs.files import (
+    DEFAULT_MAX_BYTES,
+    Clock,
+    InputFile,
+    Kind,
+    as_utc,
+    capture_clock,
+    failed_dump,
+    os_reason,
+    type_name,
+)
+from builder.inputs.jsonl import plain_lines, record_dump
+from builder.inputs.walk import find_inputs
+from builder.records import RawDump
+
+
+class _Unusable(Exception):
+    """A file that cannot be read; carries the reason for its quarantined dump."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def read_dumps(
+    specs: Sequence[str],
+    *,
+    captured_at: datetime | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> Iterator[RawDump]:
+    """`find_inputs` then `iter_dumps`: spec errors raise before any dump is yielded."""
+    return iter_dumps(find_inputs(specs), captured_at=captured_at, max_bytes=max_bytes)
+
+
+def iter_dumps(
+    files: Iterable[InputFile],
+    *,
+    captured_at: datetime | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> Iterator[RawDump]:
+    """Yield the dumps of the inputs one at a time, so memory is bounded by one dump.
+
+    `captured_at` (naive means UTC) stands in for the capture time of every input that
+    does not record its own; without it the file's modification time is used.
+    """
+    if max_bytes < 1:
+        raise ValueError(f"max_bytes must be at least 1, got {max_bytes}")
+    option = as_utc(captured_at) if captured_at is not None else None
+    for file in files:
+        yield from _dumps_of(file, option, max_bytes)
+
+
+def _dumps_of(file: InputFile, option: datetime | None, max_bytes: int) -> Iterator[RawDump]:
+    if file.error is not None:
+        yield failed_dump(file.path, file.error, b"", capture_clock(option, file.mtime_ns))
+        return
+    try:
+        fh, st = _open_regular(file.abs_path)
+    except _Unusable as exc:
+        yield failed_dump(file.path, exc.reason, b"", capture_clock(option, file.mtime_ns))
+        return
+    with fh:
+        yield from _dumps_of_open(
+            file.path, file.kind, fh, capture_clock(option, st.st_mtime_ns), max_bytes
+        )
+
+
+def dumps_of_stream(
+    path: str,
+    kind: Kind,
+    fh: BinaryIO,
+    *,
+    mtime_ns: int | None,
+    captured_at: datetime | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> Iterator[RawDump]:
+    """The dumps of one input already opened elsewhere (an fsspec file on s3://, say),
+    by exactly the rules local files follow, so a remote copy gives the same dataset."""
+    option = as_utc(captured_at) if captured_at is not None else None
+    yield from _dumps_of_open(path, kind, fh, capture_clock(option, mtime_ns), max_bytes)
+
+
+def _dumps_of_open(
+    path: str, kind: Kind, fh: BinaryIO, clock: Clock, max_bytes: int
+) -> Iterator[RawDump]:
+    if kind == "text":
+        yield _text_dump(path, fh, clock, max_bytes)
+        return
+    lines = gzip_lines(fh, max_bytes) if kind == "jsonl.gz" else plain_lines(fh, max_bytes)
+    empty = True
+    for line in lines:
+        empty = False
+        yield record_dump(f"{path}#L{line.no}", line, clock)
+    if empty:  # no record to give a row to: the file itself gets one, or it would be lost
+        yield failed_dump(path, "no records (an empty or blank JSON Lines file)", b"", clock)
+
+
+def _open_regular(path: Path) -> tuple[BinaryIO, os.stat_result]:
+    """Open without ever blocking: a FIFO swapped in after listing must not hang the run."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as exc:
+        raise _Unusable(os_reason(exc)) from exc
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise _Unusable(f"not a regular file ({type_name(st.st_mode)})")
+        return os.fdopen(fd, "rb"), st
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _text_dump(path: str, fh: BinaryIO, clock: Clock, max_bytes: int) -> RawDump:
+    try:
+        data = fh.read(max_bytes + 1)  # one byte more tells "too large" from "exactly full"
+    except OSError as exc:
+        return failed_dump(path, os_reason(exc), b"", clock)
+    if len(data) > max_bytes:
+        return failed_dump(path, f"too large (more than {max_bytes} bytes)", data, clock)
+    return RawDump(path=path, data=data, captured_at=clock[0], captured_at_source=clock[1])

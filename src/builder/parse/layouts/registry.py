@@ -1,0 +1,147 @@
+"""Load the declarative layout entries in `layouts/data/` and compile them.
+
+A site file (`<site>.toml`) declares the page forms as regular-expression templates;
+each language file (`<site>.<lang>.toml`) declares the words that fill them. Adding a
+site or a language means adding files here, not touching the segmenter.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+_BLANKS = r"(?:[ \t\u00a0]*\n)*"
+_LINE = r"[^\S\n]*+\S[^\n]*+"  # possessive: no backtracking on long lines
+
+
+@dataclass(frozen=True)
+class TimeForm:
+    """One way a page writes a time: relative (`seconds` or `unit` x n) or a date."""
+
+    pattern: re.Pattern[str]
+    seconds: int | None
+    unit: int | None
+    uncertainty: int
+    is_date: bool
+
+
+@dataclass(frozen=True)
+class Form:
+    """One page form of a site compiled for one language (e.g. daily8 "logo" in English)."""
+
+    name: str
+    article: re.Pattern[str]
+    listing: re.Pattern[str]
+    card: re.Pattern[str]
+    same: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Layout:
+    """A site in one language: its strings, its time texts and its compiled forms."""
+
+    site: str
+    language: str
+    default: bool
+    forms: tuple[Form, ...]
+    article_end: frozenset[str]
+    boilerplate: frozenset[str]
+    related: str
+    markers: frozenset[str]  # whole lines that only this language's pages show
+    reserved: frozenset[str]  # lines that are page furniture, never a title
+    times: tuple[TimeForm, ...]
+    time_re: re.Pattern[str]  # any time text, anchored at both ends
+
+    def name(self, form: str) -> str:
+        return f"{self.site}-{self.language}-{form}"
+
+
+def _time_forms(entries: list[dict[str, Any]]) -> tuple[TimeForm, ...]:
+    forms = []
+    for e in entries:
+        is_date = "(?P<day>" in e["pattern"]
+        forms.append(
+            TimeForm(
+                pattern=re.compile(e["pattern"]),
+                seconds=e.get("seconds"),
+                unit=e.get("unit"),
+                uncertainty=int(e["uncertainty"]),
+                is_date=is_date,
+            )
+        )
+    return tuple(forms)
+
+
+def _strip_groups(pattern: str) -> str:
+    """Time patterns carry named groups for parsing; inside a form they must not."""
+    return re.sub(r"\(\?P<\w+>", "(?:", pattern)
+
+
+def _compile_form(spec: dict[str, Any], lang: dict[str, Any], time_alt: str) -> Form:
+    headings = "|".join(lang["headings"]) or r"(?!)"
+    values = {
+        "{B}": _BLANKS,
+        "{LINE}": _LINE,
+        "{TIME}": f"(?:{time_alt})",
+        "{HEADING}": f"(?:{headings})",
+        "{LOGO}": re.escape(lang["logo"]),
+        "{HASH}": re.escape(lang["hash"]),
+        "{TIME_PREFIX}": re.escape(lang["time_prefix"]),
+    }
+
+    def fill(template: str) -> re.Pattern[str]:
+        for key, value in values.items():
+            template = template.replace(key, value)
+        return re.compile(template)
+
+    return Form(
+        name=spec["name"],
+        article=fill(spec["article"]),
+        listing=fill(spec["listing"]),
+        card=fill(spec["card"]),
+        same=tuple(spec.get("same", ())),
+    )
+
+
+def _read(name: str) -> dict[str, Any]:
+    text = resources.files("builder.parse.layouts").joinpath("data", name).read_text("utf-8")
+    return tomllib.loads(text)
+
+
+@cache
+def load_layouts() -> tuple[Layout, ...]:
+    """Every layout entry shipped with builder; the default language of a site first."""
+    data = resources.files("builder.parse.layouts").joinpath("data")
+    names = sorted(p.name for p in data.iterdir() if p.name.endswith(".toml"))
+    sites = {n.removesuffix(".toml"): _read(n) for n in names if n.count(".") == 1}
+    layouts = []
+    for n in names:
+        if n.count(".") != 2:
+            continue
+        lang = _read(n)
+        site = sites[lang["site"]]
+        times = _time_forms(lang["times"])
+        time_alt = "|".join(_strip_groups(t.pattern.pattern) for t in times)
+        layouts.append(
+            Layout(
+                site=lang["site"],
+                language=lang["language"],
+                default=bool(lang.get("default", False)),
+                forms=tuple(_compile_form(f, lang, time_alt) for f in site["forms"]),
+                article_end=frozenset(lang["article_end"]),
+                boilerplate=frozenset(lang["boilerplate"]),
+                related=lang["related"],
+                markers=frozenset([*lang["boilerplate"], lang["related"]]),
+                reserved=frozenset(
+                    [*lang["boilerplate"], lang["related"], lang["logo"], lang["hash"]]
+                ),
+                times=times,
+                time_re=re.compile(f"(?:{time_alt})"),
+            )
+        )
+    layouts.sort(key=lambda lay: (lay.site, not lay.default, lay.language))
+    return tuple(layouts)

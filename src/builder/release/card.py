@@ -1,0 +1,178 @@
+"""The dataset card (`README.md`): YAML that lets `load_dataset` work offline, and prose
+for people. A version's card and the top-level card differ only in paths and history."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import yaml
+
+import builder
+from builder import contract
+from builder.contract.card_features import card_features
+from builder.release.diff import render_markdown
+from builder.release.versions import CARD, DEFAULT_CONFIG, MANIFEST, SPLIT, VERSIONS_DIR
+
+
+@dataclass(frozen=True)
+class ConfigStats:
+    rows: int
+    num_bytes: int
+    download_size: int
+
+
+def _card_metadata(version_prefix: str, stats: Mapping[str, ConfigStats]) -> dict[str, Any]:
+    """`configs` + per-config `dataset_info`: what lets load_dataset work offline, and the
+    split sizes double as a check (a wrong num_examples fails the load)."""
+    configs: list[dict[str, Any]] = []
+    infos: list[dict[str, Any]] = []
+    for name in contract.TABLES:
+        config: dict[str, Any] = {"config_name": name}
+        if name == DEFAULT_CONFIG:
+            config["default"] = True
+        config["data_files"] = [{"split": SPLIT, "path": f"{version_prefix}{name}/*.parquet"}]
+        configs.append(config)
+        infos.append(
+            {
+                "config_name": name,
+                "features": card_features(name),
+                "splits": [
+                    {
+                        "name": SPLIT,
+                        "num_bytes": stats[name].num_bytes,
+                        "num_examples": stats[name].rows,
+                    }
+                ],
+                "download_size": stats[name].download_size,
+                "dataset_size": stats[name].num_bytes,
+            }
+        )
+    return {"configs": configs, "dataset_info": infos}
+
+
+_CONFIG_LINES: Final[Mapping[str, str]] = {
+    "articles": "one row per unique article (main or related) after merging duplicates, "
+    "with its provenance",
+    "sightings": "one row per appearance of an article in one dump",
+    "dumps": "one row per input dump, parsed or quarantined (with the reason)",
+}
+
+
+def status_counts(dumps: pa.Table) -> dict[str, int]:
+    counts = pc.value_counts(dumps.column("status")).to_pylist() if dumps.num_rows else []
+    return {str(item["values"]): int(item["counts"]) for item in counts}
+
+
+def _card_body(version: str, *, top_level: bool, rows: Mapping[str, int], dumps: pa.Table) -> str:
+    status = status_counts(dumps)
+    load_path = "path/to/DATASET_DIR" + ("" if top_level else f"/versions/{version}")
+    lines = [
+        f"# News articles from aggregator page dumps — version {version}",
+        "",
+        "Articles (main stories and related-article cards) extracted from captured pages",
+        "of news aggregators and deduplicated across captures. Every row can be traced to",
+        "the bytes it came from: the dump, the lines and byte span, the capture time, and",
+        "the text repairs that were applied.",
+        "",
+        "## How it was built",
+        "",
+        f"- builder {builder.__version__} (parser version {builder.PARSER_VERSION}), "
+        f"data contract {contract.CONTRACT_VERSION}",
+        f"- {dumps.num_rows} inputs: {status.get('parsed', 0)} parsed, "
+        f"{status.get('quarantined', 0)} quarantined (listed in the `dumps` config)",
+        f"- inputs, their sha256, settings and file hashes: `{MANIFEST}`"
+        + (f" in `versions/{version}/`" if top_level else ""),
+        "",
+        "## Load",
+        "",
+        "```python",
+        "from datasets import load_dataset",
+        f'articles = load_dataset("{load_path}", split="train")',
+        f'sightings = load_dataset("{load_path}", "sightings", split="train")',
+        "```",
+        "",
+        "## Configs",
+        "",
+    ]
+    for name in contract.TABLES:
+        default = " (default)" if name == DEFAULT_CONFIG else ""
+        lines.append(f"- `{name}`{default}: {_CONFIG_LINES[name]} — {rows[name]} rows")
+    if top_level:
+        lines += [
+            "",
+            "## Versions",
+            "",
+            f"This card points at the latest version, {version}. Every version stays",
+            "under `versions/<X.Y.Z>/`, unchanged, and loads on its own:",
+            "",
+            "```python",
+            f'load_dataset("path/to/DATASET_DIR/versions/{version}", split="train")',
+            "```",
+            "",
+            "What changed between versions: `CHANGELOG.md`.",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def render_card(
+    version: str,
+    *,
+    top_level: bool,
+    stats: Mapping[str, ConfigStats],
+    dumps: pa.Table,
+) -> str:
+    prefix = f"{VERSIONS_DIR}/{version}/" if top_level else ""
+    metadata = yaml.safe_dump(
+        _card_metadata(prefix, stats),
+        sort_keys=False,
+        allow_unicode=True,
+        default_flow_style=False,
+        width=1000,
+    )
+    rows = {name: s.rows for name, s in stats.items()}
+    body = _card_body(version, top_level=top_level, rows=rows, dumps=dumps)
+    return f"---\n{metadata}---\n\n{body}"
+
+
+def changes_section(previous: str | None, changes: Mapping[str, Any] | None) -> str:
+    if previous is None or changes is None:
+        return ""
+    return f"\n## Changes since {previous}\n\n{render_markdown(changes, previous)}"
+
+
+def front_matter(card: Path) -> dict[str, Any]:
+    """The YAML header of a card; empty when the card is missing or has none."""
+    try:
+        text = card.read_text(encoding="utf-8")
+    except OSError:
+        return {}
+    if not text.startswith("---\n") or "\n---\n" not in text[4:]:
+        return {}
+    try:
+        loaded = yaml.safe_load(text[4 : text.index("\n---\n", 4)])
+    except yaml.YAMLError:
+        return {}
+    return loaded if isinstance(loaded, dict) else {}
+
+
+def release_stats(release: Path) -> dict[str, ConfigStats]:
+    stats: dict[str, ConfigStats] = {}
+    for info in front_matter(release / CARD).get("dataset_info", []):
+        split = info["splits"][0]
+        stats[info["config_name"]] = ConfigStats(
+            rows=int(split["num_examples"]),
+            num_bytes=int(split["num_bytes"]),
+            download_size=int(info["download_size"]),
+        )
+    return stats
+
+
+def release_dumps(release: Path) -> pa.Table:
+    """The dumps table's status column: all the card and the CHANGELOG count."""
+    return pq.read_table(sorted((release / "dumps").glob("*.parquet")), columns=["status"])

@@ -1,0 +1,66 @@
+"""The compiled row predicate answers exactly as jsonschema does on the same contract."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import asdict
+from datetime import UTC, date, datetime
+from typing import Any
+
+from builder import contract
+from builder.contract import rows
+from builder.contract.tables import sighting_row
+from builder.inputs.read import read_dumps
+from builder.parse.extract import extract
+from builder.records import article_id_for
+from tests.conftest import SAMPLES
+
+WHEN = datetime(2025, 7, 1, tzinfo=UTC)
+ODD_VALUES: list[Any] = [
+    None, "", " ", "x", 0, -1, 7, True, 1.5, [], {}, ("a",),
+    datetime(2025, 1, 1), datetime(2025, 1, 1, tzinfo=UTC), date(2025, 1, 1),
+    "2025-01-01", "2025-01-01T00:00:00Z", "parsed", "main", "listing",
+    "d_0123456789abcdef", "a_0123456789abcdef", "d_0123456789abcdef-0001",
+]  # fmt: skip
+
+
+def _rows() -> list[tuple[str, dict[str, Any]]]:
+    rows: list[tuple[str, dict[str, Any]]] = []
+    for raw in read_dumps([str(SAMPLES / "dumps")], captured_at=WHEN):
+        result = extract(raw)
+        rows.append(("dumps", asdict(result.dump)))
+        for s in result.sightings:
+            rows.append(("sightings", sighting_row(article_id_for(s.title, s.source), s)))
+    return rows
+
+
+def _jsonschema_says(table: str, row: dict[str, Any]) -> bool:
+    return bool(rows._validator(table).is_valid(rows._jsonable(row)))
+
+
+def test_fast_predicate_agrees_with_jsonschema_on_mutated_rows() -> None:
+    rng = random.Random(0)
+    rows = _rows()
+    assert rows
+    checked = invalid = 0
+    for table, row in rows:
+        assert contract.row_is_valid(table, row) is True
+        for _ in range(40):
+            mutated = dict(row)
+            key = rng.choice([*mutated, "unexpected"])
+            if rng.random() < 0.1:
+                mutated.pop(key, None)
+            else:
+                mutated[key] = rng.choice(ODD_VALUES)
+            want = _jsonschema_says(table, mutated)
+            assert contract.row_is_valid(table, mutated) is want, (table, key, mutated.get(key))
+            checked += 1
+            invalid += not want
+    assert invalid > checked // 4  # the mutations really do break rows
+
+
+def test_validate_row_messages_still_come_from_jsonschema() -> None:
+    table, row = next(r for r in _rows() if r[0] == "dumps")
+    row = {**row, "status": "skipped"}
+    messages = contract.validate_row(table, row)
+    assert len(messages) == 1 and "dumps.status" in messages[0] and "skipped" in messages[0]

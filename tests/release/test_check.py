@@ -1,0 +1,100 @@
+"""The before-publish check of spilled tables (builder.release.check), on the tables of a
+real build of the samples: every row checked, or, for an incremental build, the fresh
+rows checked and every key checked unique over the whole table."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+
+from builder import contract
+from builder.build import build
+from builder.engines.partitioned import ipc_bytes
+from builder.engines.spill import SpilledTable, spill
+from builder.release.check import spilled_findings
+from builder.release.diff import read_release
+
+SAMPLES = Path(__file__).resolve().parents[2] / "samples" / "dumps"
+
+
+@pytest.fixture(scope="module")
+def tables(tmp_path_factory: pytest.TempPathFactory) -> dict[str, pa.Table]:
+    out = tmp_path_factory.mktemp("release")
+    report = build([str(SAMPLES)], out, captured_at=datetime(2025, 7, 1, tzinfo=UTC), workers=1)
+    assert report.path is not None
+    release = read_release(report.path)
+    return {name: release[name].cast(contract.arrow_schema(name)) for name in contract.TABLES}
+
+
+def _spilled(tables: Mapping[str, pa.Table], folder: Path) -> dict[str, SpilledTable]:
+    spilled = {}
+    for name, table in tables.items():
+        path = folder / f"{name}.arrows"
+        spill(ipc_bytes(table), path)
+        spilled[name] = SpilledTable(table.schema, (path,), table.num_rows)
+    return spilled
+
+
+def _with_bad_status(dumps: pa.Table, row: int) -> pa.Table:
+    status = dumps.column("status").to_pylist()
+    status[row] = "not-a-status"
+    index = dumps.schema.get_field_index("status")
+    return dumps.set_column(index, dumps.schema.field(index), pa.array(status, pa.string()))
+
+
+def test_a_valid_release_has_no_finding(tables: dict[str, pa.Table], tmp_path: Path) -> None:
+    assert spilled_findings(_spilled(tables, tmp_path)) == []
+    fresh = {name: table.slice(0, 2) for name, table in tables.items()}
+    assert spilled_findings(_spilled(tables, tmp_path), fresh=fresh) == []
+
+
+def test_every_row_is_checked_without_fresh_rows(
+    tables: dict[str, pa.Table], tmp_path: Path
+) -> None:
+    broken = {**tables, "dumps": _with_bad_status(tables["dumps"], 3)}
+    found = spilled_findings(_spilled(broken, tmp_path))
+    assert [(f.table, f.column, f.examples) for f in found] == [
+        ("dumps", "status", ("not-a-status",))
+    ]
+
+
+def test_with_fresh_rows_only_those_get_the_row_checks(
+    tables: dict[str, pa.Table], tmp_path: Path
+) -> None:
+    broken = {**tables, "dumps": _with_bad_status(tables["dumps"], 3)}
+    reused_only = {name: table.slice(0, 0) for name, table in broken.items()}
+    assert spilled_findings(_spilled(broken, tmp_path), fresh=reused_only) == []
+    fresh = {**reused_only, "dumps": broken["dumps"].slice(3, 1)}
+    found = spilled_findings(_spilled(broken, tmp_path), fresh=fresh)
+    assert [(f.table, f.column) for f in found] == [("dumps", "status")]
+
+
+def test_with_fresh_rows_keys_are_checked_unique_over_the_whole_table(
+    tables: dict[str, pa.Table], tmp_path: Path
+) -> None:
+    articles = tables["articles"]
+    twice = pa.concat_tables([articles, articles.slice(1, 1)]).sort_by("article_id")
+    doubled = {**tables, "articles": twice}
+    fresh = {name: table.slice(0, 0) for name, table in tables.items()}
+    found = spilled_findings(_spilled(doubled, tmp_path), fresh=fresh)
+    key = articles.column("article_id")[1].as_py()
+    unique = [f for f in found if f.check == "unique key"]
+    assert [(f.table, f.column, f.count, f.examples) for f in unique] == [
+        ("articles", "article_id", 1, (key,))
+    ]
+
+
+def test_with_fresh_rows_each_table_must_have_the_contract_schema(
+    tables: dict[str, pa.Table], tmp_path: Path
+) -> None:
+    dumps = tables["dumps"]
+    index = dumps.schema.get_field_index("encoding")
+    field = dumps.schema.field(index)
+    other = dumps.cast(dumps.schema.set(index, field.with_nullable(not field.nullable)))
+    fresh = {name: table.slice(0, 0) for name, table in tables.items()}
+    found = spilled_findings(_spilled({**tables, "dumps": other}, tmp_path), fresh=fresh)
+    assert [(f.table, f.check) for f in found] == [("dumps", "schema")]
