@@ -12,6 +12,6 @@ except PackageNotFoundError:  # running from a source tree that is not installed
 
 #: Bumped whenever a change to layouts, segmenting or repairs can change parsed rows.
 #: Part of every row's provenance and of the per-dump cache key.
-PARSER_VERSION = "1"
+PARSER_VERSION = "2"
 
 __all__ = ["PARSER_VERSION", "__version__"]

@@ -13,7 +13,8 @@ from time import perf_counter
 from builder.inputs.decode import Decoded, decode
 from builder.parse.language import detect
 from builder.parse.layouts.segment import Block, Page, Rejected, segment
-from builder.parse.repair import fix_inline, repair_body
+from builder.parse.repair import Traced, repair_card, repair_main
+from builder.parse.spans import ByteOffsets
 from builder.parse.times import resolve
 from builder.records import Dump, DumpResult, RawDump, Sighting, SourceSplit, dump_id_for
 from builder.timing import add as _add_time
@@ -25,33 +26,43 @@ def _quarantine(dump: Dump, reason: str) -> DumpResult:
     return DumpResult(replace(dump, status="quarantined", reason=reason, n_sightings=0))
 
 
-class _ByteOffsets:
-    """UTF-8 byte offset of each line start, so provenance can point at raw bytes."""
+def _traced(block: Block, offsets: ByteOffsets) -> list[Traced] | None:
+    """The block's body lines, each placed at its column in the decoded line.
 
-    def __init__(self, text: str, bom: int) -> None:
-        self.starts = [bom]
-        ascii_only = text.isascii()  # then bytes and characters count alike: no encoding
-        for line in text.split("\n"):
-            size = len(line) if ascii_only else len(line.encode("utf-8"))
-            self.starts.append(self.starts[-1] + size + 1)
-
-    def span(self, first_line: int, last_line: int) -> tuple[int, int]:
-        return self.starts[first_line - 1], self.starts[last_line] - 1
+    A body line is normally a whole line of the dump; the first may start inside one.
+    None when a line cannot be placed (then the row gets no byte span, not a wrong one).
+    """
+    out = []
+    for no, raw in block.body:
+        full = offsets.lines[no - 1] if 0 < no <= len(offsets.lines) else None
+        if full is None:
+            return None
+        column = len(full) - len(raw) if full.endswith(raw) else full.find(raw)
+        if column < 0:
+            return None
+        out.append(Traced.of(no, raw, column))
+    return out
 
 
 def _sighting(
-    dump: Dump, position: int, block: Block, page: Page, offsets: _ByteOffsets
+    dump: Dump,
+    position: int,
+    block: Block,
+    page: Page,
+    offsets: ByteOffsets,
+    keep_furniture: bool = False,
 ) -> Sighting:
+    traced = _traced(block, offsets)
+    body = traced if traced is not None else [Traced.of(no, raw) for no, raw in block.body]
     if block.role == "main":
-        lines, repairs = repair_body(block.body)
+        done = repair_main(body, keep_furniture=keep_furniture)
     else:
-        lines, repairs = [], []
-        for no, raw in block.body:
-            fixed, inline = fix_inline(raw.strip(), no)
-            lines.append((no, fixed))
-            repairs += inline
+        done = repair_card(body)
+    lines, repairs = done.lines, done.repairs
     text = "\n".join(t for _, t in lines) or None
-    span = offsets.span(lines[0][0], lines[-1][0]) if lines else (None, None)
+    span = None
+    if traced is not None and text is not None and done.first and done.last:
+        span = offsets.span(done.first, done.last)
     resolved = resolve(block.time_text, dump.captured_at, page.layout)
     alternatives = []
     for alt_source, alt_time in block.glued_alternatives:
@@ -76,16 +87,20 @@ def _sighting(
         text_is_teaser=teaser,
         line_start=block.line_start,
         line_end=block.line_end,
-        text_byte_start=span[0],
-        text_byte_end=span[1],
+        text_byte_start=span[0] if span else None,
+        text_byte_end=span[1] if span else None,
         repairs=tuple(repairs),
         source_alternatives=tuple(alternatives),
         language=detect(block.title, text) if block.role == "main" else None,
     )
 
 
-def extract(raw: RawDump) -> DumpResult:
-    """Parse one dump, or quarantine it with a one-line reason. Never raises on input."""
+def extract(raw: RawDump, *, keep_furniture: bool = False) -> DumpResult:
+    """Parse one dump, or quarantine it with a one-line reason. Never raises on input.
+
+    `keep_furniture` leaves page furniture in main texts: for comparing with a
+    transcription of the page as it was shown, never for a release.
+    """
     sha = hashlib.sha256(raw.data).hexdigest()
     dump = Dump(
         dump_id=dump_id_for(raw.path, sha),
@@ -120,8 +135,9 @@ def extract(raw: RawDump) -> DumpResult:
     dump = replace(dump, page_kind=page.kind, layout=page.layout_name, truncated=page.truncated)
     if not page.blocks:
         return _quarantine(dump, "no articles found")
-    bom = 3 if decoded.encoding == "utf-8-sig" else 0
-    offsets = _ByteOffsets(decoded.text, bom)
-    sightings = tuple(_sighting(dump, i, b, page, offsets) for i, b in enumerate(page.blocks))
+    offsets = ByteOffsets(raw.data, decoded)
+    sightings = tuple(
+        _sighting(dump, i, b, page, offsets, keep_furniture) for i, b in enumerate(page.blocks)
+    )
     _add_time("repair", perf_counter() - segmented_at)
     return DumpResult(replace(dump, n_sightings=len(sightings)), sightings)

@@ -13,9 +13,83 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 
+from builder.parse.furniture import Furniture, Marker, load_furniture
 from builder.records import Repair
 
 Line = tuple[int, str]  # (1-based line number in the decoded dump, text)
+Pos = tuple[int, int]  # (1-based line number, 0-based column in that body line)
+
+
+@dataclass(frozen=True)
+class Piece:
+    """`length` characters of a kept line, from `at` on, copied from (`line`, `column`)."""
+
+    at: int
+    line: int
+    column: int
+    length: int
+
+
+@dataclass(frozen=True)
+class Traced:
+    """A line of text being repaired, and where each of its characters came from.
+
+    Joins, cuts and strips move pieces, never lose them, so the first and last kept
+    characters always know their place in the dump: byte spans are exact by
+    construction rather than guessed from line numbers afterwards.
+    """
+
+    line: int  # the body line it starts on, as repairs report it
+    text: str
+    pieces: tuple[Piece, ...]
+
+    @classmethod
+    def of(cls, line: int, text: str, column: int = 0) -> Traced:
+        """`text` as found on `line`, from `column` on."""
+        return cls(line, text, (Piece(0, line, column, len(text)),) if text else ())
+
+    def cut(self, start: int, end: int) -> Traced:
+        """The characters `text[start:end]`, still traced."""
+        pieces = []
+        for p in self.pieces:
+            a, b = max(p.at, start), min(p.at + p.length, end)
+            if a < b:
+                pieces.append(Piece(a - start, p.line, p.column + a - p.at, b - a))
+        return Traced(self.line, self.text[start:end], tuple(pieces))
+
+    def strip(self) -> Traced:
+        lead = len(self.text) - len(self.text.lstrip())
+        return self.cut(lead, max(lead, len(self.text.rstrip())))
+
+    @staticmethod
+    def concat(parts: Sequence[tuple[str, Traced]]) -> Traced:
+        """Join traced lines, each after its glue (the first glue is ignored)."""
+        texts: list[str] = []
+        pieces: list[Piece] = []
+        size = 0
+        for i, (glue, part) in enumerate(parts):
+            if i:
+                texts.append(glue)
+                size += len(glue)
+            texts.append(part.text)
+            pieces.extend(Piece(p.at + size, p.line, p.column, p.length) for p in part.pieces)
+            size += len(part.text)
+        return Traced(parts[0][1].line, "".join(texts), tuple(pieces))
+
+    @property
+    def first(self) -> Pos | None:
+        return (self.pieces[0].line, self.pieces[0].column) if self.pieces else None
+
+    @property
+    def last(self) -> Pos | None:
+        if not self.pieces:
+            return None
+        p = self.pieces[-1]
+        return p.line, p.column + p.length - 1
+
+    @property
+    def source_lines(self) -> tuple[int, ...]:
+        return tuple(dict.fromkeys(p.line for p in self.pieces)) or (self.line,)
 
 
 @dataclass(frozen=True)
@@ -134,10 +208,17 @@ def _could_be_junk(line: str, lower: str) -> bool:
 
 def drop_junk(lines: Sequence[Line]) -> tuple[list[Line], list[Repair]]:
     """Remove junk lines; strip the `Content: ` prefix a header block puts on the text."""
-    kept: list[Line] = []
+    kept, repairs = drop_junk_traced([Traced.of(no, text) for no, text in lines])
+    return [(t.line, t.text) for t in kept], repairs
+
+
+def drop_junk_traced(lines: Sequence[Traced]) -> tuple[list[Traced], list[Repair]]:
+    """`drop_junk` on traced lines."""
+    kept: list[Traced] = []
     repairs: list[Repair] = []
     in_header = False
-    for index, (no, text) in enumerate(lines):
+    for index, line in enumerate(lines):
+        no, text = line.line, line.text
         stripped = text.strip()
         lower = stripped.lower()
         rule = None
@@ -155,10 +236,11 @@ def drop_junk(lines: Sequence[Line]) -> tuple[list[Line], list[Repair]]:
             repairs.append(Repair("drop_junk_line", no, f"{rule.name}: {stripped[:60]}"))
             continue
         if in_header and stripped.lower().startswith("content: "):
-            text = stripped[len("content: ") :]
+            line = line.strip()
+            line = line.cut(len("content: "), len(line.text))
             repairs.append(Repair("drop_junk_line", no, "header block: Content: prefix"))
         in_header = False
-        kept.append((no, text))
+        kept.append(line)
     return kept, repairs
 
 
@@ -211,27 +293,34 @@ def join_split_lines(lines: Sequence[Line]) -> tuple[list[Line], list[Repair]]:
     next starts with punctuation or a lowercase letter, or follows a function word, or
     is a link's text (a short line that itself runs on into the next).
     """
+    out, repairs = join_split_traced([Traced.of(no, text) for no, text in lines])
+    return [(t.line, t.text) for t in out], repairs
+
+
+def join_split_traced(lines: Sequence[Traced]) -> tuple[list[Traced], list[Repair]]:
+    """`join_split_lines` on traced lines; every line comes out stripped."""
     # A joined line is kept as parts and judged by its tail only (every test looks at
     # its end): growing one string and searching all of it made a dump of many short
     # lines quadratic (50,000 lines took a minute).
-    out: list[tuple[int, list[str]]] = []
+    out: list[list[tuple[str, Traced]]] = []
     tail = ""
     repairs: list[Repair] = []
-    stripped = [(no, text.strip()) for no, text in lines]
-    for i, (no, text) in enumerate(stripped):
+    stripped = [line.strip() for line in lines]
+    for i, line in enumerate(stripped):
+        no, text = line.line, line.text
         if out:
             glue = _join_kind(tail, text)
             if glue is None and not _ENDS_SENTENCE.search(tail):
-                nxt = stripped[i + 1][1] if i + 1 < len(stripped) else None
+                nxt = stripped[i + 1].text if i + 1 < len(stripped) else None
                 glue = " " if _is_link_text(text, nxt) else None
             if glue is not None:
-                out[-1][1].extend((glue, text))
+                out[-1].append((glue, line))
                 repairs.append(Repair("join_lines", no, f"{tail[-20:]!r} + {text[:20]!r}"))
                 tail = (tail + glue + text)[-_TAIL_CHARS:]
                 continue
-        out.append((no, [text]))
+        out.append([("", line)])
         tail = text[-_TAIL_CHARS:]
-    return [(no, "".join(parts)) for no, parts in out], repairs
+    return [Traced.concat(parts) for parts in out], repairs
 
 
 @dataclass(frozen=True)
@@ -312,17 +401,119 @@ def fix_inline(text: str, line: int) -> tuple[str, list[Repair]]:
     return text, repairs
 
 
+@dataclass(frozen=True)
+class Repaired:
+    """A text after repairs: its lines, what was done, and where its ends came from."""
+
+    lines: list[Line]
+    repairs: list[Repair]
+    first: Pos | None  # the first kept character, as (line, column) in the body lines
+    last: Pos | None  # the last kept character
+
+
 def repair_body(lines: Sequence[Line]) -> tuple[list[Line], list[Repair]]:
-    """Everything done to a main article's body lines, in order: junk, joins, inline."""
-    kept, repairs = drop_junk(lines)
-    joined, join_repairs = join_split_lines(kept)
-    repairs += join_repairs
+    """Everything done to a main article's body lines (see `repair_main`)."""
+    done = repair_main([Traced.of(no, text) for no, text in lines])
+    return done.lines, done.repairs
+
+
+def repair_main(
+    lines: Sequence[Traced], *, furniture: Furniture | None = None, keep_furniture: bool = False
+) -> Repaired:
+    """A main article's body, in order: junk lines, furniture phrases, joins, furniture
+    by context, inline fixes. `keep_furniture` leaves page furniture in (to compare with
+    a transcription of the page as shown); `furniture` defaults to the shipped data."""
+    if keep_furniture:
+        furniture = None
+    elif furniture is None:
+        furniture = load_furniture()
+    kept, repairs = drop_junk_traced(lines)
+    items: list[Traced | Marker] = list(kept)
+    if furniture is not None:
+        items, more = _drop_phrases(kept, furniture)
+        repairs += more
+    # Joins never reach across a furniture line: it is context for the classifier.
+    joined: list[Traced | Marker] = []
+    run: list[Traced] = []
+    for item in [*items, None]:
+        if isinstance(item, Traced):
+            run.append(item)
+            continue
+        out, join_repairs = join_split_traced(run)
+        repairs += join_repairs
+        joined += out
+        run = []
+        if item is not None:
+            joined.append(item)
+    texts: list[Traced] = []
+    if furniture is not None:
+        why = furniture.classify([t.text if isinstance(t, Traced) else t for t in joined])
+        for item, reason in zip(joined, why, strict=True):
+            if not isinstance(item, Traced):
+                continue
+            if reason is not None:
+                repairs += [
+                    Repair("drop_furniture_line", no, f"{reason}: {item.text[:60]}")
+                    for no in item.source_lines
+                ]
+                continue
+            texts.append(item)
+    else:
+        texts = [t for t in joined if isinstance(t, Traced)]
+    return _finish(texts, repairs)
+
+
+def repair_card(lines: Sequence[Traced]) -> Repaired:
+    """A card's teaser: stripped and fixed inline, nothing dropped."""
+    return _finish([line.strip() for line in lines], [])
+
+
+def _finish(texts: Sequence[Traced], repairs: list[Repair]) -> Repaired:
+    """Inline fixes; they change no first or last character, so the ends stay traced."""
+    traced = [t for t in texts if t.pieces]
     fixed: list[Line] = []
-    for no, text in joined:
-        text, inline = fix_inline(text, no)
+    for line in texts:
+        text, inline = fix_inline(line.text, line.line)
         repairs += inline
-        fixed.append((no, text))
-    return fixed, repairs
+        fixed.append((line.line, text))
+    return Repaired(
+        fixed,
+        repairs,
+        traced[0].first if traced else None,
+        traced[-1].last if traced else None,
+    )
+
+
+def _drop_phrases(
+    lines: Sequence[Traced], furniture: Furniture
+) -> tuple[list[Traced | Marker], list[Repair]]:
+    """Cut inline furniture out of each line, then drop lines that are a known phrase."""
+    items: list[Traced | Marker] = []
+    repairs: list[Repair] = []
+    for line in lines:
+        spans = furniture.inline_spans(line.text)
+        if spans:
+            parts, at = [], 0
+            for start, end in spans:
+                parts.append(line.cut(at, start).strip())
+                repairs.append(
+                    Repair("drop_furniture_text", line.line, repr(line.text[start:end][:60]))
+                )
+                at = end
+            parts.append(line.cut(at, len(line.text)).strip())
+            kept = [(" ", p) for p in parts if p.text]
+            if not kept:
+                items.append(Marker(rail=False))
+                continue
+            line = Traced.concat(kept)
+        kind = furniture.phrase(line.text)
+        if kind is not None:
+            text = line.text.strip()[:60]
+            repairs.append(Repair("drop_furniture_line", line.line, f"{kind}: {text}"))
+            items.append(Marker(rail=kind == "rail heading"))
+            continue
+        items.append(line)
+    return items, repairs
 
 
 _WS = re.compile(r"\s+")

@@ -1,0 +1,189 @@
+"""Page furniture: the publisher page's menus, rails, prompts and credits in a text.
+
+A list of line regexes does not keep up with furniture, so lines are classified the
+way boilerplate removers (jusText, boilerpipe) classify blocks: by length, share of
+stop words, runs of short lines and position next to furniture. Only the exact
+phrases (a newsletter prompt, a rail heading, a credit line) are data, one file per
+language in `parse/data/furniture.<lang>.toml`; adding a language adds a file.
+
+The classes, for one main article's lines after joins:
+
+- *furniture*: a known phrase, or a line without a single letter (`4`, `50%`);
+- *prose*: ends a sentence and has a stop word, or is long and has enough stop words;
+- *short*: not prose and at most `SHORT_WORDS` words (`Font Size`, `Credit: AP`);
+- *other*: headline-like lines (captions, cut lines, headings).
+
+Then the context: a run of `MIN_RUN` or more short or furniture lines is furniture (a
+player's settings menu, a list of rail links); a rail heading takes the lines after it
+up to the next prose; and short or other lines with furniture on both sides (or
+furniture before and the end of the text after) are furniture too (a caption between
+a gallery counter and its credit). Prose is never dropped by context.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any, Literal
+
+SHORT_WORDS = 4
+MIN_RUN = 4
+#: A line this long is prose when at least `LONG_STOP_SHARE` of its words are stop words.
+LONG_CHARS = 120
+LONG_STOP_SHARE = 0.15
+
+_ENDS_SENTENCE = re.compile(r"[.!?…؟][\"'’”)\]»]*$")
+_WS = re.compile(r"\s+")
+_WORD_EDGE = "\"'‘’“”()[]{}«».,;:!?…؟،-–—*#"
+
+Kind = Literal["furniture", "prose", "short", "other"]
+
+
+@dataclass(frozen=True)
+class Marker:
+    """A line already dropped as a known phrase, left in place as context."""
+
+    rail: bool
+
+
+@dataclass(frozen=True)
+class Furniture:
+    """The phrases and stop words of every language file, compiled."""
+
+    lines: frozenset[str]
+    patterns: re.Pattern[str] | None
+    rails: re.Pattern[str] | None
+    inline: tuple[re.Pattern[str], ...]
+    stop_words: frozenset[str]
+
+    def phrase(self, text: str) -> Literal["phrase", "rail heading"] | None:
+        """Whether a whole line is a known furniture phrase, and of which sort."""
+        line = _WS.sub(" ", text).strip()
+        if len(line) > 400:
+            return None
+        if self.rails is not None and self.rails.fullmatch(line):
+            return "rail heading"
+        if line.casefold() in self.lines:
+            return "phrase"
+        if self.patterns is not None and self.patterns.fullmatch(line):
+            return "phrase"
+        return None
+
+    def inline_spans(self, text: str) -> list[tuple[int, int]]:
+        """Spans of `text` that are furniture run into a line, in order, not overlapping."""
+        spans: list[tuple[int, int]] = []
+        for pattern in self.inline:
+            spans += [(m.start(), m.end()) for m in pattern.finditer(text) if m.end() > m.start()]
+        merged: list[tuple[int, int]] = []
+        for start, end in sorted(spans):
+            if merged and start <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+            else:
+                merged.append((start, end))
+        return merged
+
+    def kind(self, text: str) -> Kind:
+        """The class of one line on its own (see the module docstring)."""
+        if not any(ch.isalpha() for ch in text):
+            return "furniture"
+        words = text.split()
+        stops = sum(1 for w in words if w.strip(_WORD_EDGE).casefold() in self.stop_words)
+        if _ENDS_SENTENCE.search(text) and stops and len(words) >= 2:
+            return "prose"
+        if len(text) >= LONG_CHARS and stops >= LONG_STOP_SHARE * len(words):
+            return "prose"
+        return "short" if len(words) <= SHORT_WORDS else "other"
+
+    def classify(self, items: Sequence[str | Marker]) -> list[str | None]:
+        """Why each line is furniture, or None to keep it. Markers are always furniture."""
+        kinds: list[Kind] = [
+            "furniture" if isinstance(it, Marker) else self.kind(it) for it in items
+        ]
+        why: list[str | None] = [
+            "phrase"
+            if isinstance(it, Marker)
+            else ("no words" if kinds[i] == "furniture" else None)
+            for i, it in enumerate(items)
+        ]
+        n = len(items)
+        # Runs of short lines: a menu, a list of links or names.
+        i = 0
+        while i < n:
+            j = i
+            while j < n and kinds[j] in ("short", "furniture"):
+                j += 1
+            if j - i >= MIN_RUN:
+                for k in range(i, j):
+                    if kinds[k] == "short":
+                        kinds[k], why[k] = "furniture", f"run of {j - i} short lines"
+            i = max(j, i + 1)
+        # A rail heading takes what follows it up to the next prose.
+        for i, it in enumerate(items):
+            if isinstance(it, Marker) and it.rail:
+                k = i + 1
+                while k < n and kinds[k] != "prose":
+                    if why[k] is None:
+                        kinds[k], why[k] = "furniture", "rail"
+                    k += 1
+        # Lines that are not prose, between furniture (or furniture and the text's end).
+        i = 0
+        while i < n:
+            if kinds[i] in ("short", "other"):
+                j = i
+                while j < n and kinds[j] in ("short", "other"):
+                    j += 1
+                before = i > 0 and kinds[i - 1] == "furniture"
+                after = j == n or kinds[j] == "furniture"
+                if before and after:
+                    for k in range(i, j):
+                        kinds[k], why[k] = "furniture", "between furniture"
+                i = j
+            else:
+                i += 1
+        return why
+
+
+def _alternation(patterns: list[str]) -> re.Pattern[str] | None:
+    if not patterns:
+        return None
+    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+
+
+def _read(name: str) -> dict[str, Any]:
+    text = resources.files("builder.parse").joinpath("data", name).read_text("utf-8")
+    return tomllib.loads(text)
+
+
+@cache
+def load_furniture() -> Furniture:
+    """Every `furniture.<lang>.toml` shipped with builder, merged: a page may mix languages
+    (an Arabic article inside an English player), and phrases never match across them."""
+    data = resources.files("builder.parse").joinpath("data")
+    names = sorted(
+        p.name
+        for p in data.iterdir()
+        if p.name.startswith("furniture.") and p.name.endswith(".toml")
+    )
+    lines: set[str] = set()
+    patterns: list[str] = []
+    rails: list[str] = []
+    inline: list[re.Pattern[str]] = []
+    stops: set[str] = set()
+    for name in names:
+        entry = _read(name)
+        lines.update(_WS.sub(" ", line).strip().casefold() for line in entry.get("lines", ()))
+        patterns += entry.get("patterns", ())
+        rails += entry.get("rails", ())
+        inline += [re.compile(p) for p in entry.get("inline", ())]
+        stops.update(w.casefold() for w in entry.get("stop_words", "").split())
+    return Furniture(
+        lines=frozenset(lines),
+        patterns=_alternation(patterns),
+        rails=_alternation(rails),
+        inline=tuple(inline),
+        stop_words=frozenset(stops),
+    )

@@ -1,0 +1,100 @@
+"""Character positions in a decoded dump to byte offsets in the dump's own bytes.
+
+Provenance points at the bytes whose sha256 the `dumps` row records: a row's
+`text_byte_start` is the offset of the first byte of its kept text and
+`text_byte_end` the offset of the last byte (inclusive), so `raw[start:end + 1]` holds
+the text as the page showed it. Decoding may have dropped a byte-order mark, NUL bytes
+and carriage returns and may have read a legacy or UTF-16 encoding, so a position in
+the decoded text is mapped back through what decoding did, never assumed to be UTF-8.
+"""
+
+from __future__ import annotations
+
+import re
+
+from builder.inputs.decode import Decoded
+
+#: Encoders that give the byte length of text without writing a byte-order mark.
+_NO_BOM = {"utf-8-sig": "utf-8", "utf-16": "utf-16-le", "utf-32": "utf-32-le"}
+_BOM_BYTES = {"utf-8-sig": 3, "utf-16": 2, "utf-32": 4}
+#: What decoding turns into one line break: NULs go first, then CR LF and lone CR.
+_BREAK = re.compile(r"\r\x00*\n|\r|\n")
+
+
+class ByteOffsets:
+    """Byte offset, in the raw dump, of any (line, column) of the decoded text.
+
+    Built once per dump: the byte start of every decoded line. A column is turned into
+    bytes by encoding only the start of its own line, so a dump of many lines costs one
+    pass, not one per row. `exact` is False when the bytes could not be aligned with the
+    text (a codec that does not round-trip): spans are then left out, never guessed.
+    """
+
+    def __init__(self, data: bytes, decoded: Decoded) -> None:
+        self.encoding = _NO_BOM.get(decoded.encoding, decoded.encoding)
+        self.lines = decoded.text.split("\n")
+        self.starts: list[int] = []  # byte offset of each decoded line
+        #: Per line with NULs in the raw: the raw line, to step over them; else absent.
+        self.raw_lines: dict[int, str] = {}
+        self.exact = True
+        bom = _BOM_BYTES.get(decoded.encoding, 0)
+        simple = self.encoding == "utf-8" and decoded.nul_bytes_removed == 0 and b"\r" not in data
+        if simple:
+            pos = bom
+            for line in self.lines:
+                self.starts.append(pos)
+                pos += (len(line) if line.isascii() else len(line.encode("utf-8"))) + 1
+            return
+        self._align(data, decoded, bom)
+
+    def _align(self, data: bytes, decoded: Decoded, bom: int) -> None:
+        try:
+            original = data.decode(decoded.encoding)
+        except (UnicodeDecodeError, LookupError):
+            self.exact = False
+            return
+        pos, at = bom, 0
+        for index, brk in enumerate([*_BREAK.finditer(original), None]):
+            end = brk.start() if brk else len(original)
+            raw_line = original[at:end]
+            line = raw_line.replace("\x00", "") if "\x00" in raw_line else raw_line
+            if index >= len(self.lines) or line != self.lines[index]:
+                self.exact = False
+                return
+            if line is not raw_line:
+                self.raw_lines[index] = raw_line
+            self.starts.append(pos)
+            if brk is None:
+                break
+            pos += self._size(original[at : brk.end()])
+            at = brk.end()
+        if len(self.starts) != len(self.lines) or pos + self._size(original[at:]) != len(data):
+            self.exact = False
+
+    def _size(self, text: str) -> int:
+        return len(text.encode(self.encoding, errors="surrogatepass"))
+
+    def at(self, line: int, column: int) -> int | None:
+        """Byte offset of the character at `column` (0-based) of 1-based `line`."""
+        if not self.exact:
+            return None
+        text = self.raw_lines.get(line - 1)
+        if text is None:
+            text = self.lines[line - 1]
+        else:  # step over the NULs decoding removed before this character
+            seen, i = 0, 0
+            while seen < column or text[i] == "\x00":
+                seen += text[i] != "\x00"
+                i += 1
+            column = i
+        head = text[:column]
+        size = len(head) if self.encoding == "utf-8" and head.isascii() else self._size(head)
+        return self.starts[line - 1] + size
+
+    def span(self, first: tuple[int, int], last: tuple[int, int]) -> tuple[int, int] | None:
+        """Inclusive byte span from the character at `first` to the character at `last`."""
+        start, last_start = self.at(*first), self.at(*last)
+        if start is None or last_start is None:
+            return None
+        line, column = last
+        return start, last_start + self._size(self.lines[line - 1][column]) - 1
