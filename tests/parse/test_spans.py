@@ -1,0 +1,268 @@
+"""Byte spans: `raw[text_byte_start:text_byte_end + 1]` holds the kept text, first word
+to last, in the dump's own bytes, whatever was joined, cut or dropped, in any encoding."""
+
+from __future__ import annotations
+
+import codecs
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from builder.parse.extract import extract
+from builder.parse.repair import canonical
+from builder.records import DumpResult, RawDump, Sighting
+from tests.helpers import ROOT, corpus_module
+
+CAPTURED = datetime(2025, 8, 1, 12, 0, tzinfo=UTC)
+BOILERPLATE = (
+    "Hashtags\n\nTry Our AI Features\nExplore what Daily8 AI can do for you:\n"
+    "Comments\nNo comments yet...\nRelated Articles\n\n\n"
+)
+CARD = "Harbour Times\n3 hours ago\n- Harbour Times\nNight bus runs all year\nThe night bus ...\n"
+
+
+def span_text(raw: bytes, result: DumpResult, s: Sighting) -> str:
+    """The span's bytes decoded as the dump was, line ends and NULs normalised."""
+    assert s.text_byte_start is not None and s.text_byte_end is not None
+    encoding = result.dump.encoding or "utf-8"
+    if encoding == "utf-16":
+        encoding = "utf-16-le" if raw.startswith(codecs.BOM_UTF16_LE) else "utf-16-be"
+    elif encoding == "utf-8-sig":
+        encoding = "utf-8"
+    chunk = raw[s.text_byte_start : s.text_byte_end + 1]
+    text = chunk.decode(encoding)  # strict: a span never starts or ends inside a character
+    return text.replace("\x00", "").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def span_problems(raw: bytes, result: DumpResult) -> list[str]:
+    """Every row whose span does not hold exactly its kept text's first and last words."""
+    problems = []
+    for s in result.sightings:
+        if not s.text or not s.text.strip():
+            assert s.text_byte_start is None and s.text_byte_end is None
+            continue
+        try:
+            shown = span_text(raw, result, s)
+        except (AssertionError, UnicodeDecodeError) as error:
+            problems.append(f"{s.title[:30]!r}: {error}")
+            continue
+        got, want = canonical(shown).split(), canonical(s.text).split()
+        if shown != shown.strip():
+            problems.append(f"{s.title[:30]!r}: span has whitespace at an end: {shown[-20:]!r}")
+        elif (got[0], got[-1]) != (want[0], want[-1]):
+            problems.append(
+                f"{s.title[:30]!r}: span {got[0]!r}..{got[-1]!r} != text {want[0]!r}..{want[-1]!r}"
+            )
+    return problems
+
+
+def _check(data: bytes, name: str = "page.txt") -> DumpResult:
+    result = extract(RawDump(name, data, CAPTURED, "option"))
+    assert span_problems(data, result) == []
+    return result
+
+
+# --- the cases that were wrong --------------------------------------------------------------
+
+
+def test_a_text_whose_last_lines_are_joined_spans_to_its_last_word() -> None:
+    page = (
+        "\nFerry fares to rise\n"
+        "The operator said fares would rise in May.\n"
+        "The plan was backed by the Harbour Minister\n"
+        "Jane Roe\n"
+        "'s office.\n" + BOILERPLATE + CARD
+    )
+    result = _check(page.encode())
+    main = result.sightings[0]
+    assert main.text is not None and main.text.endswith("Jane Roe's office.")
+    assert main.text_byte_end == page.encode().index(b"'s office.") + len("'s office.") - 1
+
+
+def test_a_text_with_trailing_junk_spans_to_its_last_kept_word() -> None:
+    page = (
+        "\nFerry fares to rise\n"
+        "   The operator said fares would rise in May.  \n"
+        "Play Video\n"
+        "Credit: Harbour Agency\n" + BOILERPLATE + CARD
+    )
+    data = page.encode()
+    main = _check(data).sightings[0]
+    assert main.text == "The operator said fares would rise in May."
+    assert main.text_byte_start is not None and main.text_byte_end is not None
+    assert data[main.text_byte_start : main.text_byte_end + 1] == main.text.encode()
+
+
+def test_a_text_cut_inside_its_first_line_spans_from_the_first_kept_word() -> None:
+    page = (
+        "\nFerry fares to rise\n"
+        "Published on: Mon, Jun 2, 2025 Text Size: The operator said fares would rise.\n"
+        + BOILERPLATE
+    )
+    data = page.encode()
+    main = _check(data).sightings[0]
+    assert main.text == "The operator said fares would rise."
+    assert main.text_byte_start == data.index(b"The operator")
+
+
+PAGE = (
+    "\nCafé owners in Zürich welcome the night ferry\n"
+    "Owners of cafés near the quay said the late crossings – due in June – would\n"
+    "help\n"
+    "trade, the Harbour Times reported.\n"
+    "\tThe operator’s chief said «more sailings» would follow.  \n" + BOILERPLATE + CARD
+)
+
+
+@pytest.mark.parametrize(
+    "variant",
+    ["utf-8", "bom", "crlf", "cr", "nul", "utf-16-le", "utf-16-be", "cp1252", "utf-16-crlf"],
+)
+def test_spans_are_exact_in_every_encoding(variant: str) -> None:
+    text = PAGE
+    if variant in ("crlf", "utf-16-crlf"):
+        text = text.replace("\n", "\r\n")
+    elif variant == "cr":
+        text = text.replace("\n", "\r")
+    elif variant == "nul":
+        text = text.replace("quay", "qu\x00ay").replace("Owners", "\x00Owners")
+    data = {
+        "bom": codecs.BOM_UTF8 + text.encode(),
+        "utf-16-le": codecs.BOM_UTF16_LE + text.encode("utf-16-le"),
+        "utf-16-be": codecs.BOM_UTF16_BE + text.encode("utf-16-be"),
+        "utf-16-crlf": codecs.BOM_UTF16_LE + text.encode("utf-16-le"),
+        "cp1252": text.encode("cp1252"),
+    }.get(variant, text.encode())
+    result = _check(data)
+    main = result.sightings[0]
+    assert main.text is not None
+    assert main.text.startswith("Owners of cafés") and main.text.endswith("would follow.")
+    shown = span_text(data, result, main)
+    assert shown.startswith("Owners of cafés") and shown.endswith("«more sailings» would follow.")
+
+
+def test_the_contract_says_what_the_span_is() -> None:
+    import json
+
+    schema = json.loads((ROOT / "schema" / "articles.schema.json").read_text("utf-8"))
+    props = schema["properties"]["provenance"]["properties"]
+    assert "sha256" in props["text_byte_start"]["description"]
+    assert "inclusive" in props["text_byte_end"]["description"]
+
+
+# --- real pages ----------------------------------------------------------------------------
+
+
+def _real(shared: Path) -> list[Path]:
+    return sorted((shared / "corpus" / "daily8-dev").glob("*.txt")) + sorted(
+        (shared / "seeds").glob("*.txt")
+    )
+
+
+def test_every_span_on_the_dev_corpus_is_exact(shared_dir: Path) -> None:
+    problems, rows = {}, 0
+    for path in _real(shared_dir):
+        data = path.read_bytes()
+        result = extract(RawDump(path.name, data, CAPTURED, "option"))
+        rows += sum(1 for s in result.sightings if s.text)
+        if found := span_problems(data, result):
+            problems[path.name] = found
+    print(f"\ndev corpus: {rows - sum(map(len, problems.values()))}/{rows} byte spans exact")
+    assert rows > 50
+    assert problems == {}
+
+
+def test_spans_stay_exact_when_real_pages_are_re_encoded(shared_dir: Path) -> None:
+    for path in _real(shared_dir)[::5]:
+        text = path.read_text("utf-8")
+        for data in (
+            codecs.BOM_UTF8 + text.encode(),
+            text.replace("\n", "\r\n").encode(),
+            codecs.BOM_UTF16_LE + text.encode("utf-16-le"),
+        ):
+            _check(data, path.name)
+
+
+# --- generated pages -----------------------------------------------------------------------
+
+_SENTENCES = (
+    "The ferry operator said on Monday that night sailings would start in June.",
+    "Tickets will cost the same as those for the day service, the company said.",
+    "Café owners near the quay welcomed the plan – most of them, at least.",
+    "“We have waited long enough,” one skipper told reporters.",
+    "Harbour staff said the change had been requested for years.",
+    "The council will review the timetable after the summer.",
+)
+_FURNITURE = (
+    ["Text", "Color", "White", "Opacity", "Font Size", "50%", "Done"],
+    ["You May Like", "Ten quiet harbours to visit", "Coastline Travel"],
+    ["Credit: Harbour Agency"],
+    ["Sign up now: Get our newsletters delivered to your inbox"],
+    ["Read more"],
+    ["Play Video", "Close Modal Dialog"],
+    ["4", "The quay at dawn", "Credit: Jane Roe"],
+)
+
+
+@st.composite
+def generated_pages(draw: st.DrawFn) -> bytes:
+    """A plain-layout page: paragraphs split by inline links, furniture anywhere (the
+    last lines included), stray spaces, in one of the encodings real dumps use."""
+    lines: list[str] = []
+    for _ in range(draw(st.integers(1, 6))):
+        kind = draw(st.sampled_from(["para", "split", "glue", "furniture", "inline"]))
+        sentence = draw(st.sampled_from(_SENTENCES))
+        if kind == "para":
+            pad = draw(st.sampled_from(["", " ", "\t", "  "]))
+            lines.append(pad + " ".join([sentence] * draw(st.integers(1, 3))) + pad[::-1])
+        elif kind == "split":
+            lines += ["The plan was backed by the chair,", "Jane Roe", ", and her deputy."]
+        elif kind == "glue":
+            lines += [sentence[:-1], "."]
+        elif kind == "inline":
+            lines.append(f"{sentence} Advertisement {draw(st.sampled_from(_SENTENCES))}")
+        else:
+            lines += draw(st.sampled_from(_FURNITURE))
+    title = draw(st.sampled_from(["Night ferry plan", "Café owners back ferry plan"]))
+    tail = draw(st.sampled_from(["cards", "cut", "boilerplate"]))
+    page = f"\n{title}\n" + "\n".join(lines) + "\n"
+    if tail != "cut":
+        page += BOILERPLATE + (CARD if tail == "cards" else "")
+    encoding = draw(st.sampled_from(["utf-8", "bom", "crlf", "utf-16", "cp1252"]))
+    if encoding == "crlf":
+        return page.replace("\n", "\r\n").encode()
+    if encoding == "bom":
+        return codecs.BOM_UTF8 + page.encode()
+    if encoding == "utf-16":
+        return page.encode("utf-16")
+    return page.encode("cp1252") if encoding == "cp1252" else page.encode()
+
+
+_PROBES = re.compile(r"You May Like|Credit: |Sign up now|Font Size|Advertisement|Play Video")
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(generated_pages())
+def test_generated_pages_have_exact_spans_and_no_furniture(data: bytes) -> None:
+    result = _check(data)
+    if result.sightings and result.sightings[0].role == "main":
+        assert not _PROBES.search(result.sightings[0].text or "")
+
+
+def _seeds() -> list[bytes]:
+    import tempfile
+
+    seeds = [p.read_bytes() for p in sorted((ROOT / "samples" / "dumps").glob("*.txt"))]
+    with tempfile.TemporaryDirectory() as tmp:
+        corpus_module().generate_corpus(Path(tmp), 12, seed=11, mean_size=3000)
+        seeds += [p.read_bytes() for p in sorted(Path(tmp).glob("*.txt"))]
+    return seeds
+
+
+def test_samples_and_generated_corpus_have_exact_spans() -> None:
+    for data in _seeds():
+        _check(data)
