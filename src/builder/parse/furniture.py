@@ -36,6 +36,10 @@ MIN_RUN = 4
 LONG_CHARS = 120
 LONG_STOP_SHARE = 0.15
 
+#: Furniture phrases are short; longer lines are not tested against them.
+MAX_PHRASE_CHARS = 400
+
+_LETTER = re.compile(r"[^\W\d_]")
 _ENDS_SENTENCE = re.compile(r"[.!?…؟][\"'’”)\]»]*$")
 _WS = re.compile(r"\s+")
 _WORD_EDGE = "\"'‘’“”()[]{}«».,;:!?…؟،-–—*#"
@@ -57,14 +61,15 @@ class Furniture:
     lines: frozenset[str]
     patterns: re.Pattern[str] | None
     rails: re.Pattern[str] | None
-    inline: tuple[re.Pattern[str], ...]
+    #: Spans to cut, each searched for only in lines holding one of its needles.
+    inline: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...]
     stop_words: frozenset[str]
 
     def phrase(self, text: str) -> Literal["phrase", "rail heading"] | None:
         """Whether a whole line is a known furniture phrase, and of which sort."""
-        line = _WS.sub(" ", text).strip()
-        if len(line) > 400:
+        if len(text) > MAX_PHRASE_CHARS:
             return None
+        line = " ".join(text.split())
         if self.rails is not None and self.rails.fullmatch(line):
             return "rail heading"
         if line.casefold() in self.lines:
@@ -76,8 +81,11 @@ class Furniture:
     def inline_spans(self, text: str) -> list[tuple[int, int]]:
         """Spans of `text` that are furniture run into a line, in order, not overlapping."""
         spans: list[tuple[int, int]] = []
-        for pattern in self.inline:
-            spans += [(m.start(), m.end()) for m in pattern.finditer(text) if m.end() > m.start()]
+        for needles, pattern in self.inline:
+            if any(needle in text for needle in needles):
+                spans += [
+                    (m.start(), m.end()) for m in pattern.finditer(text) if m.end() > m.start()
+                ]
         merged: list[tuple[int, int]] = []
         for start, end in sorted(spans):
             if merged and start <= merged[-1][1]:
@@ -88,9 +96,10 @@ class Furniture:
 
     def kind(self, text: str) -> Kind:
         """The class of one line on its own (see the module docstring)."""
-        if not any(ch.isalpha() for ch in text):
+        if _LETTER.search(text) is None:
             return "furniture"
-        words = text.split()
+        # A long line is judged by its start: enough to tell prose from a list.
+        words = text[:2000].split()
         stops = sum(1 for w in words if w.strip(_WORD_EDGE).casefold() in self.stop_words)
         if _ENDS_SENTENCE.search(text) and stops and len(words) >= 2:
             return "prose"
@@ -171,14 +180,16 @@ def load_furniture() -> Furniture:
     lines: set[str] = set()
     patterns: list[str] = []
     rails: list[str] = []
-    inline: list[re.Pattern[str]] = []
+    inline: list[tuple[tuple[str, ...], re.Pattern[str]]] = []
     stops: set[str] = set()
     for name in names:
         entry = _read(name)
         lines.update(_WS.sub(" ", line).strip().casefold() for line in entry.get("lines", ()))
         patterns += entry.get("patterns", ())
         rails += entry.get("rails", ())
-        inline += [re.compile(p) for p in entry.get("inline", ())]
+        inline += [
+            (tuple(cut["needles"]), re.compile(cut["pattern"])) for cut in entry.get("inline", ())
+        ]
         stops.update(w.casefold() for w in entry.get("stop_words", "").split())
     return Furniture(
         lines=frozenset(lines),
