@@ -21,6 +21,7 @@ from builder.contract.tables import sighting_row
 from builder.parse.extract import extract
 from builder.records import RawDump, article_id_for
 from tests.helpers import ROOT, corpus_module
+from tests.parse.test_spans import span_problems
 
 CAPTURED = datetime(2025, 7, 1, 12, 0, tzinfo=UTC)
 
@@ -79,6 +80,8 @@ def check_dump(data: bytes) -> None:
         row = sighting_row(article_id_for(s.title, s.source), s)
         assert validate_row("sightings", row) == [], (s.title, s.source)
         assert 1 <= s.line_start <= s.line_end
+    # every kept text's byte span holds its first and last words, exactly
+    assert span_problems(data, result) == []
 
 
 QUICK = settings(

@@ -187,6 +187,34 @@ def test_spans_stay_exact_when_real_pages_are_re_encoded(shared_dir: Path) -> No
             _check(data, path.name)
 
 
+@settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(
+    pick=st.integers(0, 10_000),
+    cut=st.floats(0.2, 1.0),
+    form=st.sampled_from(["utf-8", "bom", "crlf", "utf-16", "trailing junk"]),
+)
+def test_real_pages_cut_and_re_encoded_keep_exact_spans(
+    shared_dir: Path, pick: int, cut: float, form: str
+) -> None:
+    """A real page cut anywhere (pages end anywhere in real crawls), in another form."""
+    paths = _real(shared_dir)
+    text = paths[pick % len(paths)].read_text("utf-8")
+    text = text[: max(1, int(len(text) * cut))]
+    if form == "trailing junk":
+        text += "\nPlay Video\nCredit: Harbour Agency\n4\n"
+    data = {
+        "bom": codecs.BOM_UTF8 + text.encode(),
+        "crlf": text.replace("\n", "\r\n").encode(),
+        "utf-16": text.encode("utf-16"),
+    }.get(form, text.encode())
+    result = extract(RawDump("page.txt", data, CAPTURED, "option"))
+    assert span_problems(data, result) == []
+
+
 # --- generated pages -----------------------------------------------------------------------
 
 _SENTENCES = (
