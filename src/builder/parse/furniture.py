@@ -64,6 +64,7 @@ class Furniture:
     #: Spans to cut, each searched for only in lines holding one of its needles.
     inline: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...]
     stop_words: frozenset[str]
+    needles: re.Pattern[str] | None = None  # any inline needle: most lines hold none
 
     def phrase(self, text: str) -> Literal["phrase", "rail heading"] | None:
         """Whether a whole line is a known furniture phrase, and of which sort."""
@@ -81,6 +82,8 @@ class Furniture:
     def inline_spans(self, text: str) -> list[tuple[int, int]]:
         """Spans of `text` that are furniture run into a line, in order, not overlapping."""
         spans: list[tuple[int, int]] = []
+        if self.needles is None or self.needles.search(text) is None:
+            return spans
         for needles, pattern in self.inline:
             if any(needle in text for needle in needles):
                 spans += [
@@ -197,4 +200,7 @@ def load_furniture() -> Furniture:
         rails=_alternation(rails),
         inline=tuple(inline),
         stop_words=frozenset(stops),
+        needles=re.compile("|".join(re.escape(n) for ns, _ in inline for n in ns))
+        if inline
+        else None,
     )

@@ -50,6 +50,13 @@ class Traced:
 
     def cut(self, start: int, end: int) -> Traced:
         """The characters `text[start:end]`, still traced."""
+        if start <= 0 and end >= len(self.text):
+            return self
+        if len(self.pieces) == 1 and self.pieces[0].at == 0:  # the usual: one source line
+            p = self.pieces[0]
+            a, b = max(0, start), min(p.length, end)
+            piece = (Piece(0, p.line, p.column + a, b - a),) if a < b else ()
+            return Traced(self.line, self.text[start:end], piece)
         pieces = []
         for p in self.pieces:
             a, b = max(p.at, start), min(p.at + p.length, end)
@@ -64,6 +71,8 @@ class Traced:
     @staticmethod
     def concat(parts: Sequence[tuple[str, Traced]]) -> Traced:
         """Join traced lines, each after its glue (the first glue is ignored)."""
+        if len(parts) == 1:
+            return parts[0][1]
         texts: list[str] = []
         pieces: list[Piece] = []
         size = 0
