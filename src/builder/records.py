@@ -55,7 +55,7 @@ def article_id_for(title: str, source: str | None) -> str:
 class Repair:
     """One change made to article text, so that every row says what was altered."""
 
-    kind: str  # join_lines | space_before_punctuation | quote_spacing | ... | drop_junk_line
+    kind: str  # join_lines | space_before_punctuation | ... | drop_junk_line | drop_furniture_*
     line: int  # 1-based line of the decoded dump where it happened
     detail: str
 
@@ -102,7 +102,9 @@ class Sighting:
     text_is_teaser: bool
     line_start: int  # first line of the whole card / article, 1-based
     line_end: int  # last line, inclusive
-    text_byte_start: int | None  # span of the kept text in the UTF-8 decoded dump
+    #: The kept text's first and last byte (inclusive) in the dump's own bytes (see
+    #: parse/spans.py); None without text, or if the bytes cannot be aligned.
+    text_byte_start: int | None
     text_byte_end: int | None
     repairs: tuple[Repair, ...] = ()
     #: Set when the publisher came from an ambiguous glued line: the other readings.
