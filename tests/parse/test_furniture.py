@@ -284,15 +284,18 @@ def _main_texts(paths: list[Path], keep_furniture: bool) -> dict[str, str]:
     return texts
 
 
-def test_no_kept_main_text_on_the_dev_corpus_carries_furniture(shared_dir: Path) -> None:
+def test_no_kept_main_text_on_the_dev_corpus_carries_furniture(
+    shared_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     paths = sorted((shared_dir / "corpus" / "daily8-dev").glob("*.txt"))
     paths += sorted((shared_dir / "seeds").glob("*.txt"))
     assert paths
     shown = measure(_main_texts(paths, keep_furniture=True))
     kept = measure(_main_texts(paths, keep_furniture=False))
-    print()
-    print(shown.line("dev corpus, furniture kept  "))
-    print(kept.line("dev corpus, furniture dropped"))
+    with capsys.disabled():  # the figures belong in the test output, -s or not
+        print()
+        print(shown.line("dev corpus, furniture kept  "))
+        print(kept.line("dev corpus, furniture dropped"))
     # the corpus does carry furniture: the measure is not vacuous
     assert shown.with_run and shown.with_phrase
     assert kept.with_run == [], kept.with_run
