@@ -258,3 +258,26 @@ def test_text_of_fragments_only_is_quarantined() -> None:
     result = _extract("&w=3840&q=100)\n&w=1200&q=75\n")
     assert result.dump.status == "quarantined"
     assert result.dump.reason is not None and result.dump.reason.startswith("no known layout")
+
+
+@pytest.mark.parametrize(
+    ("title", "body"),
+    [
+        (
+            "مشغل العبارات يضيف رحلات ليلية إلى الجزر",
+            "قال المشغل الإقليمي يوم الاثنين إنه سيضيف رحلتين ليليتين كل أسبوع إلى الجزر "
+            "الخارجية اعتبارا من يونيو، بعد شتاء اشتكى فيه السكان من صعوبة الوصول إلى المستشفى.",
+        ),
+        (
+            "フェリー会社が離島への夜間便を追加",
+            "地域のフェリー会社は月曜日、六月から離島への夜間便を週二便追加すると発表した。"
+            "冬の間、島の住民は本土の病院に通えないと訴えていた。",
+        ),
+    ],
+    ids=["arabic", "japanese"],
+)
+def test_prose_is_told_in_other_scripts_too(title: str, body: str) -> None:
+    assert article_hint(title, [body]) is None
+    page = segment(f"\n{title}\n{body}\n")
+    assert isinstance(page, Page), page
+    assert page.blocks[0].title == title
