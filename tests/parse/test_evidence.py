@@ -5,6 +5,7 @@ Issue 12, points 1 and 9. The non-pages and pages here are written for these tes
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -281,3 +282,15 @@ def test_prose_is_told_in_other_scripts_too(title: str, body: str) -> None:
     page = segment(f"\n{title}\n{body}\n")
     assert isinstance(page, Page), page
     assert page.blocks[0].title == title
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["[a" * 5_000, "from " + "." * 5_000 + " import", "def x(" + "a)" * 5_000, "&a=" * 5_000],
+    ids=["brackets", "dots", "parens", "query"],
+)
+def test_odd_lines_are_judged_in_linear_time(line: str) -> None:
+    text = f"{line}\n" * 3 + f"{TITLE}\n" + f"{line}\n" * 100
+    start = time.perf_counter()
+    assert isinstance(segment(text), Page | Rejected)
+    assert time.perf_counter() - start < 10  # a hang guard, not a speed test

@@ -54,22 +54,35 @@ class Sign:
     pattern: re.Pattern[str]
     min_lines: int = 2
     first_line: bool = True
+    #: The pattern may match anywhere in a line (searched), not the whole line.
+    anywhere: bool = False
+
+    def matches(self, line: str) -> bool:
+        found = self.pattern.search(line) if self.anywhere else self.pattern.fullmatch(line)
+        return found is not None
 
 
 def _sign(
-    kind: str, label: str, pattern: str, min_lines: int = 2, *, first_line: bool = True
+    kind: str,
+    label: str,
+    pattern: str,
+    min_lines: int = 2,
+    *,
+    first_line: bool = True,
+    anywhere: bool = False,
 ) -> Sign:
-    return Sign(kind, label, re.compile(pattern), min_lines, first_line)
+    return Sign(kind, label, re.compile(pattern), min_lines, first_line, anywhere)
 
 
-#: Checked in this order on stripped lines (whole-line matches): Python before TOML
+#: Checked in this order on stripped lines (whole-line matches unless `anywhere`; each
+#: pattern runs in linear time on a line, however odd): Python before TOML
 #: because `x = 1` is both, and both before Markdown because `# comment` is all three.
 SIGNS: tuple[Sign, ...] = (
     _sign("Python source", "shebang", r"#!.*python.*", 1),
     _sign(
         "Python source",
         "statement",
-        r"import [\w.]+(?: as \w+)?(?:, *[\w.]+)*|from \.*[\w.]* import [\w*( ,)]+"
+        r"import [\w.]+(?: as \w+)?(?:, *[\w.]+)*|from (?:\.+|\.*\w[\w.]*) import [\w*( ,)]+"
         r"|(?:async )?def \w+\(.*\)(?: *-> *.+)?:|class \w+(?:\(.*\))?:|if __name__ == .+:",
     ),
     _sign("Python source", "docstring", r"(?:\"\"\"|''').*"),
@@ -82,8 +95,9 @@ SIGNS: tuple[Sign, ...] = (
     _sign(
         "Markdown",
         "link",
-        r".*\[[^\]\n]+\]\((?:https?://|/|\.|#)[^)\s]*\).*",
+        r"\[[^\]\n]{1,200}\]\((?:https?://|/|\.|#)[^)\s]*\)",
         first_line=False,
+        anywhere=True,
     ),
     _sign("Markdown", "table row", r"\|.*\|", first_line=False),
     _sign("Markdown", "task item", r"[-*+] \[[ xX]\] .*"),
@@ -114,9 +128,9 @@ def _quote(line: str) -> str:
 def _format_sign(title: str, lines: Sequence[str]) -> str | None:
     """`Markdown (heading '# Notes')` when the text shows a file format, else None."""
     for sign in SIGNS:
-        if sign.first_line and sign.pattern.fullmatch(title):
+        if sign.first_line and sign.matches(title):
             return f"{sign.kind} ({sign.label} {_quote(title)})"
-        hits = [line for line in lines if sign.pattern.fullmatch(line)]
+        hits = [line for line in lines if sign.matches(line)]
         if len(hits) >= sign.min_lines:
             return f"{sign.kind} ({sign.label} {_quote(hits[0])})"
     if lines and _UNDERLINE.fullmatch(lines[0]):
@@ -145,7 +159,7 @@ def article_hint(title: str, body: Sequence[str]) -> str | None:
         if short >= 2 and short >= 0.6 * len(lines):
             return "looks like a short list, not prose"
         return "the text after the first line does not read like an article"
-    if _words(title) < MIN_TITLE_WORDS or title[-1] in ",;":
+    if _words(title) < MIN_TITLE_WORDS or title.endswith((",", ";")):
         return f"the first line {_quote(title)} does not read like a headline"
     return None
 
