@@ -15,7 +15,7 @@ from bisect import bisect_right
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from builder.parse.evidence import article_hint, skip_leading_fragments
+from builder.parse.evidence import SAMPLE_LINES, article_hint, skip_leading_fragments
 from builder.parse.layouts.registry import Form, Layout, load_layouts
 from builder.records import Repair, normalise_key
 
@@ -256,7 +256,7 @@ def segment(text: str, layouts: tuple[Layout, ...] | None = None) -> Page | Reje
         if not evident:
             # Nothing of the site shows: a dump cut before its markers, or not a page.
             main = page.blocks[0]
-            hint = article_hint(main.title, [line for _, line in main.body])
+            hint = article_hint(main.title, [line for _, line in main.body[:SAMPLE_LINES]])
             if hint is not None:
                 return Rejected(f"no known layout: {hint}")
         return _with_repairs(page, skipped)
