@@ -121,3 +121,16 @@ def test_nothing_new_publishes_nothing(three_days: tuple[Path, Path]) -> None:
     inputs, out = three_days
     report = make(str(inputs), "--out", str(out))
     assert not report["published"] and report["bump_reason"] is None
+
+
+def test_a_requested_version_says_so_and_what_the_rules_give(
+    three_days: tuple[Path, Path],
+) -> None:
+    inputs, out = three_days
+    day(inputs, 4)
+    report = make(str(inputs), "--out", str(out), "--version", "5.0.0")
+    assert report["version"] == "5.0.0"
+    assert report["bump_reason"] == (
+        "requested with --version (the rules give 1.1.0: "
+        "2 dumps added, 2 articles added, 3 articles updated)"
+    )
