@@ -58,7 +58,8 @@ def _sighting(
         done = repair_main(body, keep_furniture=keep_furniture)
     else:
         done = repair_card(body)
-    lines, repairs = done.lines, done.repairs
+    lines = done.lines
+    repairs = [*block.repairs, *done.repairs]  # what the segmenter dropped comes first
     text = "\n".join(t for _, t in lines) or None
     span = None
     if traced is not None and text is not None and done.first and done.last:
