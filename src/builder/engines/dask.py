@@ -189,15 +189,17 @@ def run(
     captured_at: datetime | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
     on_rows: OnRows | None = None,
+    inputs: Sequence[InputFile] | None = None,
 ) -> Staged:
-    """Build on the cluster at `scheduler` (a new LocalCluster without one)."""
+    """Build on the cluster at `scheduler` (a new LocalCluster without one); `inputs`:
+    the local inputs of `specs` when the caller has listed them already."""
     files: list[InputFile | RemoteFile]
     sizes: list[int]
     if any("://" in spec for spec in specs):
         remote = list_remote(specs)
         files, sizes = list(remote), [f.size for f in remote]
     else:
-        local = find_inputs(specs)
+        local = find_inputs(specs) if inputs is None else inputs
         files, sizes = list(local), [partitioned.input_size(f) for f in local]
     n = partitioned.partitions_for(sum(sizes))
     settings = partitioned.Settings(partitions=n, captured_at=captured_at, max_bytes=max_bytes)
