@@ -216,3 +216,21 @@ def test_group_orders_files_before_folders() -> None:
 
     groups = group([Skipped("ds", DATASET, True), Skipped("n.md", NOT_A_DUMP, False)])
     assert [(g.folder, g.count) for g in groups] == [(False, 1), (True, 1)]
+
+
+def test_labels_never_start_one_another() -> None:
+    """/b, /x/b/c and /y/c: with two components `b` would start `b/c`, and /b's file
+    c/f.txt would share the path of /x/b/c's f.txt; three components tell them apart."""
+    from builder.inputs.walk import top_root_prefixes
+
+    prefixes = top_root_prefixes([("b",), ("x", "b", "c"), ("y", "c"), ("y", "c", "sub")])
+    assert prefixes == {
+        ("b",): ("b",),
+        ("x", "b", "c"): ("x", "b", "c"),
+        ("y", "c"): ("y", "c"),
+        ("y", "c", "sub"): ("y", "c", "sub"),
+    }
+    assert top_root_prefixes([("home", "u", "dumps"), ("home", "u", "dumps", "x")]) == {
+        ("home", "u", "dumps"): (),
+        ("home", "u", "dumps", "x"): ("x",),
+    }

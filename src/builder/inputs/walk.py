@@ -27,7 +27,7 @@ import os
 import re
 import stat
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from fnmatch import fnmatchcase
@@ -132,28 +132,36 @@ def _parent(spec: str) -> str:
 
 
 def _prefixes(anchors: Sequence[str]) -> dict[str, tuple[str, ...]]:
-    """The path components that go before the paths found below each anchor folder
-    (absolute, as given): none with one top root, else the top root's own name (and
-    more of its path when two top roots share a name), then the way down to the anchor.
-    Only the anchors decide, never the argument order or the files found."""
+    """`top_root_prefixes` of local folders (absolute, as given), by folder."""
     split = {a: tuple(p for p in a.split(os.sep) if p) for a in set(anchors)}
+    prefixes = top_root_prefixes(split.values())
+    return {a: prefixes[parts] for a, parts in split.items()}
+
+
+def top_root_prefixes(
+    anchors: Iterable[tuple[str, ...]],
+) -> dict[tuple[str, ...], tuple[str, ...]]:
+    """The path components that go before the paths found below each anchor folder
+    (given as its components): none with one top root (an anchor no other anchor
+    holds), else the top root's own name, then the way down to the anchor. When two top
+    roots share a name, more of their paths is kept, until no label starts another
+    (`x/dumps`, `y/dumps`). Only the anchors decide, never argument order or files."""
+    anchors = set(anchors)
     tops = sorted(
-        {
-            a
-            for a, parts in split.items()
-            if not any(len(o) < len(parts) and parts[: len(o)] == o for o in split.values())
-        }
+        a for a in anchors if not any(len(o) < len(a) and a[: len(o)] == o for o in anchors)
     )
-    labels: dict[str, tuple[str, ...]] = {}
+    labels: dict[tuple[str, ...], tuple[str, ...]] = {}
     if len(tops) > 1:
-        for n in range(1, max(len(split[t]) for t in tops) + 1):
-            labels = {t: split[t][-n:] for t in tops}
-            if len(set(labels.values())) == len(tops):
+        for n in range(1, max(len(t) for t in tops) + 1):
+            labels = {t: t[-n:] for t in tops}
+            if not any(
+                u != t and labels[u][: len(labels[t])] == labels[t] for t in tops for u in tops
+            ):
                 break
-    result: dict[str, tuple[str, ...]] = {}
-    for anchor, parts in split.items():
-        top = next(t for t in tops if parts[: len(split[t])] == split[t])
-        result[anchor] = labels.get(top, ()) + parts[len(split[top]) :]
+    result: dict[tuple[str, ...], tuple[str, ...]] = {}
+    for anchor in anchors:
+        top = next(t for t in tops if anchor[: len(t)] == t)
+        result[anchor] = labels.get(top, ()) + anchor[len(top) :]
     return result
 
 
