@@ -100,6 +100,17 @@ def test_out_inside_the_input_folder_is_never_read_back(tmp_path: Path) -> None:
     assert [g["count"] for g in third["skipped"]] == [2]  # type: ignore[attr-defined]
 
 
+def test_a_dataset_named_as_input_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "page.txt").write_text(_page(), encoding="utf-8")
+    _make(str(tmp_path / "in"), "--out", str(tmp_path / "ds"))
+    result = run_cli("make", str(tmp_path / "ds"), "--out", str(tmp_path / "other"))
+    assert result.exit_code == 2
+    flat = " ".join(result.output.split())  # rich wraps at 80 columns without a terminal
+    assert "is a builder dataset: builder never reads its own output" in flat
+    assert not (tmp_path / "other").exists()
+
+
 def test_same_name_in_two_folders_gives_two_dump_rows(tmp_path: Path) -> None:
     for name, sample in (("a", "04_plain_article.txt"), ("b", "01_logo_article.txt")):
         (tmp_path / name).mkdir()

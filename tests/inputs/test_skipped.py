@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from builder.inputs.files import InputError
 from builder.inputs.skipped import DATASET, NOT_A_DUMP, extension, group
 from builder.inputs.walk import find_inputs, list_inputs
 from tests.inputs.support import OPTION_TIME, dumps, jsonl, paths, write
@@ -143,6 +144,19 @@ def test_the_out_folder_is_never_walked_even_before_it_is_a_dataset(tmp_path: Pa
     (tmp_path / "in" / "alias").symlink_to(tmp_path / "in" / "out", target_is_directory=True)
     again = list_inputs([str(tmp_path / "in")], exclude=[str(tmp_path / "in" / "." / "out")])
     assert paths(list(again.files)) == ["page.txt"]
+
+
+def test_a_dataset_or_the_out_folder_named_as_input_is_a_one_line_error(tmp_path: Path) -> None:
+    dataset = _fake_dataset(tmp_path / "ds")
+    for spec in (dataset, dataset / "versions", dataset / "versions" / "1.0.0"):
+        with pytest.raises(InputError, match="is a builder dataset: builder never reads") as info:
+            list_inputs([str(spec)])
+        assert "\n" not in str(info.value)
+    write(tmp_path / "in" / "page.txt", "p")
+    with pytest.raises(InputError, match="is the --out folder"):
+        list_inputs([str(tmp_path / "in")], exclude=[tmp_path / "in"])
+    # A file named inside it is still what the user asked for.
+    assert paths(find_inputs([str(dataset / "versions" / "1.0.0" / "notes.txt")])) == ["notes.txt"]
 
 
 def test_a_folder_that_only_looks_dated_is_walked(tmp_path: Path) -> None:

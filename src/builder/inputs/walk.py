@@ -276,6 +276,8 @@ class _Walk:
         while stack:
             here = stack.pop()
             if here.real in self.exclude:
+                if here is top:
+                    raise InputError(f"{_show(root.spec)} is the --out folder: {_OWN_OUTPUT}")
                 self.skip(here.parts, here.real, DATASET, folder=True)
                 continue
             try:
@@ -293,6 +295,8 @@ class _Walk:
                 spec = _show(root.spec)
                 raise InputError(f"cannot read directory {spec}: {strerror(exc)}") from exc
             if looks_like_a_dataset(here.path, {e.name for e in entries}):
+                if here is top:
+                    raise InputError(f"{_show(root.spec)} is a builder dataset: {_OWN_OUTPUT}")
                 self.skip(here.parts, here.real, DATASET, folder=True)
                 continue
             while entries:  # popped: an entry and the stat it caches go once visited
@@ -438,6 +442,10 @@ def _glob_may_match_below(pattern: tuple[str, ...] | None, parts: tuple[str, ...
 
 
 _DUMP_NAMED_DIR = "a directory named like a dump file (not walked)"
+
+#: Named on the command line, a dataset folder is an error rather than a silent skip:
+#: the user meant the folder of dumps it was built from.
+_OWN_OUTPUT = "builder never reads its own output; name the folder of dumps instead"
 
 
 def _rel(parts: tuple[str, ...]) -> str:
