@@ -230,3 +230,9 @@ def test_a_byte_windows_1252_leaves_undefined_is_replaced_and_counted() -> None:
     assert result.encoding == "cp1252"
     assert result.text == "Les télécoms\nLe café a rouvert.\n\ufffd\n"
     assert result.nul_bytes_removed == 1
+
+
+def test_random_high_bytes_are_not_guessed_into_text() -> None:
+    rng = random.Random(5)
+    noise = bytes(rng.randrange(0x80, 0x100) for _ in range(3000))
+    assert decode(noise) == Undecodable("not text in any supported encoding")

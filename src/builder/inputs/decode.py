@@ -139,13 +139,15 @@ def decode(data: bytes) -> Decoded | Undecodable:
         return _checked(Decoded(text, "utf-8", nuls))
     except UnicodeDecodeError:
         pass
-    encoding = _legacy(data[:1_000_000])
-    raw, replaced = _decode_replacing(data, encoding)
+    legacy = _legacy(data[:1_000_000])
+    if legacy is None:
+        return Undecodable("not text in any supported encoding")
+    raw, replaced = _decode_replacing(data, legacy)
     text, nuls = _normalise(raw)
-    return _checked(Decoded(text, encoding, nuls + replaced))
+    return _checked(Decoded(text, legacy, nuls + replaced))
 
 
-def _legacy(sample: bytes) -> str:
+def _legacy(sample: bytes) -> str | None:
     """The legacy encoding of bytes that are not UTF-8: Windows-1252 unless the evidence
     for another WHATWG encoding is strong. Strong evidence is one of:
 
@@ -159,9 +161,15 @@ def _legacy(sample: bytes) -> str:
     One odd character is too little: chardetng took `naïve` in an English sentence for
     Windows-1257, and a stray byte Windows-1252 leaves undefined for Arabic. A detector's
     answer that reads the same text as Windows-1252 is no evidence against it.
+
+    None: not text at all. charset-normalizer finds no WHATWG encoding in which the
+    bytes read as text (random high bytes, say): nothing is guessed.
     """
+    first, second = _detected(sample)
+    if second is None:
+        return None
     western = _decode_replacing(sample, DEFAULT_LEGACY)[0]  # undefined bytes: U+FFFD
-    chardetng, normalizer = (_answer(sample, codec, western) for codec in _detected(sample))
+    chardetng, normalizer = (_answer(sample, codec, western) for codec in (first, second))
     if chardetng is not None and normalizer is not None and chardetng[1] == normalizer[1]:
         return normalizer[0]  # both agree; charset-normalizer's name tells KOI8-R from -U
     western_mess = _mojibake(western)

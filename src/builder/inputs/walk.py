@@ -265,7 +265,9 @@ class _Walk:
 
     def skip(self, parts: tuple[str, ...], key: str, reason: str, folder: bool) -> None:
         path = _rel((*self.root.prefix, *parts)) or decoded_name(self.root.spec)
-        self.skipped.setdefault(key, Skipped(path, reason, folder))
+        kept = self.skipped.get(key)
+        if kept is None or path < kept.path:  # reached twice: the same path in any order
+            self.skipped[key] = Skipped(path, reason, folder)
         self.n_skips += 1
 
     def walk(self, root: _Root) -> Iterator[_Candidate]:
