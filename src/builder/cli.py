@@ -163,8 +163,9 @@ def make(
 ) -> None:
     """Build (or add a version to) a dataset from page dumps.
 
-    Every input ends up in the `dumps` table, parsed or quarantined with a reason;
-    the build exits 0 when it published, even with quarantined inputs.
+    Every input (a file named, or a .txt / .jsonl / .jsonl.gz file in a folder) ends up
+    in the `dumps` table, parsed or quarantined with a reason; the build exits 0 when it
+    published, even with quarantined inputs.
 
     Example:
 
