@@ -132,6 +132,7 @@ def _build_version(
     previous_version: str | None,
     rows_per_shard: int,
     changes: Mapping[str, Any] | None = None,
+    bump_reason: str | None = None,
 ) -> tuple[dict[str, Any], dict[str, ConfigStats]]:
     """Everything of one version, written into `staging` (not yet visible)."""
     files: dict[str, dict[str, Any]] = {}
@@ -175,11 +176,15 @@ def _build_version(
         # What changed since previous_version (TableDiff.as_dict per table): kept here so
         # the CHANGELOG and the top card can be rewritten from this folder alone.
         "changes": None if changes is None else dict(changes),
+        # Why this version number (diff.bump): shown by `builder versions`, the card
+        # and the CHANGELOG.
+        "bump_reason": bump_reason,
     }
     text = manifest_json(manifest, inputs)
     write_text(staging / MANIFEST, text)
     card = render_card(version, top_level=False, stats=stats, dumps=in_memory(tables["dumps"]))
-    write_text(staging / CARD, card + changes_section(previous_version, manifest["changes"]))
+    history = changes_section(previous_version, manifest["changes"], bump_reason, version)
+    write_text(staging / CARD, card + history)
     for name in contract.TABLES:
         fsync_dir(staging / name)
     fsync_dir(staging)
@@ -197,12 +202,14 @@ def publish_release(
     previous_version: str | None = None,
     rows_per_shard: int = 500_000,
     changes: Mapping[str, TableDiff] | None = None,
+    bump_reason: str | None = None,
 ) -> Release:
     """Publish `tables` as `versions/<version>` and point the top-level card at it.
 
     The same tables, version, settings, inputs, changes and SOURCE_DATE_EPOCH give
     byte-identical version files in any directory. `changes` (the diff against
-    `previous_version`) goes into the version's card and manifest and the CHANGELOG.
+    `previous_version`) goes into the version's card and manifest and the CHANGELOG,
+    and so does `bump_reason` (why the version has its number, see diff.bump).
     """
     if rows_per_shard < 1:
         raise ValueError(f"rows_per_shard must be at least 1, got {rows_per_shard}")
@@ -227,6 +234,7 @@ def publish_release(
             previous_version=previous_version,
             rows_per_shard=rows_per_shard,
             changes=None if changes is None else {t: d.as_dict() for t, d in changes.items()},
+            bump_reason=bump_reason,
         )
         versions = dataset_dir / VERSIONS_DIR
         versions.mkdir(exist_ok=True)
