@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+
 from tests.helpers import ROOT
 
 BUILDER = str(Path(sys.executable).with_name("builder"))
@@ -107,8 +108,11 @@ def make_corpus(root: Path, outside: Path) -> dict[str, Expect]:
         expect[name] = want
 
     # Good dumps: the samples, and an invented one.
+    expected = json.loads((ROOT / "samples" / "expected.json").read_text("utf-8"))
     for sample in sorted((ROOT / "samples" / "dumps").glob("*.txt")):
-        put(f"samples/{sample.name}", sample.read_bytes(), ok)
+        quarantined = expected[sample.name].get("quarantined", False)
+        want = Expect("quarantined", "no known layout") if quarantined else ok
+        put(f"samples/{sample.name}", sample.read_bytes(), want)
     put("good.txt", GOOD, ok)
     for name, data in VARIANTS.items():
         put(name, data, ok)
@@ -133,10 +137,12 @@ def make_corpus(root: Path, outside: Path) -> dict[str, Expect]:
         Expect("quarantined", f"too large (more than {MAX_BYTES} bytes)"),
     )
     put(
-        "07_page.html",
+        "07_page_html.txt",
         "<!DOCTYPE html><html><body><p>hi</p></body></html>",
         Expect("quarantined", "no known layout"),
     )
+    _write(root / "07_page.html", "<html></html>")  # not a dump format: skipped, no row
+    _write(root / "notes" / "todo.md", "# todo")
     prose = "A long paragraph of another site's text, " * 20 + "\nand more.\n"
     put("08_other_site.txt", prose, Expect("quarantined", "no known layout"))
     put(
@@ -270,6 +276,7 @@ def test_dirty_crawl_builds_and_publishes_without_traceback(
     assert report["published"] is True
     assert report["dumps"]["total"] == report["dumps"]["parsed"] + report["dumps"]["quarantined"]
     assert report["dumps"]["quarantined"] >= 25
+    assert [(g["count"], g["names"]) for g in report["skipped"]] == [(2, [".html", ".md"])]
     release = dirty_build["release"]
     assert isinstance(release, Path) and (release / "manifest.json").is_file()
     assert not list(release.parent.parent.glob(".tmp-*"))
@@ -286,6 +293,7 @@ def test_every_input_and_record_has_exactly_one_dumps_row(
     paths = set(counts)
     missing = set(expect) - paths
     assert missing == set()
+    assert not paths & {"07_page.html", "notes/todo.md"}  # skipped: not a dump format
     # The truncated export keeps its whole records, then one row for the break.
     cut = sorted(
         (p for p in paths if p.startswith("exports/truncated.jsonl.gz#L")),
@@ -403,11 +411,13 @@ def test_summary_names_the_reasons(tmp_path: Path) -> None:
     root = tmp_path / "in"
     _write(root / "good.txt", GOOD)
     _write(root / "empty.txt", b"")
+    _write(root / "page_html.txt", "<html><body>x</body></html>")
     _write(root / "page.html", "<html><body>x</body></html>")
     proc = run_make(str(root), "--out", str(tmp_path / "out"), "--workers", "1")
     assert proc.returncode == 0, proc.stderr
     assert "empty file" in proc.stdout
     assert "no known layout" in proc.stdout
+    assert "1 file skipped: not a dump format (.html)" in proc.stdout
     assert "Traceback" not in proc.stdout + proc.stderr
 
 

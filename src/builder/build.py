@@ -24,7 +24,8 @@ from builder.engines import ENGINES, OnRows, Staged, partitioned
 from builder.engines import local as local_engine
 from builder.engines.spill import SpilledTable
 from builder.inputs.files import DEFAULT_MAX_BYTES, InputFile
-from builder.inputs.walk import find_inputs
+from builder.inputs.skipped import Listing, SkipGroup
+from builder.inputs.walk import find_inputs, list_inputs
 from builder.records import Dump, DumpResult
 from builder.release.cache import cached
 from builder.release.check import require_valid_spilled
@@ -78,6 +79,8 @@ class BuildReport:
     #: When the build was incremental: new dumps parsed, titles merged again, dumps
     #: reused (see builder.incremental); None for a full build.
     incremental: dict[str, int] | None = None
+    #: What the walks did not take: files not in a dump format, dataset folders.
+    skipped: tuple[SkipGroup, ...] = ()
     #: Why the version has its number (`300 dumps added, 281 articles added, ...`).
     bump_reason: str | None = None
 
@@ -99,6 +102,7 @@ class BuildReport:
             "elapsed_s": round(self.elapsed_s, 3),
             "timings_s": dict(self.timings),
             "incremental": self.incremental,
+            "skipped": [group.as_dict() for group in self.skipped],
             "message": self.message,
             "diff": {
                 t: {"added": d.added, "removed": d.removed, "changed": d.changed}
@@ -160,7 +164,7 @@ def build(
     engine: str = "local",
     scheduler: str | None = None,
     cache: bool = True,
-    inputs: Sequence[InputFile] | None = None,
+    inputs: Sequence[InputFile] | Listing | None = None,
 ) -> BuildReport:
     """Build a release of `dataset_dir` from the dumps named by `specs`.
 
@@ -168,7 +172,8 @@ def build(
     so only new or changed dumps are parsed; and when the inputs are the latest
     release's plus new ones, only the titles the new dumps show are merged again
     (builder.incremental). The release is the same either way. `inputs` is
-    `find_inputs(specs)` when the caller has listed them already. `on_dump` is called
+    `list_inputs(specs, exclude=[dataset_dir])` when the caller has listed them already
+    (the dataset folder is never an input). `on_dump` is called
     for each dump the per-dump stage handles (in an incremental build, the new ones).
 
     Publishes a new version only when the rows differ from the latest release (or
@@ -177,6 +182,10 @@ def build(
     is quarantined), and the whole tables before anything is published.
     """
     started = time.perf_counter()
+    if inputs is None and not any("://" in spec for spec in specs):  # URLs: dask lists them
+        inputs = list_inputs(specs, exclude=[dataset_dir])
+    skipped = inputs.skip_groups() if isinstance(inputs, Listing) else ()
+    inputs = inputs.files if isinstance(inputs, Listing) else inputs
     repair_pointer(dataset_dir)  # a publish killed before its card update is finished first
     on_rows = None if on_dump is None else _each_dump(on_dump)
     stage = cached(partitioned.per_dump, dataset_dir) if cache else None
@@ -219,6 +228,7 @@ def build(
         )
         if staged.index is not None:
             incremental.save_state(dataset_dir, staged.index)
+    report = replace(report, skipped=skipped)
     if staged.incremental is None:
         return report
     return replace(
@@ -265,6 +275,7 @@ def run_engine(
         return dask_engine.run(
             specs,
             scratch,
+            inputs=inputs,
             scheduler=scheduler,
             workers=workers,
             captured_at=captured_at,

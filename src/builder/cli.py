@@ -19,7 +19,7 @@ from builder import __version__
 from builder.build import BuildError, BuildReport, StrictError, build
 from builder.contract.checks import ContractError
 from builder.inputs.files import DEFAULT_MAX_BYTES, InputError
-from builder.inputs.walk import find_inputs
+from builder.inputs.walk import list_inputs
 from builder.records import DumpResult
 from builder.release.diff import diff_release_dirs, render_text
 from builder.release.validate import ValidationReport, validate_release
@@ -73,6 +73,8 @@ def _summary(report: BuildReport) -> Table:
     table = Table(title=report.message, show_header=False, title_justify="left")
     table.add_column(style="bold")
     table.add_column()
+    for group in report.skipped:
+        table.add_row("skipped", group.line())
     table.add_row("dumps", f"{report.n_inputs}")
     table.add_row("  parsed", f"{report.n_parsed}")
     table.add_row("  quarantined", f"{report.n_quarantined}")
@@ -97,8 +99,11 @@ def make(
     inputs: Annotated[
         list[str],
         typer.Argument(
-            help="Dump files, directories (walked recursively) or glob patterns: "
-            ".txt dumps and .jsonl / .jsonl.gz crawler exports.",
+            help="Dump files, directories or glob patterns. A directory is walked "
+            "recursively for the dump formats: .txt, .jsonl and .jsonl.gz (page dumps, "
+            "crawler exports); other files are skipped and counted in the summary, hidden "
+            "files and builder dataset folders (the --out folder too) are never read. A "
+            "file named here, or matched by a glob, is always read, whatever its name.",
             show_default=False,
         ),
     ],
@@ -166,8 +171,9 @@ def make(
 ) -> None:
     """Build (or add a version to) a dataset from page dumps.
 
-    Every input ends up in the `dumps` table, parsed or quarantined with a reason;
-    the build exits 0 when it published, even with quarantined inputs.
+    Every input (a file named, or a .txt / .jsonl / .jsonl.gz file in a folder) ends up
+    in the `dumps` table, parsed or quarantined with a reason; the build exits 0 when it
+    published, even with quarantined inputs.
 
     Example:
 
@@ -180,9 +186,10 @@ def make(
     when = _parse_time(captured_at)
     remote = any("://" in spec for spec in inputs)  # fsspec URLs: the dask engine lists them
     try:
-        files = [] if remote else find_inputs(inputs)
+        listing = None if remote else list_inputs(inputs, exclude=[out_dir])
     except InputError as exc:
         raise _fail(str(exc)) from None
+    files = listing.files if listing is not None else ()
     # One dump per text file; a JSON Lines file holds an unknown number of them.
     known_total = not remote and all(f.kind == "text" for f in files)
     n_dumps = len(files) if known_total else None
@@ -215,7 +222,7 @@ def make(
                 scheduler=scheduler,
                 strict=strict,
                 cache=not no_cache,
-                inputs=None if remote else files,
+                inputs=listing,
             )
     except (StrictError, ContractError) as exc:
         raise _fail(str(exc), 1) from None

@@ -152,3 +152,27 @@ def test_spilled_table_slices_are_the_rows_in_order(tmp_path: Path) -> None:
             got = pa.concat_tables(pieces) if pieces else table.slice(0, 0)
             assert got.equals(table.slice(start, stop - start))
         assert whole.read_all().equals(table)
+
+
+def test_remote_listing_follows_the_local_rules(tmp_path: Path) -> None:
+    """fsspec URLs are listed like local folders: a walk takes the dump formats only
+    and no hidden file, and two folders' `page.txt` get two paths."""
+    pytest.importorskip("distributed")
+    from builder.engines.dask import list_remote
+
+    for name in ("a", "b"):
+        (tmp_path / name / "deep").mkdir(parents=True)
+        (tmp_path / name / "page.txt").write_text(f"page of {name}", encoding="utf-8")
+        (tmp_path / name / "deep" / "crawl.jsonl").write_text('{"text": "t"}\n', "utf-8")
+        (tmp_path / name / "notes.md").write_text("# notes", encoding="utf-8")
+        (tmp_path / name / ".hidden.txt").write_text("hidden", encoding="utf-8")
+    specs = [str(tmp_path / "b"), str(tmp_path / "a")]
+    local = [(f.path, f.kind) for f in find_inputs(specs)]
+    remote = [(f.path, f.kind) for f in list_remote([Path(s).as_uri() for s in specs])]
+    assert remote == local
+    assert [p for p, _ in local] == [
+        "a/deep/crawl.jsonl",
+        "a/page.txt",
+        "b/deep/crawl.jsonl",
+        "b/page.txt",
+    ]

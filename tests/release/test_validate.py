@@ -329,7 +329,7 @@ def test_strict_make_fails_and_publishes_nothing(tmp_path: Path) -> None:
 def test_strict_make_publishes_when_nothing_is_quarantined(tmp_path: Path) -> None:
     inputs = tmp_path / "in"
     shutil.copytree(SAMPLES, inputs)
-    (inputs / "not-a-page.html").unlink()
+    (inputs / "not-a-page.txt").unlink()
     out = tmp_path / "ok"
     result = run_cli(
         "make", str(inputs), "--out", str(out), "--captured-at", WHEN, "--strict", "-q"

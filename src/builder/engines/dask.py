@@ -24,9 +24,15 @@ from distributed import Client, Future, LocalCluster
 from builder import timing
 from builder.engines import OnRows, Staged, partitioned
 from builder.engines.spill import spill, spilled_tables
-from builder.inputs.files import DEFAULT_MAX_BYTES, InputError, InputFile, Kind
+from builder.inputs.files import (
+    DEFAULT_MAX_BYTES,
+    InputError,
+    InputFile,
+    Kind,
+    named_like_a_dump,
+)
 from builder.inputs.read import dumps_of_stream
-from builder.inputs.walk import find_inputs
+from builder.inputs.walk import find_inputs, top_root_prefixes
 from builder.records import CapturedAtSource, RawDump
 
 _MAGIC = re.compile(r"[*?[]")
@@ -62,31 +68,44 @@ def _mtime_ns(info: dict[str, Any]) -> int | None:
 
 
 def list_remote(specs: Sequence[str]) -> list[RemoteFile]:
-    """Files named by fsspec URLs: a file, a directory (recursively) or a glob."""
+    """Files named by fsspec URLs: a file, a directory (recursively) or a glob, by the
+    rules of local inputs: a directory walk takes the dump formats only and no hidden
+    file, and paths start with their top root's name when there are several."""
     import fsspec
 
-    found: dict[str, RemoteFile] = {}
+    listed: list[tuple[tuple[str, ...], str, str, dict[str, Any]]] = []
     for spec in specs:
         fs, root = fsspec.core.url_to_fs(spec)
         protocol = spec.split("://", 1)[0]
+        walked = False
         if _MAGIC.search(root):
             base = root[: _MAGIC.search(root).start()].rsplit("/", 1)[0]  # type: ignore[union-attr]
             infos = {p: fs.info(p) for p in fs.glob(root)}
         elif fs.isdir(root):
             base = root.rstrip("/")
             infos = fs.find(root, detail=True)
+            walked = True
         elif fs.exists(root):
             base = root.rsplit("/", 1)[0]
             infos = {root: fs.info(root)}
         else:
             raise InputError(f"{spec}: no such file or directory")
+        anchor = (protocol, *(part for part in base.split("/") if part))
         for name, info in infos.items():
             if info.get("type") == "directory":
                 continue
             rel = name[len(base) :].lstrip("/")
+            hidden = any(part.startswith(".") for part in rel.split("/"))
+            if walked and (hidden or not named_like_a_dump(rel)):
+                continue
             url = name if "://" in name else f"{protocol}://{name}"
-            size = int(info.get("size") or 0)
-            found.setdefault(rel, RemoteFile(url, rel, _kind(rel), size, _mtime_ns(info)))
+            listed.append((anchor, rel, url, info))
+    prefixes = top_root_prefixes(anchor for anchor, _, _, _ in listed)
+    found: dict[str, RemoteFile] = {}
+    for anchor, rel, url, info in listed:
+        path = "/".join((*prefixes[anchor], rel))
+        size = int(info.get("size") or 0)
+        found.setdefault(path, RemoteFile(url, path, _kind(rel), size, _mtime_ns(info)))
     if not found:
         raise InputError(f"{', '.join(specs)}: no input files")
     return [found[k] for k in sorted(found)]
@@ -189,15 +208,17 @@ def run(
     captured_at: datetime | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
     on_rows: OnRows | None = None,
+    inputs: Sequence[InputFile] | None = None,
 ) -> Staged:
-    """Build on the cluster at `scheduler` (a new LocalCluster without one)."""
+    """Build on the cluster at `scheduler` (a new LocalCluster without one); `inputs`:
+    the local inputs of `specs` when the caller has listed them already."""
     files: list[InputFile | RemoteFile]
     sizes: list[int]
     if any("://" in spec for spec in specs):
         remote = list_remote(specs)
         files, sizes = list(remote), [f.size for f in remote]
     else:
-        local = find_inputs(specs)
+        local = find_inputs(specs) if inputs is None else inputs
         files, sizes = list(local), [partitioned.input_size(f) for f in local]
     n = partitioned.partitions_for(sum(sizes))
     settings = partitioned.Settings(partitions=n, captured_at=captured_at, max_bytes=max_bytes)

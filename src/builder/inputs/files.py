@@ -24,6 +24,10 @@ DEFAULT_MAX_BYTES = 32 * 1024 * 1024
 
 Kind = Literal["text", "jsonl", "jsonl.gz"]
 
+#: The dump formats: what a directory walk takes (a file named on the command line is
+#: an input whatever its name). `.txt` page dumps, JSON Lines crawler exports.
+DUMP_SUFFIXES = (".txt", ".jsonl", ".jsonl.gz")
+
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -75,6 +79,10 @@ def kind_of(name: str) -> Kind:
     if lower.endswith(".jsonl"):
         return "jsonl"
     return "text"
+
+
+def named_like_a_dump(name: str) -> bool:
+    return name.lower().endswith(DUMP_SUFFIXES)
 
 
 def decoded_name(name: str) -> str:

@@ -2,6 +2,20 @@
 
 The same files give the same list whatever the argument order or the directory they
 live in, because dump ids and release bytes depend on it.
+
+What is an input: a file named on the command line, or matched by a glob pattern, is
+always one (the user named it; a shell expanding the same pattern would name it too).
+A directory walk, of a directory named or matched, takes only the dump formats
+(`DUMP_SUFFIXES`); any other file is skipped, and counted and named in the listing's
+`skipped`. A builder dataset folder (the `--out` folder, or any folder that holds a
+release) is never walked, wherever it sits: builder must not read its own output.
+
+Paths: each input's path is relative to its *top root*, the outermost of the folders
+the specs name (a named file's folder, a glob's leading folder) that holds it. With one
+top root (`builder make dumps/`, or `dumps/` and `dumps/extra.txt`) paths are as
+before; with several (`builder make a/ b/`) each path starts with its top root's own
+name (`a/page.txt`, `b/page.txt`; more of the folder's path when two have the same
+name), so that two inputs never share a path and no absolute path is recorded.
 """
 
 from __future__ import annotations
@@ -13,8 +27,8 @@ import os
 import re
 import stat
 import time
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 from fnmatch import fnmatchcase
 from functools import cache
@@ -27,9 +41,11 @@ from builder.inputs.files import (
     as_utc,
     decoded_name,
     kind_of,
+    named_like_a_dump,
     strerror,
     type_name,
 )
+from builder.inputs.skipped import DATASET, NOT_A_DUMP, Listing, Skipped, looks_like_a_dataset
 
 #: A file changed less than this long before it was listed may change again within one
 #: tick of the file system's clock without its times showing it, so its stamp is not
@@ -48,6 +64,7 @@ class _Root:
     path: str  # absolute, as given (symlinks not resolved, so walking goes through them)
     real: str  # resolved, for the "inside the input roots" check
     pattern: tuple[str, ...] | None  # glob components below `path`; None: everything
+    prefix: tuple[str, ...] = ()  # path components before the ones below `path`
 
 
 @dataclass(frozen=True)
@@ -59,7 +76,7 @@ class _Dir:
     parts: tuple[str, ...]  # relative to the root
     ancestors: frozenset[str]  # resolved paths of it and the dirs above it: loop detection
     via_link: bool
-    selected: bool  # the glob matched this directory or one above it
+    selected: bool  # the glob matched this directory or one above it (or no glob)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,33 +88,81 @@ class _Candidate:
     via_link: bool
 
 
-def find_inputs(specs: Sequence[str]) -> list[InputFile]:
-    """List the inputs named by files, directories and glob patterns, in canonical order.
+def find_inputs(specs: Sequence[str], *, exclude: Sequence[str | Path] = ()) -> list[InputFile]:
+    """The inputs of `list_inputs`, without what it skipped."""
+    return list(list_inputs(specs, exclude=exclude).files)
+
+
+def list_inputs(specs: Sequence[str], *, exclude: Sequence[str | Path] = ()) -> Listing:
+    """List the inputs named by files, directories and glob patterns, in canonical order,
+    and what the walks skipped. `exclude`: folders never walked (the build's `--out`).
 
     A file reached several times is listed once. Which path it keeps must not depend on
     argument order, so the rule is: a path reached without symlinks beats one through a
-    symlink, then the deepest path (the outermost root, the one `builder make DIR` alone
-    would give), then the smallest path.
+    symlink, then the deepest path, then the smallest path.
     """
     settled = time.time_ns() - SETTLE_NS  # changed before this: a trusted stamp
     roots: list[_Root] = []
-    candidates: list[_Candidate] = []
-    allowed_set: set[str] = set()  # resolved input roots: symlinks may lead only into these
+    named: list[str] = []
     for spec in specs:
         root = _root_of(spec)
         if root is None:
-            candidates.append(_file_spec(spec, settled))
-            allowed_set.add(os.path.realpath(os.path.dirname(os.path.abspath(spec))))
+            named.append(spec)
         else:
             roots.append(root)
-            allowed_set.add(root.real)
-    allowed = tuple(sorted(allowed_set))
+    prefixes = _prefixes([r.path for r in roots] + [_parent(spec) for spec in named])
+    allowed = tuple(sorted({r.real for r in roots} | {os.path.realpath(_parent(s)) for s in named}))
+    walk = _Walk(allowed, frozenset(os.path.realpath(p) for p in exclude), settled)
+    candidates = [_file_spec(spec, prefixes[_parent(spec)], settled) for spec in named]
     for root in roots:
-        found = list(_walk(root, allowed, settled))
-        if root.pattern is not None and not found:
+        root = replace(root, prefix=prefixes[root.path])
+        skips = walk.n_skips
+        found = list(walk.walk(root))
+        if root.pattern is not None and not found and walk.n_skips == skips:
             raise InputError(f"glob matches no input file: {_show(root.spec)}")
         candidates.extend(found)
-    return _dedupe(candidates)
+    files = _dedupe(candidates)
+    listed = {f.real_path for f in files}
+    skipped = {k: s for k, s in walk.skipped.items() if k not in listed}  # named: an input
+    return Listing(tuple(files), tuple(sorted(skipped.values(), key=attrgetter("path"))))
+
+
+def _parent(spec: str) -> str:
+    return os.path.dirname(os.path.abspath(spec))
+
+
+def _prefixes(anchors: Sequence[str]) -> dict[str, tuple[str, ...]]:
+    """`top_root_prefixes` of local folders (absolute, as given), by folder."""
+    split = {a: tuple(p for p in a.split(os.sep) if p) for a in set(anchors)}
+    prefixes = top_root_prefixes(split.values())
+    return {a: prefixes[parts] for a, parts in split.items()}
+
+
+def top_root_prefixes(
+    anchors: Iterable[tuple[str, ...]],
+) -> dict[tuple[str, ...], tuple[str, ...]]:
+    """The path components that go before the paths found below each anchor folder
+    (given as its components): none with one top root (an anchor no other anchor
+    holds), else the top root's own name, then the way down to the anchor. When two top
+    roots share a name, more of their paths is kept, until no label starts another
+    (`x/dumps`, `y/dumps`). Only the anchors decide, never argument order or files."""
+    anchors = set(anchors)
+    tops = sorted(
+        a for a in anchors if not any(len(o) < len(a) and a[: len(o)] == o for o in anchors)
+    )
+    labels: dict[tuple[str, ...], tuple[str, ...]] = {}
+    if len(tops) > 1:
+        for n in range(1, max(len(t) for t in tops) + 1):
+            labels = {t: t[-n:] for t in tops}
+            if not any(
+                u != t and labels[u][: len(labels[t])] == labels[t] for t in tops for u in tops
+            ):
+                break
+    result: dict[tuple[str, ...], tuple[str, ...]] = {}
+    for anchor in anchors:
+        top = next(t for t in tops if anchor[: len(t)] == t)
+        result[anchor] = labels.get(top, ()) + anchor[len(top) :]
+    return result
 
 
 def _show(spec: str) -> str:
@@ -129,12 +194,13 @@ def _glob_root(spec: str) -> _Root:
     return _Root(spec, os.path.abspath(lead), os.path.realpath(lead), tuple(parts[cut:]))
 
 
-def _file_spec(spec: str, settled: int) -> _Candidate:
+def _file_spec(spec: str, prefix: tuple[str, ...], settled: int) -> _Candidate:
     """A file named on the command line: followed even through a symlink, since the
-    user asked for it by name; its root is its parent, so its path is its base name."""
+    user asked for it by name; its root is its parent, so its path is its base name
+    (after the prefix of its top root, see `_prefixes`)."""
     name = os.path.basename(spec)
     real = os.path.realpath(spec)
-    path = decoded_name(name)
+    path = _rel((*prefix, name))
     try:
         st = os.stat(real)
     except OSError:  # gone already: reading it will say so
@@ -186,117 +252,163 @@ def _dedupe(candidates: list[_Candidate]) -> list[InputFile]:
     return files
 
 
-def _walk(root: _Root, allowed: tuple[str, ...], settled: int) -> Iterator[_Candidate]:
-    """Every input below a root; order is fixed later by `_dedupe`."""
-    top = _Dir(root.path, root.real, (), frozenset({root.real}), False, root.pattern is None)
-    stack = [top]
-    while stack:
-        here = stack.pop()
-        try:
-            with os.scandir(here.path) as it:
-                entries = sorted(it, key=lambda e: e.name, reverse=True)
-        except OSError as exc:
-            if here is not top:
-                if here.selected:
-                    reason = f"unreadable directory ({strerror(exc)})"
-                    yield _problem(here.parts, here.real, None, reason, here.via_link)
+class _Walk:
+    """Walks roots; collects what the walks skip (`skipped`, by resolved path)."""
+
+    def __init__(self, allowed: tuple[str, ...], exclude: frozenset[str], settled: int) -> None:
+        self.allowed = allowed
+        self.exclude = exclude
+        self.settled = settled
+        self.skipped: dict[str, Skipped] = {}
+        self.n_skips = 0  # skips seen, duplicates included: did a glob find anything?
+        self.root = _Root("", "", "", None)
+
+    def skip(self, parts: tuple[str, ...], key: str, reason: str, folder: bool) -> None:
+        path = _rel((*self.root.prefix, *parts)) or decoded_name(self.root.spec)
+        kept = self.skipped.get(key)
+        if kept is None or path < kept.path:  # reached twice: the same path in any order
+            self.skipped[key] = Skipped(path, reason, folder)
+        self.n_skips += 1
+
+    def walk(self, root: _Root) -> Iterator[_Candidate]:
+        """Every input below a root; order is fixed later by `_dedupe`."""
+        self.root = root
+        top = _Dir(root.path, root.real, (), frozenset({root.real}), False, root.pattern is None)
+        stack = [top]
+        while stack:
+            here = stack.pop()
+            if here.real in self.exclude:
+                if here is top:
+                    raise InputError(f"{_show(root.spec)} is the --out folder: {_OWN_OUTPUT}")
+                self.skip(here.parts, here.real, DATASET, folder=True)
                 continue
-            if root.pattern is not None and isinstance(exc, FileNotFoundError | NotADirectoryError):
-                return  # the glob's leading directory is missing: it matches nothing
-            raise InputError(f"cannot read directory {_show(root.spec)}: {strerror(exc)}") from exc
-        while entries:  # popped: an entry and the stat it caches go once visited
-            found = _visit(here, entries.pop(), root.pattern, allowed, settled)
-            if isinstance(found, _Dir):
-                stack.append(found)
-            elif found is not None:
-                yield found
+            try:
+                with os.scandir(here.path) as it:
+                    entries = sorted(it, key=lambda e: e.name, reverse=True)
+            except OSError as exc:
+                if here is not top:
+                    if here.selected:
+                        reason = f"unreadable directory ({strerror(exc)})"
+                        yield self.problem(here.parts, here.real, None, reason, here.via_link)
+                    continue
+                missing = isinstance(exc, FileNotFoundError | NotADirectoryError)
+                if root.pattern is not None and missing:
+                    return  # the glob's leading directory is missing: it matches nothing
+                spec = _show(root.spec)
+                raise InputError(f"cannot read directory {spec}: {strerror(exc)}") from exc
+            if looks_like_a_dataset(here.path, {e.name for e in entries}):
+                if here is top:
+                    raise InputError(f"{_show(root.spec)} is a builder dataset: {_OWN_OUTPUT}")
+                self.skip(here.parts, here.real, DATASET, folder=True)
+                continue
+            while entries:  # popped: an entry and the stat it caches go once visited
+                found = self.visit(here, entries.pop())
+                if isinstance(found, _Dir):
+                    stack.append(found)
+                elif found is not None:
+                    yield found
 
+    def visit(self, here: _Dir, entry: os.DirEntry[str]) -> _Candidate | _Dir | None:
+        """Turn one directory entry into an input, a directory to walk, or nothing."""
+        if entry.name.startswith("."):
+            return None  # hidden: editor swap files, .git, .DS_Store are not dumps
+        pattern = self.root.pattern
+        parts = (*here.parts, entry.name)
+        named = pattern is not None and _match_parts(pattern, parts)  # the glob names it
+        selected = here.selected or named
+        if not selected and not _glob_may_match_below(pattern, parts):
+            return None
+        key = os.path.join(here.real, entry.name)
+        try:
+            st = entry.stat(follow_symlinks=False)
+        except FileNotFoundError:
+            return None  # gone while we were listing: it is no longer an input
+        if stat.S_ISLNK(st.st_mode):
+            return self.visit_link(here, entry.path, parts, st, selected, named)
+        if stat.S_ISDIR(st.st_mode):
+            if named_like_a_dump(entry.name):
+                if not selected:
+                    return None
+                return self.problem(parts, key, st, _DUMP_NAMED_DIR, here.via_link)
+            return _Dir(entry.path, key, parts, here.ancestors | {key}, here.via_link, selected)
+        if not selected or not self.takes(parts, key, named):
+            return None
+        if stat.S_ISREG(st.st_mode):
+            rel = self.path(parts)
+            stamp = _stamp(key, rel, st, self.settled)
+            file = InputFile(key, rel, kind_of(entry.name), mtime_ns=st.st_mtime_ns, stamp=stamp)
+            return _Candidate(file, key, here.via_link)
+        reason = f"not a regular file ({type_name(st.st_mode)})"
+        return self.problem(parts, key, st, reason, here.via_link)
 
-def _visit(
-    here: _Dir,
-    entry: os.DirEntry[str],
-    pattern: tuple[str, ...] | None,
-    allowed: tuple[str, ...],
-    settled: int,
-) -> _Candidate | _Dir | None:
-    """Turn one directory entry into an input, a directory to walk, or nothing."""
-    if entry.name.startswith("."):
-        return None  # hidden: editor swap files, .git, .DS_Store are not dumps
-    parts = (*here.parts, entry.name)
-    selected = here.selected or _glob_match(pattern, parts)
-    if not selected and not _glob_may_match_below(pattern, parts):
-        return None
-    key = os.path.join(here.real, entry.name)
-    try:
-        st = entry.stat(follow_symlinks=False)
-    except FileNotFoundError:
-        return None  # gone while we were listing: it is no longer an input
-    if stat.S_ISLNK(st.st_mode):
-        return _visit_link(here, entry.path, parts, st, selected, allowed, settled)
-    if stat.S_ISDIR(st.st_mode):
-        if named_like_a_dump(entry.name):
-            return _problem(parts, key, st, _DUMP_NAMED_DIR, here.via_link) if selected else None
-        return _Dir(entry.path, key, parts, here.ancestors | {key}, here.via_link, selected)
-    if not selected:
-        return None
-    if stat.S_ISREG(st.st_mode):
-        rel = _rel(parts)
-        stamp = _stamp(key, rel, st, settled)
-        file = InputFile(key, rel, kind_of(entry.name), mtime_ns=st.st_mtime_ns, stamp=stamp)
-        return _Candidate(file, key, here.via_link)
-    reason = f"not a regular file ({type_name(st.st_mode)})"
-    return _problem(parts, key, st, reason, here.via_link)
+    def takes(self, parts: tuple[str, ...], key: str, named: bool) -> bool:
+        """Whether a file the walk reached is an input: a walk takes the dump formats
+        only (the glob's own matches are named files); any other is skipped, counted."""
+        if named or named_like_a_dump(parts[-1]):
+            return True
+        self.skip(parts, key, NOT_A_DUMP, folder=False)
+        return False
 
+    def visit_link(
+        self,
+        here: _Dir,
+        path: str,
+        parts: tuple[str, ...],
+        link_st: os.stat_result,
+        selected: bool,
+        named: bool,
+    ) -> _Candidate | _Dir | None:
+        """Follow a symlink only into the input roots, so that a link cannot pull in
+        arbitrary files (or a whole disk) and a loop cannot make the walk endless."""
+        key = os.path.join(here.real, parts[-1])
 
-def _visit_link(
-    here: _Dir,
-    path: str,
-    parts: tuple[str, ...],
-    link_st: os.stat_result,
-    selected: bool,
-    allowed: tuple[str, ...],
-    settled: int,
-) -> _Candidate | _Dir | None:
-    """Follow a symlink only into the input roots, so that a link cannot pull in
-    arbitrary files (or a whole disk) and a loop cannot make the walk endless."""
-    key = os.path.join(here.real, parts[-1])
+        def problem(reason: str, folder: bool = False) -> _Candidate | None:
+            if not selected or not (folder or self.takes(parts, key, named)):
+                return None
+            return self.problem(parts, key, link_st, reason, True)
 
-    def problem(reason: str) -> _Candidate | None:
-        return _problem(parts, key, link_st, reason, True) if selected else None
+        try:
+            target = os.stat(path)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                return problem("symlink loop")
+            if exc.errno == errno.ENOENT:
+                return problem("broken symlink (its target does not exist)")
+            return problem(f"unreadable symlink ({strerror(exc)})")
+        real = os.path.realpath(path)
+        is_dir = stat.S_ISDIR(target.st_mode)
+        if not _inside(real, self.allowed):
+            return problem("symlink points outside the input roots", folder=is_dir)
+        if is_dir:
+            if real in here.ancestors:
+                return problem("symlink loop", folder=True)
+            if named_like_a_dump(parts[-1]):
+                return problem(_DUMP_NAMED_DIR, folder=True)
+            return _Dir(path, real, parts, here.ancestors | {real}, True, selected)
+        if not selected or not self.takes(parts, real, named):
+            return None
+        if stat.S_ISREG(target.st_mode):
+            rel = self.path(parts)
+            stamp = _stamp(real, rel, target, self.settled)
+            kind = kind_of(parts[-1])
+            file = InputFile(real, rel, kind, mtime_ns=target.st_mtime_ns, stamp=stamp)
+            return _Candidate(file, real, True)
+        return problem(f"not a regular file ({type_name(target.st_mode)})")
 
-    try:
-        target = os.stat(path)
-    except OSError as exc:
-        if exc.errno == errno.ELOOP:
-            return problem("symlink loop")
-        if exc.errno == errno.ENOENT:
-            return problem("broken symlink (its target does not exist)")
-        return problem(f"unreadable symlink ({strerror(exc)})")
-    real = os.path.realpath(path)
-    if not _inside(real, allowed):
-        return problem("symlink points outside the input roots")
-    if stat.S_ISDIR(target.st_mode):
-        if real in here.ancestors:
-            return problem("symlink loop")
-        if named_like_a_dump(parts[-1]):
-            return problem(_DUMP_NAMED_DIR)
-        return _Dir(path, real, parts, here.ancestors | {real}, True, selected)
-    if not selected:
-        return None
-    if stat.S_ISREG(target.st_mode):
-        rel = _rel(parts)
-        stamp = _stamp(real, rel, target, settled)
-        file = InputFile(real, rel, kind_of(parts[-1]), mtime_ns=target.st_mtime_ns, stamp=stamp)
-        return _Candidate(file, real, True)
-    return problem(f"not a regular file ({type_name(target.st_mode)})")
+    def path(self, parts: tuple[str, ...]) -> str:
+        return _rel((*self.root.prefix, *parts))
 
-
-def _problem(
-    parts: tuple[str, ...], key: str, st: os.stat_result | None, reason: str, via_link: bool
-) -> _Candidate:
-    mtime_ns = st.st_mtime_ns if st is not None else None
-    file = InputFile(key, _rel(parts), "text", error=reason, mtime_ns=mtime_ns)
-    return _Candidate(file, key, via_link)
+    def problem(
+        self,
+        parts: tuple[str, ...],
+        key: str,
+        st: os.stat_result | None,
+        reason: str,
+        via_link: bool,
+    ) -> _Candidate:
+        mtime_ns = st.st_mtime_ns if st is not None else None
+        file = InputFile(key, self.path(parts), "text", error=reason, mtime_ns=mtime_ns)
+        return _Candidate(file, key, via_link)
 
 
 def _inside(real: str, roots: tuple[str, ...]) -> bool:
@@ -333,9 +445,9 @@ def _glob_may_match_below(pattern: tuple[str, ...] | None, parts: tuple[str, ...
 
 _DUMP_NAMED_DIR = "a directory named like a dump file (not walked)"
 
-
-def named_like_a_dump(name: str) -> bool:
-    return name.lower().endswith((".txt", ".jsonl", ".jsonl.gz"))
+#: Named on the command line, a dataset folder is an error rather than a silent skip:
+#: the user meant the folder of dumps it was built from.
+_OWN_OUTPUT = "builder never reads its own output; name the folder of dumps instead"
 
 
 def _rel(parts: tuple[str, ...]) -> str:
