@@ -452,7 +452,7 @@ def validate(
     if output_format is OutputFormat.json:
         out.print_json(json.dumps(report.as_dict()))
     elif report.ok:
-        out.print(_findings_table(report).title)
+        out.print(_findings_table(report).title, soft_wrap=True)
     else:
         out.print(_findings_table(report))
     raise typer.Exit(0 if report.ok else 1)

@@ -74,6 +74,21 @@ def _stop(pool: ProcessPoolExecutor) -> None:
         process.join(timeout=5)
 
 
+def _result(future: Future[R]) -> R:
+    """`future.result()`, in short waits: a Ctrl-C then stops the build at once.
+
+    Linux hands a process's SIGINT to any of its threads (the pool's manager thread,
+    the progress bar's); Python runs the handler in the main thread only at its next
+    instruction, and a main thread blocked in one long wait had none: the interrupt
+    waited for the batch to finish (12 s, seen). A wait that ends every 0.1 s lets it in.
+    """
+    while True:
+        try:
+            return future.result(timeout=0.1)
+        except TimeoutError:
+            continue
+
+
 def _worker_setup(parent: int) -> None:
     """Pool initializer: Ctrl-C is the driver's to handle, and the worker ends soon
     after the build that started it is gone.
@@ -183,7 +198,7 @@ def run(
 
         def drain(limit: int) -> None:
             while len(pending) > limit:
-                out = pending.popleft().result()
+                out = _result(pending.popleft())
                 known.update(out.known)
                 ambiguous.update(out.ambiguous)
                 timing.combine(timings, out.timings)
@@ -201,13 +216,14 @@ def run(
     for parts, size in _merge_rounds(work, n, workers):
         with _pool(workers, size) as pool:
             for result in [pool.submit(_merge_step, p, frozen, n, work) for p in parts]:
-                timing.combine(timings, result.result())
+                merge_timings: dict[str, float] = _result(result)
+                timing.combine(timings, merge_timings)
                 merged += 1
                 step("merging", merged, n)
     step("collecting", 0, n)
     with _pool(workers) as pool:
         for done, finished in enumerate([pool.submit(_finish_step, r, work) for r in range(n)]):
-            range_rows, range_timings = finished.result()
+            range_rows, range_timings = _result(finished)
             for name, count in range_rows.items():
                 rows[name] = rows.get(name, 0) + count
             timing.combine(timings, range_timings)
