@@ -161,6 +161,42 @@ def test_progress_moves_through_merge_collect_check_and_write(tmp_path: Path) ->
     assert [done for done, _ in merging] == list(range(total + 1))  # every partition
 
 
+def test_progress_moves_per_dump_without_a_pool(tmp_path: Path) -> None:
+    parsing: list[int] = []
+
+    def on_stage(name: str, done: int, total: int | None) -> None:
+        if name == "parsing":
+            parsing.append(done)
+
+    build([str(SAMPLES)], tmp_path / "ds", workers=1, cache=False, on_stage=on_stage)
+    assert parsing == list(range(1, 18))  # every dump, as it is parsed
+
+
+def test_progress_moves_per_dump_with_a_pool(tmp_path: Path) -> None:
+    """A pool's batch is ~4 MB of input (here: all of it); the bar moves within it."""
+    corpus = tmp_path / "corpus"
+    corpus_module().generate_corpus(corpus, 400, seed=2, mean_size=3000)
+    (corpus / "truth.json").unlink()
+    parsing: list[int] = []
+    rows: list[object] = []
+
+    def on_stage(name: str, done: int, total: int | None) -> None:
+        if name == "parsing":
+            parsing.append(done)
+
+    build(
+        [str(corpus)],
+        tmp_path / "ds",
+        workers=2,
+        cache=False,
+        on_stage=on_stage,
+        on_dump=rows.append,
+    )
+    assert len(rows) == 400
+    assert parsing == sorted(parsing) and max(parsing) <= 400
+    assert any(0 < done < 400 for done in parsing), parsing  # before the batch came back
+
+
 @pytest.mark.slow
 def test_ctrl_c_with_a_pool_stops_at_once_without_worker_tracebacks(tmp_path: Path) -> None:
     """Ctrl-C signals the process group: the workers ignore it, the driver stops them."""

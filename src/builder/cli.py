@@ -378,6 +378,8 @@ class _Progress:
             disable=not enabled,
         )
         self._task: TaskID = self._bar.add_task("parsing", total=n_dumps)
+        self._rows = 0  # dumps whose rows came back
+        self._parsed = 0  # dumps the workers have parsed
 
     def __enter__(self) -> _Progress:
         self._bar.__enter__()
@@ -387,11 +389,18 @@ class _Progress:
         self._bar.__exit__(None, None, None)
 
     def dump(self, result: DumpResult) -> None:
-        self._bar.advance(self._task)
+        """A dump's row is in (a batch's rows come at once)."""
+        self._rows += 1
+        self._bar.update(self._task, completed=max(self._rows, self._parsed))
 
     def stage(self, name: str, done: int, total: int | None) -> None:
-        """`name` is at step `done` of `total` (None: one step of unknown length)."""
-        self._bar.update(self._task, description=name, completed=done, total=total)
+        """`name` is at step `done` of `total` (None: of unknown length). "parsing"
+        counts dumps as workers parse them, ahead of their rows."""
+        if name == "parsing":
+            self._parsed = max(self._parsed, done)
+            self._bar.update(self._task, completed=max(self._rows, self._parsed))
+        else:
+            self._bar.update(self._task, description=name, completed=done, total=total)
 
 
 class OutputFormat(StrEnum):

@@ -6,6 +6,7 @@ the workers one batch or one partition at a time: memory does not grow with the 
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import shutil
 import signal
@@ -19,11 +20,13 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from builder import timing
-from builder.engines import BuildIndex, OnRows, OnStage, Staged, partitioned
+from builder.engines import BuildIndex, OnRows, OnStage, Staged, partitioned, ticks
 from builder.engines.spill import spill, spilled_tables
 from builder.inputs.files import InputFile
 
 R = TypeVar("R")
+#: Workers are forks of the driver: they inherit its modules and the progress counter.
+_FORK = multiprocessing.get_context("fork")
 
 
 class _Inline(Executor):
@@ -36,7 +39,7 @@ class _Inline(Executor):
 
 
 @contextmanager
-def _pool(workers: int, size: int | None = None) -> Iterator[Executor]:
+def _pool(workers: int, size: int | None = None, counter: Any = None) -> Iterator[Executor]:
     """Fresh workers for one step: `size` (default: `workers`) forks of the driver, or
     this process when the build runs without a pool (`workers` 1).
 
@@ -52,7 +55,10 @@ def _pool(workers: int, size: int | None = None) -> Iterator[Executor]:
         yield _Inline()
         return
     pool = ProcessPoolExecutor(
-        max_workers=size or workers, initializer=_worker_setup, initargs=(os.getpid(),)
+        max_workers=size or workers,
+        mp_context=_FORK,
+        initializer=_worker_setup,
+        initargs=(os.getpid(), counter),
     )
     try:
         yield pool
@@ -74,7 +80,7 @@ def _stop(pool: ProcessPoolExecutor) -> None:
         process.join(timeout=5)
 
 
-def _result(future: Future[R]) -> R:
+def _result(future: Future[R], poll: Callable[[], None] | None = None) -> R:
     """`future.result()`, in short waits: a Ctrl-C then stops the build at once.
 
     Linux hands a process's SIGINT to any of its threads (the pool's manager thread,
@@ -83,13 +89,15 @@ def _result(future: Future[R]) -> R:
     waited for the batch to finish (12 s, seen). A wait that ends every 0.1 s lets it in.
     """
     while True:
+        if poll is not None:
+            poll()
         try:
             return future.result(timeout=0.1)
         except TimeoutError:
             continue
 
 
-def _worker_setup(parent: int) -> None:
+def _worker_setup(parent: int, counter: Any = None) -> None:
     """Pool initializer: Ctrl-C is the driver's to handle, and the worker ends soon
     after the build that started it is gone.
 
@@ -102,6 +110,7 @@ def _worker_setup(parent: int) -> None:
     few hundred MB (seen after the SIGKILL tests: orphans blocked for hours).
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    ticks.share(counter)  # dumps parsed, for the driver's progress bar
 
     def watch() -> None:
         while os.getppid() == parent:
@@ -192,23 +201,40 @@ def run(
     known: set[str] = set()
     ambiguous: set[str] = set()
     rows: dict[str, int] = {}
-    with _pool(workers) as pool:
-        pending: deque[Future[partitioned.BatchOut]] = deque()
-        todo = iter(enumerate(batches))
+    counter = _FORK.Value("q", 0) if workers > 1 and on_stage is not None else None
+    parsed = 0
 
-        def drain(limit: int) -> None:
-            while len(pending) > limit:
-                out = _result(pending.popleft())
-                known.update(out.known)
-                ambiguous.update(out.ambiguous)
-                timing.combine(timings, out.timings)
-                if on_rows is not None:
-                    on_rows(out.rows)
+    def one_parsed() -> None:  # a dump parsed in this process (no pool)
+        nonlocal parsed
+        parsed += 1
+        step("parsing", parsed, None)
 
-        for index, files in todo:
-            pending.append(pool.submit(_extract_step, index, files, settings, work))
-            drain(2 * workers)  # a bounded window: input is read as fast as it is parsed
-        drain(0)
+    def poll() -> None:  # dumps parsed by the pool's workers
+        if counter is not None:
+            step("parsing", counter.value, None)
+
+    if workers <= 1 and on_stage is not None:
+        ticks.hook(one_parsed)
+    try:
+        with _pool(workers, counter=counter) as pool:
+            pending: deque[Future[partitioned.BatchOut]] = deque()
+            todo = iter(enumerate(batches))
+
+            def drain(limit: int) -> None:
+                while len(pending) > limit:
+                    out = _result(pending.popleft(), poll)
+                    known.update(out.known)
+                    ambiguous.update(out.ambiguous)
+                    timing.combine(timings, out.timings)
+                    if on_rows is not None:
+                        on_rows(out.rows)
+
+            for index, files in todo:
+                pending.append(pool.submit(_extract_step, index, files, settings, work))
+                drain(2 * workers)  # a bounded window: input is read as fast as it is parsed
+            drain(0)
+    finally:
+        ticks.hook(None)
     frozen = frozenset(known)
     n = settings.partitions
     merged = 0
