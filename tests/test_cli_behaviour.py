@@ -40,8 +40,10 @@ def _error_line(run: Run) -> str:
     if run.stderr:
         return _one_error_line(run, run.stderr)
     assert "Traceback" not in run.stdout
-    lines = [line for line in run.lines(run.stdout) if "error:" in line]
+    screen = run.lines(run.stdout)
+    lines = [line for line in screen if "error:" in line]
     assert len(lines) == 1, lines
+    assert screen[-1] == lines[0], screen  # nothing after it: not wrapped onto more lines
     line = lines[0][lines[0].index("error:") :]
     assert "╭" not in line and "│" not in line
     return line
