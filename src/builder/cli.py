@@ -378,6 +378,7 @@ class _Progress:
             disable=not enabled,
         )
         self._task: TaskID = self._bar.add_task("parsing", total=n_dumps)
+        self._name = "parsing"
         self._rows = 0  # dumps whose rows came back
         self._parsed = 0  # dumps the workers have parsed
 
@@ -399,8 +400,12 @@ class _Progress:
         if name == "parsing":
             self._parsed = max(self._parsed, done)
             self._bar.update(self._task, completed=max(self._rows, self._parsed))
-        else:
-            self._bar.update(self._task, description=name, completed=done, total=total)
+            return
+        if name != self._name:  # a new step: its own bar (no total: a pulsing one)
+            self._bar.update(self._task, visible=False)
+            self._task = self._bar.add_task(name, total=total)
+            self._name = name
+        self._bar.update(self._task, completed=done)
 
 
 class OutputFormat(StrEnum):
