@@ -5,6 +5,7 @@ The CLI only parses arguments and prints the report this returns.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import tempfile
 import time
@@ -20,7 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from builder import PARSER_VERSION, __version__, contract, incremental, timing
-from builder.engines import ENGINES, OnRows, Staged, partitioned
+from builder.engines import ENGINES, OnRows, OnStage, Staged, partitioned
 from builder.engines import local as local_engine
 from builder.engines.spill import SpilledTable
 from builder.inputs.files import DEFAULT_MAX_BYTES, InputFile
@@ -40,8 +41,9 @@ from builder.release.diff import (
     read_release,
     requested,
 )
+from builder.release.ownership import NotOurFolder, check_output, claim
 from builder.release.publish import files_differ, publish_release, repair_pointer
-from builder.release.versions import latest_version
+from builder.release.versions import latest_version, semver
 
 
 class BuildError(Exception):
@@ -50,6 +52,45 @@ class BuildError(Exception):
 
 class StrictError(BuildError):
     """`--strict` and an input was quarantined: the build fails and publishes nothing."""
+
+
+class OptionError(BuildError):
+    """A setting is wrong (version, engine, output folder): refused before any work."""
+
+
+def check_request(
+    dataset_dir: str | Path,
+    *,
+    version: str | None = None,
+    engine: str = "local",
+    scheduler: str | None = None,
+) -> Path:
+    """The dataset folder to build into, once every setting that can be checked without
+    reading an input is valid; else OptionError (one line).
+
+    Run first, so a mistyped option fails in a second instead of after parsing every
+    input, and so nothing is written into a folder that is not a builder dataset.
+    """
+    try:
+        folder = check_output(dataset_dir)
+    except NotOurFolder as exc:
+        raise OptionError(str(exc)) from None
+    if engine not in ENGINES:
+        raise OptionError(f"unknown engine {engine!r}: use one of {', '.join(ENGINES)}")
+    if scheduler is not None and engine != "dask":
+        raise OptionError("--scheduler needs --engine dask")
+    needed = ("dask", "distributed") if engine == "dask" else ()
+    if any(importlib.util.find_spec(name) is None for name in needed):
+        raise OptionError("--engine dask needs the dask extra: pip install 'builder[dask]'")
+    if version is not None:
+        try:
+            wanted = semver(version)
+        except ValueError as exc:
+            raise OptionError(f"--version: {exc}") from None
+        previous = latest_version(folder) if folder.is_dir() else None
+        if previous is not None and wanted <= semver(previous):
+            raise OptionError(f"version {version} is not after the latest release {previous}")
+    return folder
 
 
 def _strict_message(dumps: Sequence[Any]) -> str:
@@ -83,6 +124,28 @@ class BuildReport:
     skipped: tuple[SkipGroup, ...] = ()
     #: Why the version has its number (`300 dumps added, 281 articles added, ...`).
     bump_reason: str | None = None
+    #: Dumps with no capture time of their own (no --captured-at, no `fetched_at`) whose
+    #: relative times were resolved against the file's modification time: a copy of the
+    #: files resolves them differently.
+    n_mtime: int = 0
+    #: Articles whose time text reads as after the page's capture (published_at null).
+    n_after_capture: int = 0
+
+    def warnings(self) -> list[str]:
+        """What the user should know about the rows: one line each, for every output."""
+        notes = []
+        if self.n_mtime:
+            notes.append(
+                f"{self.n_mtime} dump(s) have no capture time: their relative times were "
+                "resolved against the file's modification time, which a copy changes; "
+                "pass --captured-at"
+            )
+        if self.n_after_capture:
+            notes.append(
+                f"{self.n_after_capture} article(s) show a date after their page's capture: "
+                "published_at left null (published_after_capture is true)"
+            )
+        return notes
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -96,14 +159,17 @@ class BuildReport:
                 "parsed": self.n_parsed,
                 "quarantined": self.n_quarantined,
                 "top_reasons": [{"reason": r, "count": c} for r, c in self.top_reasons],
+                "captured_at_from_mtime": self.n_mtime,
             },
             "articles": self.n_articles,
+            "articles_published_after_capture": self.n_after_capture,
             "sightings": self.n_sightings,
             "elapsed_s": round(self.elapsed_s, 3),
             "timings_s": dict(self.timings),
             "incremental": self.incremental,
             "skipped": [group.as_dict() for group in self.skipped],
             "message": self.message,
+            "warnings": self.warnings(),
             "diff": {
                 t: {"added": d.added, "removed": d.removed, "changed": d.changed}
                 for t, d in self.diff.items()
@@ -153,13 +219,14 @@ def _choose_version(
 
 def build(
     specs: Sequence[str],
-    dataset_dir: Path,
+    dataset_dir: str | Path,
     *,
     captured_at: datetime | None = None,
     version: str | None = None,
     workers: int | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
     on_dump: Callable[[DumpResult], None] | None = None,
+    on_stage: OnStage | None = None,
     strict: bool = False,
     engine: str = "local",
     scheduler: str | None = None,
@@ -182,6 +249,8 @@ def build(
     is quarantined), and the whole tables before anything is published.
     """
     started = time.perf_counter()
+    dataset_dir = check_request(dataset_dir, version=version, engine=engine, scheduler=scheduler)
+    claim(dataset_dir)  # marked ours before anything else is written there
     if inputs is None and not any("://" in spec for spec in specs):  # URLs: dask lists them
         inputs = list_inputs(specs, exclude=[dataset_dir])
     skipped = inputs.skip_groups() if isinstance(inputs, Listing) else ()
@@ -212,6 +281,7 @@ def build(
                 captured_at=captured_at,
                 max_bytes=max_bytes,
                 on_rows=on_rows,
+                on_stage=on_stage,
                 stage=stage,
                 inputs=inputs,
             )
@@ -220,6 +290,7 @@ def build(
             staged,
             dataset_dir,
             timings,
+            on_stage=on_stage or (lambda name, done, total: None),
             started=started,
             captured_at=captured_at,
             version=version,
@@ -264,6 +335,7 @@ def run_engine(
     captured_at: datetime | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
     on_rows: OnRows | None = None,
+    on_stage: OnStage | None = None,
     stage: partitioned.Stage | None = None,
     inputs: Sequence[InputFile] | None = None,
 ) -> Staged:
@@ -300,6 +372,7 @@ def run_engine(
         scratch,
         workers=workers or default_workers(),
         on_rows=on_rows,
+        on_stage=on_stage,
     )
 
 
@@ -325,6 +398,7 @@ def _publish_staged(
     dataset_dir: Path,
     timings: dict[str, float],
     *,
+    on_stage: OnStage,
     started: float,
     captured_at: datetime | None,
     version: str | None,
@@ -337,10 +411,12 @@ def _publish_staged(
     reason = dumps.column("reason")
     counted = pc.value_counts(reason.filter(pc.not_equal(reason, ""))).to_pylist()
     reasons = Counter({item["values"]: item["counts"] for item in counted})  # first-seen order
+    n_mtime = int(pc.sum(pc.equal(dumps.column("captured_at_source"), "mtime")).as_py() or 0)
     if strict and n_quarantined:
         bad = dumps.filter(pc.equal(dumps.column("status"), "quarantined")).to_pylist()
         raise StrictError(_strict_message([SimpleNamespace(**row) for row in bad]))
     tables: dict[str, Any] = {**staged.tables, "dumps": dumps}
+    on_stage("checking", 0, None)
     with timing.timed("validate"):
         require_valid_spilled(staged.tables, fresh=staged.fresh)
     row_counts = {name: table.num_rows for name, table in staged.tables.items()}
@@ -352,6 +428,7 @@ def _publish_staged(
     if chosen is None:
         message = f"no change since {previous}: nothing published"
     else:
+        on_stage("writing", 0, None)
         publish_started = time.perf_counter()
         release = publish_release(
             dataset_dir,
@@ -387,4 +464,11 @@ def _publish_staged(
         diff=diffs,
         timings={stage: round(timings.get(stage, 0.0), 3) for stage in timing.STAGES},
         bump_reason=chosen_bump.reason if chosen_bump else None,
+        n_mtime=n_mtime,
+        n_after_capture=_count_true(staged.tables["articles"], "published_after_capture"),
     )
+
+
+def _count_true(table: SpilledTable, column: str) -> int:
+    """Rows where a boolean column is true, one spilled batch at a time."""
+    return sum(int(pc.sum(batch.column(column)).as_py() or 0) for batch in table.batches())

@@ -2,21 +2,34 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import sys
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
+from rich.text import Text
+from typer._click.core import Context as _Context
+from typer._click.core import Parameter as _Param
+from typer.core import TyperCommand, TyperGroup
 
 from builder import __version__
-from builder.build import BuildError, BuildReport, StrictError, build
+from builder.build import BuildError, BuildReport, OptionError, StrictError, build, check_request
 from builder.contract.checks import ContractError
 from builder.inputs.files import DEFAULT_MAX_BYTES, InputError
 from builder.inputs.walk import list_inputs
@@ -31,32 +44,140 @@ from builder.release.versions import (
     resolve_release,
 )
 
+out = Console()
+err = Console(stderr=True)
+
+#: Arguments that ask for JSON output: errors then come out as JSON as well.
+_JSON_ARGS = ("--json", "--format=json", "-fjson")
+
+
+def _wants_json(args: list[str]) -> bool:
+    if any(arg in _JSON_ARGS for arg in args):
+        return True
+    return any(a in ("--format", "-f") and b == "json" for a, b in itertools.pairwise(args))
+
+
+def _error(message: str, code: int, *, as_json: bool) -> int:
+    """Print an error as one line, whatever the terminal, and return the exit code.
+
+    Never wrapped (rich wraps at 80 columns when stderr is not a terminal) and never read
+    as markup (`builder[dask]` is text). With --json / --format json it is a JSON object
+    on stdout, where the script reads the report.
+    """
+    line = " ".join(message.split())
+    if as_json:
+        sys.stdout.write(json.dumps({"error": line, "exit_code": code}, ensure_ascii=False) + "\n")
+        sys.stdout.flush()
+    else:
+        text = Text("error:", style="bold red")
+        text.append(f" {line}")
+        err.print(text, soft_wrap=True, highlight=False)
+    return code
+
+
+_INTERRUPTED = "interrupted: nothing was published"
+
+
+class _Fail(Exception):
+    """A one-line error for `_Group.main` to print; exits with `code`."""
+
+    def __init__(self, message: str, code: int = 2) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def _fail(message: str, code: int = 2) -> _Fail:
+    return _Fail(message, code)
+
+
+def _bare_flags(params: list[_Param]) -> list[_Param]:
+    """Flags take no value, yet typer 0.29's rich help shows them as `<bool>` (and users
+    then type `--quiet true`); a flag's empty metavar shows nothing there."""
+    for param in params:
+        if getattr(param, "is_flag", False) and param.metavar is None:
+            param.metavar = ""
+    return params
+
+
+class _Command(TyperCommand):
+    def get_params(self, ctx: _Context) -> list[_Param]:
+        return _bare_flags(super().get_params(ctx))
+
+
+class _Group(TyperGroup):
+    """The one place errors are printed: usage errors, failures, Ctrl-C."""
+
+    def get_params(self, ctx: _Context) -> list[_Param]:
+        return _bare_flags(super().get_params(ctx))
+
+    def main(  # type: ignore[override]
+        self,
+        args: list[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        argv = list(sys.argv[1:] if args is None else args)
+        as_json = _wants_json(argv)
+        try:
+            result = super().main(argv, prog_name, complete_var, standalone_mode=False, **extra)
+            code = result if isinstance(result, int) else 0
+            if code == 130:  # typer turns a KeyboardInterrupt into a silent Exit(130)
+                code = _error(_INTERRUPTED, 130, as_json=as_json)
+        except _Fail as exc:
+            code = _error(str(exc), exc.code, as_json=as_json)
+        except typer.TyperException as exc:
+            ctx = getattr(exc, "ctx", None)
+            if type(exc).__name__ == "NoArgsIsHelpError":
+                help_text = exc.format_message()  # rich help printed itself already
+                if help_text.strip():
+                    out.print(help_text, markup=False, highlight=False)
+                code = 2
+            else:
+                hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+                message = exc.format_message() + hint
+                code = _error(message, getattr(exc, "exit_code", 2), as_json=as_json)
+        except (KeyboardInterrupt, typer.Abort):
+            code = _error(_INTERRUPTED, 130, as_json=as_json)
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+
 app = typer.Typer(
+    cls=_Group,
     help="Turn raw page dumps of news aggregators into a versioned, validated article dataset.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console()
-err = Console(stderr=True)
 
 
-def _fail(message: str, code: int = 2) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {message}", highlight=False)
-    return typer.Exit(code)
+def _print_version(value: bool) -> None:
+    if value:
+        out.print(__version__, markup=False, highlight=False)
+        raise typer.Exit(0)
 
 
 @app.callback()
 def main(
-    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            help="Print builder's version and exit. (`builder make --version X.Y.Z` is "
+            "different: the version to publish.)",
+            callback=_print_version,
+            is_eager=True,
+            expose_value=False,
+        ),
+    ] = False,
 ) -> None:
     """builder: page dumps in, a loadable Parquet / Hugging Face dataset out.
 
     Example: builder make dumps/ --out dataset/ && builder validate dataset/
     """
-    if version:
-        out.print(__version__)
-        raise typer.Exit(0)
 
 
 def _parse_time(text: str | None) -> datetime | None:
@@ -70,6 +191,7 @@ def _parse_time(text: str | None) -> datetime | None:
 
 
 def _summary(report: BuildReport) -> Table:
+    """The one rendering of a build's report as text (`--json` prints report.as_dict())."""
     table = Table(title=report.message, show_header=False, title_justify="left")
     table.add_column(style="bold")
     table.add_column()
@@ -91,10 +213,12 @@ def _summary(report: BuildReport) -> Table:
     if report.path is not None:
         table.add_row("release", str(report.path))
     table.add_row("elapsed", f"{report.elapsed_s:.2f} s")
+    for note in report.warnings():
+        table.add_row(Text("warning", style="bold yellow"), Text(note))
     return table
 
 
-@app.command()
+@app.command(cls=_Command)
 def make(
     inputs: Annotated[
         list[str],
@@ -108,19 +232,34 @@ def make(
         ),
     ],
     out_dir: Annotated[
-        Path, typer.Option("--out", "-o", help="Dataset directory to create or add a version to.")
+        str,
+        typer.Option(
+            "--out",
+            "-o",
+            metavar="DIR",
+            help="Dataset folder to create, or a builder dataset to add a version to. "
+            "Refused: an empty name, and a non-empty folder that is not a builder dataset "
+            "(builder never writes over your files).",
+            show_default=False,
+        ),
     ],
     captured_at: Annotated[
         str | None,
         typer.Option(
-            help="Capture time (ISO 8601) for dumps whose record carries none; "
-            "default: the file's modification time."
+            help="When the pages were captured, ISO 8601 (2025-07-01T12:00:00Z; a time "
+            "without a zone is UTC). Used for dumps whose record has no fetched_at, to "
+            "turn '3 hours ago' into a date. Default: each file's modification time, "
+            "which a copy changes: pass this for reproducible builds.",
+            show_default=False,
         ),
     ] = None,
     version: Annotated[
         str | None,
         typer.Option(
-            "--version", help="Publish as this X.Y.Z instead of the automatic next version."
+            "--version",
+            help="Publish as this version X.Y.Z (after the latest one) instead of the "
+            "automatic next version. Not builder's own version: that is `builder --version`.",
+            show_default=False,
         ),
     ] = None,
     workers: Annotated[
@@ -135,24 +274,32 @@ def make(
     engine: Annotated[
         str,
         typer.Option(
-            help="Where to run: 'local' (this machine) or 'dask' (a Dask cluster; needs "
-            "the builder[dask] extra). Both write the same release."
+            help="Where to run: 'local' (this machine's cores) or 'dask' (a Dask cluster; "
+            "needs the extra: pip install 'builder\\[dask]'). Both write the same release."
         ),
     ] = "local",
     scheduler: Annotated[
         str | None,
         typer.Option(
-            help="Dask scheduler address (tcp://host:8786); without it --engine dask "
-            "starts a local cluster.",
+            help="Dask scheduler address (tcp://host:8786) for --engine dask; without it "
+            "a local Dask cluster is started.",
             show_default=False,
         ),
     ] = None,
     max_bytes: Annotated[
-        int, typer.Option(help="Per-dump size limit; larger dumps are quarantined.", min=1)
+        int,
+        typer.Option(help="Largest dump, in bytes: a larger one is quarantined unread.", min=1),
     ] = DEFAULT_MAX_BYTES,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")] = False,
+    quiet: Annotated[
+        bool,
+        typer.Option("--quiet", "-q", help="Print nothing but errors (no progress, no summary)."),
+    ] = False,
     as_json: Annotated[
-        bool, typer.Option("--json", help="Print the summary as JSON (for scripts).")
+        bool,
+        typer.Option(
+            "--json",
+            help="Print the summary as one JSON object on stdout (errors too), for scripts.",
+        ),
     ] = False,
     strict: Annotated[
         bool,
@@ -173,7 +320,8 @@ def make(
 
     Every input (a file named, or a .txt / .jsonl / .jsonl.gz file in a folder) ends up
     in the `dumps` table, parsed or quarantined with a reason; the build exits 0 when it
-    published, even with quarantined inputs.
+    published, even with quarantined inputs. Exit 1: the build failed (--strict,
+    contract, disk); 2: a wrong option or input; 130: Ctrl-C.
 
     Example:
 
@@ -184,6 +332,10 @@ def make(
         builder make s3://bucket/dumps/ --out dataset/ --engine dask --scheduler tcp://head:8786
     """
     when = _parse_time(captured_at)
+    try:  # every option is checked before the first input is read
+        check_request(out_dir, version=version, engine=engine, scheduler=scheduler)
+    except OptionError as exc:
+        raise _fail(str(exc)) from None
     remote = any("://" in spec for spec in inputs)  # fsspec URLs: the dask engine lists them
     try:
         listing = None if remote else list_inputs(inputs, exclude=[out_dir])
@@ -192,24 +344,12 @@ def make(
     files = listing.files if listing is not None else ()
     # One dump per text file; a JSON Lines file holds an unknown number of them.
     known_total = not remote and all(f.kind == "text" for f in files)
-    n_dumps = len(files) if known_total else None
-    show_progress = not quiet and not as_json and sys.stderr.isatty()
-    progress = Progress(
-        TextColumn("parsing"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-        disable=not show_progress,
+    shown = _Progress(
+        len(files) if known_total else None,
+        enabled=not quiet and not as_json and sys.stderr.isatty(),
     )
-    task = progress.add_task("dumps", total=n_dumps)
-
-    def advance(result: DumpResult) -> None:
-        progress.advance(task)
-
     try:
-        with progress:
+        with shown:
             report = build(
                 inputs,
                 out_dir,
@@ -217,7 +357,8 @@ def make(
                 version=version,
                 workers=workers,
                 max_bytes=max_bytes,
-                on_dump=advance,
+                on_dump=shown.dump,
+                on_stage=shown.stage,
                 engine=engine,
                 scheduler=scheduler,
                 strict=strict,
@@ -230,12 +371,56 @@ def make(
         raise _fail(str(exc)) from None
     except OSError as exc:
         raise _fail(f"cannot write {out_dir}: {exc.strerror or exc}", 1) from None
-    except KeyboardInterrupt:
-        raise _fail("interrupted: nothing was published", 130) from None
     if as_json:
         out.print_json(json.dumps(report.as_dict()))
     elif not quiet:
         out.print(_summary(report))
+
+
+class _Progress:
+    """The progress bar of `make`, on stderr when it is a terminal: one step per dump
+    parsed, then one per step of the merge and the write, so it never looks stuck."""
+
+    def __init__(self, n_dumps: int | None, *, enabled: bool) -> None:
+        self._bar = Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err,
+            transient=True,
+            disable=not enabled,
+        )
+        self._task: TaskID = self._bar.add_task("parsing", total=n_dumps)
+        self._name = "parsing"
+        self._rows = 0  # dumps whose rows came back
+        self._parsed = 0  # dumps the workers have parsed
+
+    def __enter__(self) -> _Progress:
+        self._bar.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._bar.__exit__(None, None, None)
+
+    def dump(self, result: DumpResult) -> None:
+        """A dump's row is in (a batch's rows come at once)."""
+        self._rows += 1
+        self._bar.update(self._task, completed=max(self._rows, self._parsed))
+
+    def stage(self, name: str, done: int, total: int | None) -> None:
+        """`name` is at step `done` of `total` (None: of unknown length). "parsing"
+        counts dumps as workers parse them, ahead of their rows."""
+        if name == "parsing":
+            self._parsed = max(self._parsed, done)
+            self._bar.update(self._task, completed=max(self._rows, self._parsed))
+            return
+        if name != self._name:  # a new step: its own bar (no total: a pulsing one)
+            self._bar.update(self._task, visible=False)
+            self._task = self._bar.add_task(name, total=total)
+            self._name = name
+        self._bar.update(self._task, completed=done)
 
 
 class OutputFormat(StrEnum):
@@ -255,7 +440,7 @@ def _findings_table(report: ValidationReport) -> Table:
     return table
 
 
-@app.command()
+@app.command(cls=_Command)
 def validate(
     release: Annotated[
         str,
@@ -296,13 +481,13 @@ def validate(
     if output_format is OutputFormat.json:
         out.print_json(json.dumps(report.as_dict()))
     elif report.ok:
-        out.print(_findings_table(report).title)
+        out.print(_findings_table(report).title, soft_wrap=True)
     else:
         out.print(_findings_table(report))
     raise typer.Exit(0 if report.ok else 1)
 
 
-@app.command()
+@app.command(cls=_Command)
 def diff(
     old: Annotated[
         str,

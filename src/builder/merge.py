@@ -81,7 +81,9 @@ def _article(article_id: str, group: Sequence[Sighting], dumps: Mapping[str, Dum
     best = ordered[0]
     dump = dumps[best.dump_id]
     source, sources = publishers(ordered)
-    timed = next((s for s in ordered if s.published_text), None)
+    # A time the page could have shown beats one read as after its capture.
+    timed = next((s for s in ordered if s.published_text and not s.published_after_capture), None)
+    timed = timed or next((s for s in ordered if s.published_text), None)
     category = next((s.category for s in ordered if s.category), None)
     return Article(
         article_id=article_id,
@@ -99,6 +101,7 @@ def _article(article_id: str, group: Sequence[Sighting], dumps: Mapping[str, Dum
         url=dump.url if best.role == "main" else None,
         n_sightings=len(group),
         first_seen_at=min(dumps[s.dump_id].captured_at for s in group),
+        published_after_capture=timed.published_after_capture if timed else False,
         provenance=Provenance(
             dump_id=dump.dump_id,
             dump_path=dump.path,
@@ -170,6 +173,7 @@ def settle_glued_sources(
                     published_text=pick.published_text,
                     published_at=pick.published_at,
                     published_at_uncertainty_s=pick.published_at_uncertainty_s,
+                    published_after_capture=pick.published_after_capture,
                 )
         settled.append(s)
     return settled

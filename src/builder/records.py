@@ -89,6 +89,8 @@ class SourceSplit:
     published_text: str
     published_at: datetime | None
     published_at_uncertainty_s: int | None
+    #: The time text read as a time after the capture: published_at is then None.
+    published_after_capture: bool = False
 
 
 @dataclass(frozen=True)
@@ -119,6 +121,9 @@ class Sighting:
     #: that it runs in parallel and is cached with the dump; None for cards (the merge
     #: detects those that speak for an article).
     language: str | None = None
+    #: `published_text` read as a time after the dump's capture: impossible, so it is
+    #: not kept as a fact (published_at and its uncertainty are None, the text stays).
+    published_after_capture: bool = False
 
     @property
     def sighting_id(self) -> str:
@@ -194,6 +199,8 @@ class Article:
     n_sightings: int
     first_seen_at: datetime
     provenance: Provenance
+    #: See Sighting.published_after_capture (of the sighting that gave the time).
+    published_after_capture: bool = False
 
 
 @dataclass(frozen=True)

@@ -99,6 +99,7 @@ def sighting_row(article_id: str, s: Sighting) -> dict[str, Any]:
         "published_text": s.published_text,
         "published_at": s.published_at,
         "published_at_uncertainty_s": s.published_at_uncertainty_s,
+        "published_after_capture": s.published_after_capture,
         "has_text": bool(s.text),
         "line_start": s.line_start,
         "line_end": s.line_end,

@@ -19,6 +19,8 @@ from builder.records import Dump
 
 #: Called with each batch's dumps rows, in input order, as the per-dump stage finishes.
 OnRows = Callable[[Sequence[Dump]], None]
+#: Called as a later step advances: (step name, steps done, steps in all or None).
+OnStage = Callable[[str, int, int | None], None]
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ import pyarrow as pa
 from builder import timing
 from builder.contract.rows import check_dump
 from builder.contract.tables import to_tables
+from builder.engines import ticks
 from builder.inputs.files import InputFile
 from builder.inputs.read import iter_dumps
 from builder.inputs.walk import reading_stamp
@@ -206,6 +207,7 @@ def _extract(pairs: Iterable[tuple[RawDump, int | None]], settings: Settings) ->
             key, result = keyed(raw)
             keys.append((key, stamp))
             results.append(result)
+        ticks.tick()
     by_title: dict[int, list[tuple[Dump, list[Sighting]]]] = {}
     index = TitleIndex()
     for position, result in enumerate(results):

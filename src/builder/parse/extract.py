@@ -15,7 +15,7 @@ from builder.parse.language import detect
 from builder.parse.layouts.segment import Block, Page, Rejected, segment
 from builder.parse.repair import Traced, repair_card, repair_main
 from builder.parse.spans import ByteOffsets
-from builder.parse.times import resolve
+from builder.parse.times import ResolvedTime, resolve
 from builder.records import Dump, DumpResult, RawDump, Sighting, SourceSplit, dump_id_for
 from builder.timing import add as _add_time
 
@@ -64,13 +64,17 @@ def _sighting(
     span = None
     if traced is not None and text is not None and done.first and done.last:
         span = offsets.span(done.first, done.last)
-    resolved = resolve(block.time_text, dump.captured_at, page.layout)
+    resolved, after_capture = _published(block.time_text, dump, page)
     alternatives = []
     for alt_source, alt_time in block.glued_alternatives:
-        alt = resolve(alt_time, dump.captured_at, page.layout)
+        alt, alt_after = _published(alt_time, dump, page)
         alternatives.append(
             SourceSplit(
-                alt_source, alt_time, alt.at if alt else None, alt.uncertainty_s if alt else None
+                alt_source,
+                alt_time,
+                alt.at if alt else None,
+                alt.uncertainty_s if alt else None,
+                alt_after,
             )
         )
     teaser = block.role == "related" or (text is not None and text.rstrip().endswith(_TEASER_ENDS))
@@ -93,7 +97,22 @@ def _sighting(
         repairs=tuple(repairs),
         source_alternatives=tuple(alternatives),
         language=detect(block.title, text) if block.role == "main" else None,
+        published_after_capture=after_capture,
     )
+
+
+def _published(text: str | None, dump: Dump, page: Page) -> tuple[ResolvedTime | None, bool]:
+    """The time a page's time text means, and whether it had to be dropped.
+
+    A page cannot show an article published after the page was captured (real pages
+    show `18-07-2025` on a page captured in June): either the page's date or the capture
+    time is wrong, and neither can be told from here. Such a time is not kept as a fact:
+    None, flagged, the raw text kept in `published_text`.
+    """
+    resolved = resolve(text, dump.captured_at, page.layout)
+    if resolved is not None and resolved.at > dump.captured_at:
+        return None, True
+    return resolved, False
 
 
 def extract(raw: RawDump, *, keep_furniture: bool = False) -> DumpResult:
