@@ -11,12 +11,25 @@ the decoded text is mapped back through what decoding did, never assumed to be U
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from builder.inputs.decode import Decoded
 
 #: Encoders that give the byte length of text without writing a byte-order mark.
 _NO_BOM = {"utf-8-sig": "utf-8", "utf-16": "utf-16-le", "utf-32": "utf-32-le"}
 _BOM_BYTES = {"utf-8-sig": 3, "utf-16": 2, "utf-32": 4}
+#: What "surrogateescape" makes of undecodable bytes.
+_ESCAPED = re.compile("[\udc80-\udcff]")
+
+
+@cache
+def _single_byte(encoding: str) -> bool:
+    """Whether every byte is one character of its own (cp1252, iso-8859-2, ...)."""
+    try:
+        each = len(bytes(range(256)).decode(encoding, "surrogateescape")) == 256
+        return each and len("é".encode("utf-8").decode(encoding, "surrogateescape")) == 2
+    except LookupError:
+        return False
 #: What decoding turns into one line break: NULs go first, then CR LF and lone CR.
 _BREAK = re.compile(r"\r\x00*\n|\r|\n")
 
@@ -32,6 +45,9 @@ class ByteOffsets:
 
     def __init__(self, data: bytes, decoded: Decoded) -> None:
         self.encoding = _NO_BOM.get(decoded.encoding, decoded.encoding)
+        #: A code page of one byte per character: sizes are character counts, also for
+        #: the U+FFFD that stands for a byte the code page leaves undefined.
+        self.single_byte = _single_byte(self.encoding)
         self.lines = decoded.text.split("\n")
         self.starts: list[int] = []  # byte offset of each decoded line
         #: Per line with NULs in the raw: the raw line, to step over them; else absent.
@@ -49,7 +65,11 @@ class ByteOffsets:
 
     def _align(self, data: bytes, decoded: Decoded, bom: int) -> None:
         try:
-            original = data.decode(decoded.encoding)
+            if self.single_byte:  # bytes the code page leaves undefined: U+FFFD, as decoded
+                escaped = data.decode(decoded.encoding, "surrogateescape")
+                original = _ESCAPED.sub("\ufffd", escaped)
+            else:
+                original = data.decode(decoded.encoding)
         except (UnicodeDecodeError, LookupError):
             self.exact = False
             return
@@ -72,6 +92,8 @@ class ByteOffsets:
             self.exact = False
 
     def _size(self, text: str) -> int:
+        if self.single_byte:
+            return len(text)
         return len(text.encode(self.encoding, errors="surrogatepass"))
 
     def at(self, line: int, column: int) -> int | None:
