@@ -125,7 +125,11 @@ def _card_body(version: str, *, top_level: bool, rows: Mapping[str, int], dumps:
             f'load_dataset("path/to/DATASET_DIR/versions/{version}", split="train")',
             "```",
             "",
-            "What changed between versions: `CHANGELOG.md`.",
+            "What changed between versions: `CHANGELOG.md`. Versions share their",
+            "Parquet files: each is stored once under `data/<table>/`, cut by day (capture",
+            "day; first-seen day for articles) and named by its sha256, and a version's card",
+            "lists the files it is made of. On the Hub, each version is a git tag of its",
+            'number: `load_dataset(repo, revision="X.Y.Z")`.',
         ]
     return "\n".join(lines) + "\n"
 

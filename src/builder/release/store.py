@@ -346,3 +346,10 @@ def remove_unlisted(dataset_dir: Path) -> None:
     for path in store.glob("*/*"):
         if path.is_file() and Path(os.path.normpath(path)) not in used:
             path.unlink()
+
+
+def version_paths(release: Path, table: str) -> list[Path]:
+    """The Parquet files of `table` in the version folder `release`, in row order:
+    what pandas, polars or pyarrow read to get that version's table."""
+    manifest = json.loads((Path(release) / MANIFEST).read_text(encoding="utf-8"))
+    return [store_path(Path(release), key) for key in table_files(manifest, table)]
