@@ -21,6 +21,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import shutil
@@ -137,7 +138,7 @@ def main(argv: list[str] | None = None) -> None:
     total = folder_bytes(dataset)
     print(f"from-scratch build of the final inputs: {time.perf_counter() - started:.1f} s")
     print()
-    bumps = [bump_of(a, b) for a, b in zip(versions, versions[1:], strict=False)]
+    bumps = [bump_of(a, b) for a, b in itertools.pairwise(versions)]
     print(f"versions: {' '.join(versions)}")
     print(f"bumps: {', '.join(bumps)} ({bumps.count('MINOR')} of {len(bumps)} MINOR)")
     print(f"article ids that disappeared between consecutive versions: {disappeared_total}")

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-from tests.helpers import corpus_module
 
 from builder.build import build
 from builder.merge import assign_articles, merge
 from builder.records import Dump, DumpResult, Sighting, article_id_for, dump_id_for
+from tests.helpers import corpus_module
 
 WHEN = datetime(2025, 7, 1, 12, 0, tzinfo=UTC)
 

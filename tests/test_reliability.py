@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+
 from tests.helpers import ROOT
 
 BUILDER = str(Path(sys.executable).with_name("builder"))

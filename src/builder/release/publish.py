@@ -139,14 +139,14 @@ def _build_version(
     Parquet files under `staging/data/` (moved into the store by the caller), the
     card, the manifest and the Croissant file."""
     dumps = in_memory(tables["dumps"])
-    days = store.dump_days(dumps)
+    where = store.placement({**tables, "dumps": dumps})
 
     def write(name: str) -> store.WrittenTable:
         return store.write_table(
             name,
             tables[name],
             staging,
-            days=days,
+            where=where,
             settings=PARQUET_SETTINGS,
             rows_per_shard=rows_per_shard,
         )
@@ -332,9 +332,10 @@ def files_differ(release: Path, tables: Mapping[str, AnyTable]) -> bool:
     ):
         return True
     hashes = manifest.get("content_hash", {})
-    days = store.dump_days(in_memory(tables["dumps"]))
+    where = store.placement({**tables, "dumps": in_memory(tables["dumps"])})
     return any(
-        hashes.get(name) != store.table_digest(name, tables[name], days) for name in contract.TABLES
+        hashes.get(name) != store.table_digest(name, tables[name], where)
+        for name in contract.TABLES
     )
 
 

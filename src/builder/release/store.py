@@ -7,12 +7,13 @@ were added:
 
 - `dumps`: the day the dump was captured;
 - `sightings`: the capture day of the dump they were seen in;
-- `articles`: the day the article was first seen.
+- `articles`: the day the article was last seen (see `placement`).
 
-A daily append therefore writes new files only for the new day and for the days whose
-articles it saw again; every other file is the previous version's, byte for byte, and
-is stored once. A file is named `<day>-<shard>-<sha256 prefix>.parquet`, so the names
-sort in row order and a name never stands for two contents. A version's table is its
+A daily append therefore writes new files only for the new day and for the days the
+articles it saw again were last seen on; every other file is the previous version's,
+byte for byte, and is stored once. A file is named
+`<day>-<shard>-<sha256 prefix>.parquet`, so the names sort in row order and a name
+never stands for two contents. A version's table is its
 files concatenated in name order; its content hash is over that order.
 
 Files are written into the publish's staging folder first and moved into the store
@@ -87,12 +88,6 @@ def _day(values: pa.Array | pa.ChunkedArray) -> pa.Array:
     return days.combine_chunks() if isinstance(days, pa.ChunkedArray) else days
 
 
-def dump_days(dumps: pa.Table) -> dict[str, str]:
-    """dump_id -> capture day: what places a sighting."""
-    ids = dumps.column("dump_id").to_pylist()
-    return dict(zip(ids, _day(dumps.column("captured_at")).to_pylist(), strict=True))
-
-
 def _slices(table: AnyTable, step: int) -> Iterator[pa.Table]:
     if isinstance(table, pa.Table):
         for start in range(0, table.num_rows, step):
@@ -101,38 +96,83 @@ def _slices(table: AnyTable, step: int) -> Iterator[pa.Table]:
     yield from table.slices(step)
 
 
-def _labels(name: str, piece: pa.Table, days: Mapping[str, str]) -> pa.Array:
+@dataclass(frozen=True)
+class Placement:
+    """Which day each row belongs to: a dump's capture day, and an article's last
+    sighting's day (keys and days as parallel arrays, for vectorised look-ups)."""
+
+    dump_ids: pa.Array
+    dump_days: pa.Array
+    article_ids: pa.Array
+    article_days: pa.Array
+
+
+def placement(tables: Mapping[str, AnyTable]) -> Placement:
+    """The placement of a release's rows: the `dumps` table (held in memory by every
+    build) gives the capture days, one pass over `sightings` the articles' last days.
+
+    Articles go by the day they were *last* seen: an article shown again today moves
+    to today's file, so an article that keeps being shown (an evergreen) sits in a
+    recent file that is rewritten anyway, instead of rewriting an old day each time.
+    """
+    dumps = tables["dumps"]
+    dumps = dumps if isinstance(dumps, pa.Table) else dumps.read_all()
+    dump_ids = dumps.column("dump_id").combine_chunks()
+    dump_days = _day(dumps.column("captured_at"))
+    parts: list[pa.Table] = []
+    for piece in _slices(tables["sightings"], STEP):
+        at = pc.index_in(piece.column("dump_id"), value_set=dump_ids)
+        days = pa.table({"article_id": piece.column("article_id"), "day": pc.take(dump_days, at)})
+        parts.append(days.group_by("article_id").aggregate([("day", "max")]))
+    if parts:
+        last = pa.concat_tables(parts).group_by("article_id").aggregate([("day_max", "max")])
+        article_ids, article_days = last.column(0), last.column(1)
+    else:
+        article_ids, article_days = (
+            pa.chunked_array([], pa.string()),
+            pa.chunked_array([], pa.string()),
+        )
+    return Placement(
+        dump_ids, dump_days, article_ids.combine_chunks(), article_days.combine_chunks()
+    )
+
+
+def _labels(name: str, piece: pa.Table, where: Placement) -> pa.Array:
     if name == "dumps":
         return _day(piece.column("captured_at"))
     if name == "articles":
-        return _day(piece.column("first_seen_at"))
-    ids = piece.column("dump_id").to_pylist()
-    return pa.array([days.get(i, EMPTY) for i in ids], pa.string())
+        at = pc.index_in(piece.column("article_id"), value_set=where.article_ids)
+        days = pc.take(where.article_days, at)  # an article without sightings: first seen
+        labels = pc.coalesce(days, _day(piece.column("first_seen_at")))
+    else:
+        at = pc.index_in(piece.column("dump_id"), value_set=where.dump_ids)
+        labels = pc.coalesce(pc.take(where.dump_days, at), pa.scalar(EMPTY))
+    return labels.combine_chunks() if isinstance(labels, pa.ChunkedArray) else labels
 
 
-def _partition_labels(name: str, table: AnyTable, days: Mapping[str, str]) -> list[str]:
+def _partition_labels(name: str, table: AnyTable, where: Placement) -> list[str]:
     found: set[str] = set()
     for piece in _slices(table, STEP):
-        found.update(pc.unique(_labels(name, piece, days)).to_pylist())
+        found.update(pc.unique(_labels(name, piece, where)).to_pylist())
     return sorted(found)
 
 
 def _partition(
-    name: str, table: AnyTable, label: str, days: Mapping[str, str], single: bool
+    name: str, table: AnyTable, label: str, where: Placement, single: bool
 ) -> Iterator[pa.Table]:
     """The rows of one partition, in table order, a slice at a time."""
     for piece in _slices(table, STEP):
         if single:
             yield piece
             continue
-        rows = piece.filter(pc.equal(_labels(name, piece, days), label))
+        rows = piece.filter(pc.equal(_labels(name, piece, where), label))
         if rows.num_rows:
             yield rows
 
 
-def _count(name: str, table: AnyTable, label: str, days: Mapping[str, str]) -> int:
+def _count(name: str, table: AnyTable, label: str, where: Placement) -> int:
     return sum(
-        int(pc.sum(pc.equal(_labels(name, piece, days), label)).as_py() or 0)
+        int(pc.sum(pc.equal(_labels(name, piece, where), label)).as_py() or 0)
         for piece in _slices(table, STEP)
     )
 
@@ -217,7 +257,7 @@ def write_table(
     table: AnyTable,
     staging: Path,
     *,
-    days: Mapping[str, str],
+    where: Placement,
     settings: Mapping[str, Any],
     rows_per_shard: int,
 ) -> WrittenTable:
@@ -229,7 +269,7 @@ def write_table(
     folder = staging / STORE_DIR / name
     folder.mkdir(parents=True)
     hasher = contract.TableHasher(contract.arrow_schema(name))
-    labels = _partition_labels(name, table, days) if table.num_rows else []
+    labels = _partition_labels(name, table, where) if table.num_rows else []
     files: list[StoredFile] = []
     if not labels:
         files += _write_partition(
@@ -237,8 +277,8 @@ def write_table(
         )
     for label in labels:
         single = len(labels) == 1
-        count = table.num_rows if single else _count(name, table, label, days)
-        rows = _shard_aligned(_partition(name, table, label, days, single), rows_per_shard)
+        count = table.num_rows if single else _count(name, table, label, where)
+        rows = _shard_aligned(_partition(name, table, label, where, single), rows_per_shard)
         files += _write_partition(
             name, rows, count, label, folder, settings, rows_per_shard, hasher
         )
@@ -246,12 +286,12 @@ def write_table(
     return WrittenTable(tuple(files), digest, num_bytes)
 
 
-def table_digest(name: str, table: AnyTable, days: Mapping[str, str]) -> str:
+def table_digest(name: str, table: AnyTable, where: Placement) -> str:
     """The content digest `write_table` would record for `table`, without writing."""
     hasher = contract.TableHasher(contract.arrow_schema(name))
-    labels = _partition_labels(name, table, days) if table.num_rows else []
+    labels = _partition_labels(name, table, where) if table.num_rows else []
     for label in labels:
-        for piece in _partition(name, table, label, days, len(labels) == 1):
+        for piece in _partition(name, table, label, where, len(labels) == 1):
             hasher.add(piece.replace_schema_metadata(None))
     return hasher.finish()[0]
 
