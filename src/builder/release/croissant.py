@@ -267,9 +267,11 @@ def _hash_findings(
             continue
         item = objects.get(name)
         if item is None:
-            findings.append(_finding(name, "shard is described by a FileObject", name))
+            findings.append(_finding(_url(name), "shard is described by a FileObject", name))
         elif item.get("sha256") != entry.get("sha256"):
-            findings.append(_finding(name, "sha256 equals the manifest's", str(item.get("sha256"))))
+            findings.append(
+                _finding(_url(name), "sha256 equals the manifest's", str(item.get("sha256")))
+            )
     for name in sorted(set(objects) - set(listed)):
         findings.append(_finding(_url(name), "FileObject is a listed file", _url(name)))
     return findings

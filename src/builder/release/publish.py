@@ -282,17 +282,18 @@ def publish_release(
 # result is byte-identical to an uninterrupted publish.
 
 
-_POINTER = re.compile(r"^versions/([^/]+)/")
+_POINTER = re.compile(r"^# .* — version (\S+)$", re.MULTILINE)
 
 
 def pointed_version(dataset_dir: Path) -> str | None:
-    """The version the top-level card's configs point at (None: no readable card)."""
-    for config in front_matter(Path(dataset_dir) / CARD).get("configs", []):
-        for data_file in config.get("data_files", []) if isinstance(config, dict) else []:
-            match = _POINTER.match(str(data_file.get("path", "")))
-            if match:
-                return match.group(1)
-    return None
+    """The version the top-level card describes (None: no readable card). Its configs
+    list that version's files in the store, and its title names it; the card is
+    replaced whole, so the two always agree."""
+    if not front_matter(Path(dataset_dir) / CARD).get("configs"):
+        return None
+    text = (Path(dataset_dir) / CARD).read_text(encoding="utf-8")
+    match = _POINTER.search(text)
+    return match.group(1) if match else None
 
 
 def _point_at(dataset_dir: Path, version: str) -> None:
