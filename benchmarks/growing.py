@@ -14,8 +14,8 @@ the run times it prints do.
 
 Usage::
 
-    python benchmarks/growing.py [--base 20] [--appends 10] [--per-day 40] [--seed 0]
-        [--work benchmarks/out/growing]
+    python benchmarks/growing.py [--base 20] [--appends 10] [--per-day 100] [--mean-size 6000]
+        [--seed 0] [--work benchmarks/out/growing]
 """
 
 from __future__ import annotations
@@ -90,14 +90,16 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--base", type=int, default=20, help="days in the first build")
     parser.add_argument("--appends", type=int, default=10, help="daily builds after it")
-    parser.add_argument("--per-day", type=int, default=40, help="article pages per day")
+    parser.add_argument("--per-day", type=int, default=100, help="article pages per day")
+    parser.add_argument("--mean-size", type=int, default=6000, help="mean page bytes")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--work", type=Path, default=HERE / "out" / "growing")
     args = parser.parse_args(argv)
 
     shutil.rmtree(args.work, ignore_errors=True)
     inputs, dataset, scratch = args.work / "in", args.work / "ds", args.work / "scratch"
-    corpus = DailyCorpus(inputs, Settings(per_day=args.per_day, seed=args.seed))
+    settings = Settings(per_day=args.per_day, mean_size=args.mean_size, seed=args.seed)
+    corpus = DailyCorpus(inputs, settings)
     for _ in range(args.base):
         corpus.write_day()
     started = time.perf_counter()
@@ -109,10 +111,11 @@ def main(argv: list[str] | None = None) -> None:
 
     versions = [str(base["version"])]
     added: list[int] = []
+    added_data: list[int] = []
     disappeared_total = 0
     for day in range(args.appends):
         corpus.write_day()
-        before = folder_bytes(dataset)
+        before, before_data = folder_bytes(dataset), folder_bytes(dataset / "data")
         started = time.perf_counter()
         report = make(inputs, dataset)
         elapsed = time.perf_counter() - started
@@ -121,12 +124,15 @@ def main(argv: list[str] | None = None) -> None:
         gone = article_ids(dataset, previous) - article_ids(dataset, version)
         disappeared_total += len(gone)
         grew = folder_bytes(dataset) - before
+        grew_data = folder_bytes(dataset / "data") - before_data
         added.append(grew)
+        added_data.append(grew_data)
         versions.append(version)
         mode = "incremental" if report.get("incremental") else "full"
         print(
             f"day {args.base + day + 1}: {previous} -> {version} ({bump_of(previous, version)}), "
-            f"{len(gone)} article id(s) disappeared, {grew:,} bytes added, "
+            f"{len(gone)} article id(s) disappeared, {grew:,} bytes added "
+            f"({grew_data:,} of them Parquet in data/), "
             f"{mode} build {elapsed:.1f} s"
         )
 
@@ -151,6 +157,11 @@ def main(argv: list[str] | None = None) -> None:
         "bytes added per append vs a full release: "
         + ", ".join(f"{share:.1%}" for share in shares)
         + f" (max {max(shares):.1%}); target <= {APPEND_TARGET:.0%}"
+    )
+    data_shares = [grew / full for grew in added_data]
+    print(
+        "  of which Parquet files (the rest: the version's card, manifest, Croissant "
+        "file, and the CHANGELOG entry): " + ", ".join(f"{share:.1%}" for share in data_shares)
     )
     same = rebuilt == last
     print(f"from-scratch content hashes equal those of version {versions[-1]}: {same}")

@@ -106,10 +106,11 @@ def test_versions_share_their_files_and_store_each_once(grown: tuple[Path, Path]
     # The first day's dumps and sightings never change: every version lists them.
     first_day = [p for p in listed if p.name.startswith("2025-06-01") and "articles" not in str(p)]
     assert len(first_day) == 2 and all(listed[p] == 11 for p in first_day)
-    # Stored once, the folder is far smaller than eleven copies would be.
+    # Stored once, the folder is far smaller than eleven copies would be (each version
+    # of this small corpus rewrites its last days, a large share of its few days).
     stored_bytes = sum(path.stat().st_size for path in stored)
     listed_bytes = sum(path.stat().st_size * count for path, count in listed.items())
-    assert stored_bytes * 3 < listed_bytes
+    assert stored_bytes * 2 < listed_bytes
 
 
 @pytest.mark.slow
