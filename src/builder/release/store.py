@@ -38,7 +38,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from builder import contract
-from builder.engines.spill import SpilledTable
+from builder.engines.spill import HeldTable, SpilledTable
 from builder.release.atomic import fsync_dir, sha256_and_sync
 from builder.release.versions import MANIFEST, STORE_DIR, VERSIONS_DIR
 
@@ -269,18 +269,15 @@ def write_table(
     folder = staging / STORE_DIR / name
     folder.mkdir(parents=True)
     hasher = contract.TableHasher(contract.arrow_schema(name))
-    labels = _partition_labels(name, table, where) if table.num_rows else []
     files: list[StoredFile] = []
-    if not labels:
-        files += _write_partition(
-            name, iter(()), 0, EMPTY, folder, settings, rows_per_shard, hasher
-        )
-    for label in labels:
-        single = len(labels) == 1
-        count = table.num_rows if single else _count(name, table, label, where)
-        rows = _shard_aligned(_partition(name, table, label, where, single), rows_per_shard)
+    for label, count, pieces in _partitions(name, table, where):
+        rows = _shard_aligned(pieces, rows_per_shard)
         files += _write_partition(
             name, rows, count, label, folder, settings, rows_per_shard, hasher
+        )
+    if not files:  # an empty table still gets its (empty) file
+        files += _write_partition(
+            name, iter(()), 0, EMPTY, folder, settings, rows_per_shard, hasher
         )
     digest, num_bytes = hasher.finish()
     return WrittenTable(tuple(files), digest, num_bytes)
@@ -289,11 +286,32 @@ def write_table(
 def table_digest(name: str, table: AnyTable, where: Placement) -> str:
     """The content digest `write_table` would record for `table`, without writing."""
     hasher = contract.TableHasher(contract.arrow_schema(name))
-    labels = _partition_labels(name, table, where) if table.num_rows else []
-    for label in labels:
-        for piece in _partition(name, table, label, where, len(labels) == 1):
+    for _, _, pieces in _partitions(name, table, where):
+        for piece in pieces:
             hasher.add(piece.replace_schema_metadata(None))
     return hasher.finish()[0]
+
+
+def _partitions(
+    name: str, table: AnyTable, where: Placement
+) -> Iterator[tuple[str, int, Iterator[pa.Table]]]:
+    """(day, rows, the rows a slice at a time) per partition, in day order.
+
+    A table in memory is labelled once and filtered per day; a spilled one is read
+    once per day (and once to find the days), so memory stays one slice."""
+    held = table.table if isinstance(table, HeldTable) else table
+    if isinstance(held, pa.Table):
+        labels = _labels(name, held, where) if held.num_rows else pa.array([], pa.string())
+        days = sorted(pc.unique(labels).to_pylist())
+        for day in days:
+            rows = held if len(days) == 1 else held.filter(pc.equal(labels, day))
+            yield day, rows.num_rows, _slices(rows, STEP)
+        return
+    days = _partition_labels(name, table, where) if table.num_rows else []
+    for day in days:
+        single = len(days) == 1
+        count = table.num_rows if single else _count(name, table, day, where)
+        yield day, count, _partition(name, table, day, where, single)
 
 
 # --- the store ------------------------------------------------------------------------
