@@ -18,7 +18,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-
 from tests.helpers import ROOT, corpus_module
 
 BUILDER = str(Path(sys.executable).with_name("builder"))
