@@ -13,8 +13,9 @@ A daily append therefore writes new files only for the new day and for the days 
 articles it saw again were last seen on; every other file is the previous version's,
 byte for byte, and is stored once. A file is named
 `<day>-<shard>-<sha256 prefix>.parquet`, so the names sort in row order and a name
-never stands for two contents. A version's table is its
-files concatenated in name order; its content hash is over that order.
+never stands for two contents. A version's table is its files concatenated in name
+order; its content hash is over that order, so a from-scratch build of the same
+inputs gives the same hash (and the same files) as a dataset grown day by day.
 
 Files are written into the publish's staging folder first and moved into the store
 only when all of them are complete; a file already in the store with the same bytes is
