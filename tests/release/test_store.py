@@ -19,6 +19,7 @@ import pytest
 
 from builder import contract
 from builder.build import build
+from builder.engines.spill import SpilledTable
 from builder.release.publish import publish_release
 from builder.release.store import table_files, version_paths
 from builder.release.validate import validate_release
@@ -191,3 +192,44 @@ def test_the_manifest_does_not_grow_with_the_inputs(tmp_path: Path, n: int) -> N
         assert release.manifest["inputs_sha256"] == contract.inputs_digest(tables["dumps"])
     assert sizes[n] < 100_000
     assert abs(sizes[n] - sizes[3]) < 100  # only digits of row counts and sizes differ
+
+
+def _spilled(table: pa.Table, folder: Path) -> SpilledTable:
+    """`table` as a build that spilled it holds it: IPC stream files, cut in two."""
+    folder.mkdir(parents=True)
+    half = table.num_rows // 2
+    files = []
+    for index, part in enumerate((table.slice(0, half), table.slice(half))):
+        path = folder / f"{index:05d}.arrows"
+        with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_stream(sink, table.schema) as writer:
+            writer.write_table(part)
+        files.append(path)
+    return SpilledTable(table.schema, tuple(files), table.num_rows)
+
+
+def test_spilled_tables_give_the_files_tables_in_memory_give(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A large build publishes tables spilled to disk, read once per day: the files
+    must be the ones the same rows give from memory, across several days."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1751371200")
+    tables = example_tables()
+    days = {day for day in tables["dumps"].column("captured_at").to_pylist()}
+    assert len({d.date() for d in days}) > 1  # the rows span several days
+    held = publish_release(tmp_path / "a", tables, version="1.0.0", settings={}, inputs=[])
+    spilled = {
+        name: _spilled(table, tmp_path / "spill" / name) if name != "dumps" else table
+        for name, table in tables.items()
+    }
+    disk = publish_release(
+        tmp_path / "b", spilled, version="1.0.0", settings={}, inputs=[], rows_per_shard=1
+    )
+    small = publish_release(
+        tmp_path / "c", tables, version="1.0.0", settings={}, inputs=[], rows_per_shard=1
+    )
+    assert disk.manifest == small.manifest
+    assert disk.manifest["content_hash"] == held.manifest["content_hash"]
+    for name in contract.TABLES:
+        one = [p.read_bytes() for p in version_paths(disk.path, name)]
+        two = [p.read_bytes() for p in version_paths(small.path, name)]
+        assert one == two and len(one) == tables[name].num_rows
