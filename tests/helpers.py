@@ -37,3 +37,15 @@ def corpus_module() -> ModuleType:
     sys.modules.setdefault("corpus", module)
     spec.loader.exec_module(module)
     return module
+
+
+def daily_corpus_module() -> ModuleType:
+    """benchmarks/daily_corpus.py, the corpus that grows day by day."""
+    corpus_module()
+    path = ROOT / "benchmarks" / "daily_corpus.py"
+    spec = importlib.util.spec_from_file_location("daily_corpus", path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("daily_corpus", module)
+    spec.loader.exec_module(module)
+    return module

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-from tests.terminal import piped
 
 from builder.parse.extract import extract
 from builder.records import RawDump
+from tests.terminal import piped
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples" / "dumps"

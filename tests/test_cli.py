@@ -9,6 +9,8 @@ from pathlib import Path
 import pandas as pd
 import polars as pl
 import pytest
+
+from builder.release.store import version_paths
 from tests.helpers import load, run_cli
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples" / "dumps"
@@ -36,8 +38,9 @@ def test_make_publishes_a_dataset_that_datasets_loads(demo: Path) -> None:
     assert sum(articles["n_sightings"]) == sightings.num_rows
     assert set(sightings["article_id"]) == set(articles["article_id"])
     assert articles[0]["published_at"] is None or articles[0]["published_at"].tzinfo is not None
-    # pandas and polars read the same shards directly.
-    shards = sorted((demo / "versions" / "1.0.0" / "articles").glob("*.parquet"))
+    # pandas and polars read the same files directly (those the manifest lists).
+    shards = version_paths(demo / "versions" / "1.0.0", "articles")
+    assert shards and all(p.parent == demo / "data" / "articles" for p in shards)
     assert pd.concat(pd.read_parquet(p) for p in shards).shape[0] == articles.num_rows
     assert pl.concat([pl.read_parquet(p) for p in shards]).height == articles.num_rows
 

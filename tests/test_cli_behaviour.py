@@ -14,11 +14,11 @@ import time
 from pathlib import Path
 
 import pytest
-from tests.helpers import ROOT, corpus_module
-from tests.terminal import BUILDER, Run, env, on_terminal, piped
 
 from builder import __version__
 from builder.build import build
+from tests.helpers import ROOT, corpus_module
+from tests.terminal import BUILDER, Run, env, on_terminal, piped
 
 SAMPLES = ROOT / "samples" / "dumps"
 WHEN = "2025-07-01T12:00:00Z"

@@ -15,12 +15,13 @@ from typing import Any
 
 import pyarrow.parquet as pq
 import pytest
-from tests.releasing import EPOCH, builder_env, corpus, make, tree_hashes
 
 from builder import incremental
 from builder.build import BuildReport, build
 from builder.inputs import walk
 from builder.release.cache import cache_path
+from builder.release.store import version_paths
+from tests.releasing import EPOCH, builder_env, corpus, make, tree_hashes
 
 WHEN = datetime(2025, 7, 1, 12, tzinfo=UTC)
 
@@ -292,7 +293,7 @@ def test_an_altered_published_file_means_a_full_build(built: tuple[Path, Path]) 
     """Reused rows are not checked again, so they must be the rows that were checked."""
     inputs, dataset = built
     assert incremental.read_intact_release(dataset / "versions" / "1.0.0") is not None
-    [shard] = (dataset / "versions" / "1.0.0" / "dumps").glob("*.parquet")
+    shard = version_paths(dataset / "versions" / "1.0.0", "dumps")[0]
     pq.write_table(pq.read_table(shard), shard, compression="gzip")  # same rows, other bytes
     assert incremental.read_intact_release(dataset / "versions" / "1.0.0") is None
     corpus(inputs / "b", 2, seed=31)

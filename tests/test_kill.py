@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
 from tests.releasing import BUILDER, WHEN, builder_env, cli, corpus, make, tree_hashes
 
 pytestmark = pytest.mark.slow
@@ -64,7 +65,7 @@ FRACTIONS = [0.05, 0.15, 0.3, 0.45, 0.6, 0.75]
 EVENTS: dict[str, Trigger] = {
     "staging created": lambda ds: bool(_staging(ds)),
     "first shard written": lambda ds: any(any(s.rglob("*.parquet")) for s in _staging(ds)),
-    "sightings shards": _in_staging("sightings"),
+    "sightings shards": _in_staging("data/sightings"),
     "manifest written": _in_staging("manifest.json"),
     "card written": _in_staging("README.md"),
     "version renamed": lambda ds: (ds / "versions" / "1.1.0").exists(),

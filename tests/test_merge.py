@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-from tests.helpers import corpus_module
 
 from builder.build import build
 from builder.merge import assign_articles, merge
 from builder.records import Dump, DumpResult, Sighting, article_id_for, dump_id_for
+from builder.release.store import version_paths
+from tests.helpers import corpus_module
 
 WHEN = datetime(2025, 7, 1, 12, 0, tzinfo=UTC)
 
@@ -149,7 +150,7 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[list, Path]:  #
 
 def test_generated_corpus_has_one_row_per_distinct_article(generated) -> None:  # type: ignore[no-untyped-def]
     truth, release = generated
-    articles = pq.read_table(release / "articles").to_pylist()
+    articles = pq.read_table(version_paths(release, "articles")).to_pylist()
     placed = [a for d in truth for a in d.articles]
     assert len(truth) >= 1000
     distinct = {a.title for a in placed}
@@ -171,8 +172,8 @@ def test_generated_corpus_has_one_row_per_distinct_article(generated) -> None:  
 
 def test_generated_corpus_sightings_match_what_was_placed(generated) -> None:  # type: ignore[no-untyped-def]
     truth, release = generated
-    sightings = pq.read_table(release / "sightings").to_pylist()
-    dumps = {d["dump_id"]: d for d in pq.read_table(release / "dumps").to_pylist()}
+    sightings = pq.read_table(version_paths(release, "sightings")).to_pylist()
+    dumps = {d["dump_id"]: d for d in pq.read_table(version_paths(release, "dumps")).to_pylist()}
     assert len(sightings) == sum(len(d.articles) for d in truth)
     assert all(d["status"] == "parsed" for d in dumps.values())
     got: dict[str, list[tuple]] = {}  # type: ignore[type-arg]

@@ -9,9 +9,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from tests.terminal import on_terminal, piped
 
 from builder.release.ownership import MARKER, NotOurFolder, check_output, claim, is_dataset
+from tests.terminal import on_terminal, piped
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples" / "dumps"

@@ -24,6 +24,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
+from builder.release.store import version_paths
 from tests.helpers import ROOT
 
 BUILDER = str(Path(sys.executable).with_name("builder"))
@@ -242,7 +243,7 @@ def run_make(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess
 
 
 def read_table(release: Path, name: str) -> list[dict[str, object]]:
-    rows: list[dict[str, object]] = pq.read_table(release / name).to_pylist()
+    rows: list[dict[str, object]] = pq.read_table(version_paths(release, name)).to_pylist()
     return rows
 
 

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
 from tests.helpers import ROOT, corpus_module
 
 BUILDER = str(Path(sys.executable).with_name("builder"))

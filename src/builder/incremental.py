@@ -57,6 +57,7 @@ from builder.merge import ambiguous_publishers, known_publishers, merge_part
 from builder.records import DumpResult, Merged
 from builder.release.cache import CACHE_DIR, CachedStage, cache_key, code_fingerprint
 from builder.release.diff import read_manifest
+from builder.release.store import store_path, table_files
 from builder.release.versions import MANIFEST, VERSIONS_DIR, latest_version
 
 STATE_DIR: Final = "state"
@@ -297,24 +298,24 @@ def _rebuild(
 
 def read_intact_release(release: Path) -> dict[str, pa.Table] | None:
     """The tables of a published release, or None unless every Parquet file is the one
-    its manifest lists (sha256 and size) and no other is there.
+    its manifest lists (sha256 and size); the files are read from the shared store.
 
     An incremental build republishes these rows without checking each one again (the
     same code checked them before they were published), so it must know that they are
     still the rows that were checked."""
-    listed = read_manifest(release).get("files")
+    manifest = read_manifest(release)
+    listed = manifest.get("files")
     if not isinstance(listed, dict):
         return None
     tables: dict[str, pa.Table] = {}
     try:
         for name in contract.TABLES:
-            files = sorted(f for f in listed if f.startswith(f"{name}/") and f.endswith(".parquet"))
-            on_disk = sorted(f"{name}/{p.name}" for p in (release / name).glob("*.parquet"))
-            if not files or files != on_disk:
+            files = table_files(manifest, name)
+            if not files:
                 return None
             parts = []
             for file in files:
-                data = (release / file).read_bytes()
+                data = store_path(release, file).read_bytes()
                 entry = listed[file]
                 if (len(data), hashlib.sha256(data).hexdigest()) != (
                     entry.get("size_bytes"),

@@ -33,7 +33,11 @@ def test_croissant_is_deterministic_and_listed_with_its_hash(
     assert document["conformsTo"] == croissant.CONFORMS_TO
     assert document["datePublished"] == manifest["build_time"]
     shards = {o["contentUrl"]: o["sha256"] for o in document["distribution"] if "sha256" in o}
-    parquet = {k: v["sha256"] for k, v in manifest["files"].items() if k.endswith(".parquet")}
+    parquet = {
+        k.removeprefix("../../"): v["sha256"]
+        for k, v in manifest["files"].items()
+        if k.endswith(".parquet")
+    }
     assert shards == parquet
 
 

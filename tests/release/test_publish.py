@@ -27,9 +27,10 @@ import yaml
 
 import builder
 from builder import contract
-from builder.release import parquet
+from builder.release import store
 from builder.release.parquet import write_parquet
 from builder.release.publish import Release, publish_release
+from builder.release.store import placement, store_path, table_digest, table_files, version_paths
 from builder.release.versions import latest_version
 from tests.rows import example_rows, example_tables
 
@@ -194,28 +195,18 @@ def test_new_version_is_loaded_and_old_version_stays_loadable(tmp_path: Path) ->
 def test_sharded_release_still_loads(tmp_path: Path) -> None:
     dataset_dir = tmp_path / "news"
     release = _publish(dataset_dir, rows_per_shard=2)
-    assert sorted(release.manifest["files"]) == [
-        "articles/train-00000-of-00002.parquet",
-        "articles/train-00001-of-00002.parquet",
-        "croissant.json",
-        "dumps/train-00000-of-00002.parquet",
-        "dumps/train-00001-of-00002.parquet",
-        "sightings/train-00000-of-00002.parquet",
-        "sightings/train-00001-of-00002.parquet",
-    ]
-    rows = {
-        path: entry["rows"]
-        for path, entry in release.manifest["files"].items()
-        if path.endswith(".parquet")
-    }
-    assert rows == {
-        "articles/train-00000-of-00002.parquet": 2,
-        "articles/train-00001-of-00002.parquet": 1,
-        "dumps/train-00000-of-00002.parquet": 2,
-        "dumps/train-00001-of-00002.parquet": 1,
-        "sightings/train-00000-of-00002.parquet": 2,
-        "sightings/train-00001-of-00002.parquet": 2,
-    }
+    files = release.manifest["files"]
+    parquet = {path: entry for path, entry in files.items() if path.endswith(".parquet")}
+    assert sorted(files) == [*sorted(parquet), "croissant.json"]
+    for name, table in example_tables().items():
+        mine = [entry for path, entry in parquet.items() if path.startswith(f"../../data/{name}/")]
+        assert len(mine) >= 2  # cut by day, then into shards of two rows
+        assert all(1 <= entry["rows"] <= 2 for entry in mine)
+        assert sum(entry["rows"] for entry in mine) == table.num_rows
+    for path in parquet:  # in the shared store, named <day>-<shard>-<sha256 prefix>
+        day, shard, digest = Path(path).stem.rsplit("-", 2)
+        assert len(day) == 10 and len(shard) == 5 and parquet[path]["sha256"].startswith(digest)
+        assert (release.path / path).resolve().is_file()
 
     results = _load(
         tmp_path,
@@ -231,16 +222,16 @@ def test_sharded_release_still_loads(tmp_path: Path) -> None:
 def test_pandas_and_polars_read_every_shard(tmp_path: Path) -> None:
     release = _publish(tmp_path / "news", rows_per_shard=2)
     for name, table in example_tables().items():
-        shards = sorted((release.path / name).glob("*.parquet"))
-        assert len(shards) == 2
+        shards = version_paths(release.path, name)
+        assert len(shards) >= 2
         frames = [pd.read_parquet(shard) for shard in shards]
         pandas_rows = pd.concat(frames, ignore_index=True)
         assert list(pandas_rows.columns) == table.column_names
         assert len(pandas_rows) == table.num_rows
         polars_rows = pl.concat([pl.read_parquet(shard) for shard in shards])
         assert polars_rows.columns == table.column_names
-        assert polars_rows.to_dicts() == table.to_pylist()
-    dumps = pd.concat(pd.read_parquet(s) for s in sorted((release.path / "dumps").glob("*")))
+        assert sorted(polars_rows.to_dicts(), key=repr) == sorted(table.to_pylist(), key=repr)
+    dumps = pd.concat(pd.read_parquet(s) for s in version_paths(release.path, "dumps"))
     assert str(dumps["captured_at"].dtype) == "datetime64[us, UTC]"
     assert dumps["status"].tolist() == ["parsed", "parsed", "quarantined"]
 
@@ -248,12 +239,12 @@ def test_pandas_and_polars_read_every_shard(tmp_path: Path) -> None:
 def test_parquet_files_keep_the_contract_schema_and_no_pandas_metadata(tmp_path: Path) -> None:
     release = _publish(tmp_path / "news")
     for name in contract.TABLES:
-        [shard] = (release.path / name).glob("*.parquet")
-        schema = pq.read_schema(shard)
-        assert schema.equals(contract.arrow_schema(name))  # int32, tz=UTC, not-null kept
-        assert b"pandas" not in (schema.metadata or {})
-        metadata = pq.read_metadata(shard)
-        assert metadata.row_group(0).column(0).compression == "ZSTD"
+        for shard in version_paths(release.path, name):
+            schema = pq.read_schema(shard)
+            assert schema.equals(contract.arrow_schema(name))  # int32, tz=UTC, not-null kept
+            assert b"pandas" not in (schema.metadata or {})
+            metadata = pq.read_metadata(shard)
+            assert metadata.row_group(0).column(0).compression == "ZSTD"
 
 
 # --- reproducibility -------------------------------------------------------------------
@@ -276,20 +267,15 @@ def test_same_tables_give_byte_identical_releases(
     _publish(first, "1.0.0")
     _publish(second, "1.0.0", tables={k: v for k, v in reversed(example_tables().items())})
     one, two = _tree(first), _tree(second)
-    assert (
-        sorted(one)
-        == sorted(two)
-        == [
-            "CHANGELOG.md",
-            "README.md",
-            "versions/1.0.0/README.md",
-            "versions/1.0.0/articles/train-00000-of-00001.parquet",
-            "versions/1.0.0/croissant.json",
-            "versions/1.0.0/dumps/train-00000-of-00001.parquet",
-            "versions/1.0.0/manifest.json",
-            "versions/1.0.0/sightings/train-00000-of-00001.parquet",
-        ]
-    )
+    assert sorted(one) == sorted(two)
+    assert {name for name in one if not name.startswith("data/")} == {
+        "CHANGELOG.md",
+        "README.md",
+        "versions/1.0.0/README.md",
+        "versions/1.0.0/croissant.json",
+        "versions/1.0.0/manifest.json",
+    }
+    assert {name.split("/")[1] for name in one if name.startswith("data/")} == set(contract.TABLES)
     assert one == two
     manifest = json.loads(one["versions/1.0.0/manifest.json"])
     assert manifest["build_time"] == "2025-03-14T00:00:00Z"
@@ -321,7 +307,9 @@ def test_manifest_describes_the_release(tmp_path: Path, monkeypatch: pytest.Monk
     assert manifest["builder_version"] == builder.__version__
     assert manifest["parser_version"] == builder.PARSER_VERSION
     assert manifest["pyarrow_version"] == pa.__version__
-    assert manifest["settings"] == SETTINGS and manifest["inputs"] == INPUTS
+    assert manifest["settings"] == SETTINGS and "inputs" not in manifest
+    inputs = pa.Table.from_pylist(list(INPUTS))
+    assert manifest["inputs_sha256"] == contract.inputs_digest(inputs)
     assert (
         manifest["row_counts"]
         == release.row_counts
@@ -332,17 +320,18 @@ def test_manifest_describes_the_release(tmp_path: Path, monkeypatch: pytest.Monk
         }
     )
     for relative, entry in manifest["files"].items():
-        path = release.path / relative
+        path = store_path(release.path, relative)
         assert entry["sha256"] == _sha256(path)
         assert entry["size_bytes"] == path.stat().st_size
         if relative.endswith(".parquet"):
             assert entry["rows"] == pq.read_metadata(path).num_rows
     for name, table in example_tables().items():
         # The content hash is writer-independent: the shards read back hash the same.
-        shards = sorted((release.path / name).glob("*.parquet"))
+        shards = version_paths(release.path, name)
         read_back = pa.concat_tables(pq.read_table(shard) for shard in shards)
         assert manifest["content_hash"][name] == contract.content_hash(read_back)
-        assert manifest["content_hash"][name] == contract.content_hash(table)
+        where = placement(example_tables())
+        assert manifest["content_hash"][name] == table_digest(name, table, where)
 
 
 def _front_matter(card: str) -> dict[str, Any]:
@@ -357,13 +346,18 @@ def test_cards_point_at_their_own_files(tmp_path: Path) -> None:
     release = _publish(dataset_dir)
     top = _front_matter((dataset_dir / "README.md").read_text())
     own = _front_matter((release.path / "README.md").read_text())
-    for card, prefix in ((top, "versions/1.0.0/"), (own, "")):
+    listed = {
+        name: [key.removeprefix("../../") for key in table_files(release.manifest, name)]
+        for name in contract.TABLES
+    }
+    for card, prefix in ((top, ""), (own, "../../")):
         assert [c["config_name"] for c in card["configs"]] == list(contract.TABLES)
         assert card["configs"][0]["default"] is True
         assert all("default" not in c for c in card["configs"][1:])
         for config in card["configs"]:
             name = config["config_name"]
-            assert config["data_files"] == [{"split": "train", "path": f"{prefix}{name}/*.parquet"}]
+            paths = [f"{prefix}{path}" for path in listed[name]]
+            assert config["data_files"] == [{"split": "train", "path": paths}]
         for info, name in zip(card["dataset_info"], contract.TABLES, strict=True):
             assert info["config_name"] == name
             assert info["features"] == contract.features(name)._to_yaml_list()
@@ -462,7 +456,7 @@ def test_leftover_temporary_directories_are_removed(tmp_path: Path) -> None:
     assert not dead.exists() and not unnamed.exists()
     assert live.exists()
     assert sorted(p.name for p in dataset_dir.iterdir()) == sorted(
-        [live.name, "CHANGELOG.md", "README.md", "versions"]
+        [live.name, "CHANGELOG.md", "README.md", "data", "versions"]
     )
 
 
@@ -473,15 +467,15 @@ _KILLED = textwrap.dedent(
 
     sys.path.insert(0, sys.argv[2])
     from rows import example_tables
-    from builder.release import parquet, publish
+    from builder.release import publish, store
 
-    real = parquet.write_parquet
+    real = store.sha256_and_sync
 
-    def write_then_die(table, path):
-        real(table, path)
+    def write_then_die(path):
+        real(path)
         os._exit(9)  # like SIGKILL: no cleanup runs
 
-    parquet.write_parquet = write_then_die
+    store.sha256_and_sync = write_then_die
     publish.publish_release(Path(sys.argv[1]), example_tables(), version="1.0.0",
                             settings={}, inputs=[])
     """
@@ -518,13 +512,15 @@ def test_failed_publish_removes_its_staging_directory(
     card = (dataset_dir / "README.md").read_bytes()
     calls: list[Path] = []
 
-    def fail_on_second_file(table: pa.Table, path: Path) -> None:
+    real = store.sha256_and_sync
+
+    def fail_on_second_file(path: Path) -> tuple[str, int]:
         calls.append(path)
         if len(calls) == 2:
             raise OSError("disk full")
-        write_parquet(table, path)
+        return real(path)
 
-    monkeypatch.setattr(parquet, "write_parquet", fail_on_second_file)
+    monkeypatch.setattr(store, "sha256_and_sync", fail_on_second_file)
     with pytest.raises(OSError, match="disk full"):
         _publish(dataset_dir, "1.1.0")
     assert latest_version(dataset_dir) == "1.0.0"
@@ -532,6 +528,7 @@ def test_failed_publish_removes_its_staging_directory(
     assert sorted(p.name for p in dataset_dir.iterdir()) == [
         "CHANGELOG.md",
         "README.md",
+        "data",
         "versions",
     ]
 
@@ -541,24 +538,5 @@ def test_empty_tables_still_publish(tmp_path: Path) -> None:
     release = publish_release(tmp_path, empty, version="0.1.0", settings={}, inputs=[])
     assert release.row_counts == {"articles": 0, "sightings": 0, "dumps": 0}
     for name in contract.TABLES:
-        [shard] = (release.path / name).glob("*.parquet")
+        [shard] = version_paths(release.path, name)
         assert pq.read_table(shard).schema.equals(contract.arrow_schema(name))
-
-
-@pytest.mark.parametrize("rows", [0, 3, 9000])
-def test_manifest_inputs_from_arrow_are_the_text_json_gives(rows: int) -> None:
-    """A build hands its inputs over as an Arrow table (no dict per input); the manifest
-    text must be exactly what json.dumps gives for the same inputs as mappings, across
-    the renderer's batches, with nulls, escapes and non-ASCII text."""
-    from builder.release.manifest import manifest_json
-
-    names = ['a/caf\u00e9 "1".txt', "b\\c\n.txt", "\u0645\u0642\u0627\u0644.txt", "\x7f\t.txt"]
-    table = pa.table(
-        {
-            "size_bytes": pa.array([i if i % 5 else None for i in range(rows)], pa.int64()),
-            "path": pa.array([f"{i}/{names[i % 4]}" for i in range(rows)], pa.string()),
-            "sha256": pa.array([None if i % 7 == 1 else "0" * 64 for i in range(rows)]),
-        }
-    )
-    manifest = {"version": "1.0.0", "settings": {"max_bytes": 5}, "zeta": [1, {"b": None}]}
-    assert manifest_json(manifest, table) == manifest_json(manifest, table.to_pylist())

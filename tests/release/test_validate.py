@@ -23,6 +23,7 @@ from builder import contract
 from builder.contract.rows import check_dump
 from builder.records import DumpResult
 from builder.release.parquet import write_parquet
+from builder.release.store import store_path, version_paths
 from builder.release.validate import validate_release
 from tests.helpers import run_cli
 
@@ -50,7 +51,12 @@ def _release(dataset: Path) -> Path:
 
 
 def _shard(release: Path, table: str) -> Path:
-    return release / table / "train-00000-of-00001.parquet"
+    [path] = version_paths(release, table)  # the samples are captured on one day
+    return path
+
+
+def _key(release: Path, table: str) -> str:
+    return "../../" + _shard(release, table).relative_to(release.parents[1]).as_posix()
 
 
 def _sha(path: Path) -> tuple[str, int]:
@@ -64,17 +70,20 @@ def _rehash(release: Path) -> None:
     croissant_doc = json.loads((release / "croissant.json").read_text())
     objects = {o["contentUrl"]: o for o in croissant_doc["distribution"] if "contentUrl" in o}
     for name, entry in manifest["files"].items():
-        path = release / name
+        path = store_path(release, name)
         if not name.endswith(".parquet") or not path.exists():
             continue
         entry["sha256"], entry["size_bytes"] = _sha(path)
-        objects[name]["sha256"] = entry["sha256"]
-        objects[name]["contentSize"] = f"{entry['size_bytes']} B"
+        url = name.removeprefix("../../")
+        objects[url]["sha256"] = entry["sha256"]
+        objects[url]["contentSize"] = f"{entry['size_bytes']} B"
         with contextlib.suppress(Exception):  # a shard damaged on purpose keeps its count
             entry["rows"] = pa.parquet.read_metadata(path).num_rows
     for table in contract.TABLES:
         manifest["row_counts"][table] = sum(
-            e.get("rows", 0) for n, e in manifest["files"].items() if n.startswith(f"{table}/")
+            e.get("rows", 0)
+            for n, e in manifest["files"].items()
+            if n.startswith(f"../../data/{table}/")
         )
     text = json.dumps(croissant_doc, sort_keys=True, indent=2) + "\n"
     (release / "croissant.json").write_text(text)
@@ -200,7 +209,7 @@ MUTATIONS: dict[str, tuple[Mutation, tuple[str, str, str]]] = {
     ),
     "deleted shard": (
         lambda r: _shard(r, "sightings").unlink(),
-        ("files", "sightings/train-00000-of-00001.parquet", "listed file exists"),
+        ("files", "../../data/sightings/", "listed file exists"),
     ),
     "invalid manifest.json": (
         lambda r: (r / "manifest.json").write_text('{"version": "1.0.0", '),

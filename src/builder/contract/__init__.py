@@ -10,7 +10,14 @@ as what it is. `checks` and `models` are not: they import polars and pandera, wh
 build that checks no whole table does not pay for.
 """
 
-from builder.contract.hashing import HASH_BATCH_ROWS, content_hash, ipc_digest, ipc_digest_chunks
+from builder.contract.hashing import (
+    HASH_BATCH_ROWS,
+    TableHasher,
+    content_hash,
+    inputs_digest,
+    ipc_digest,
+    ipc_digest_chunks,
+)
 from builder.contract.rows import row_is_valid, validate_row
 from builder.contract.schema import CONTRACT_VERSION, TABLES, arrow_schema, features, json_schema
 from builder.contract.tables import to_arrow
@@ -19,9 +26,11 @@ __all__ = [
     "CONTRACT_VERSION",
     "HASH_BATCH_ROWS",
     "TABLES",
+    "TableHasher",
     "arrow_schema",
     "content_hash",
     "features",
+    "inputs_digest",
     "ipc_digest",
     "ipc_digest_chunks",
     "json_schema",

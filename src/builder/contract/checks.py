@@ -172,6 +172,25 @@ def _inputs(dumps: pl.DataFrame, inputs: Sequence[Mapping[str, Any]]) -> list[Fi
     return findings
 
 
+def _inputs_digest(dumps: pl.DataFrame, expected: str) -> list[Finding]:
+    """inputs = parsed + quarantined, for a manifest that names its inputs by one hash
+    (`inputs_sha256`): the dumps rows must hash to it, so none was lost or added."""
+    from builder.contract.hashing import inputs_digest
+
+    actual = inputs_digest(dumps.select("path", "sha256", "size_bytes").to_arrow())
+    if actual == expected:
+        return []
+    return [
+        Finding(
+            "dumps",
+            "path",
+            "one row per input: the dumps rows hash to the manifest's inputs_sha256",
+            1,
+            (actual,),
+        )
+    ]
+
+
 #: Columns each cross-table check reads; a table without them was already reported.
 _NEEDS: Final[Mapping[str, Mapping[str, tuple[str, ...]]]] = {
     "references": {
@@ -187,8 +206,13 @@ _NEEDS: Final[Mapping[str, Mapping[str, tuple[str, ...]]]] = {
 }
 
 
+#: The inputs a release was built from: listed one by one, or named by their hash
+#: (`contract.inputs_digest`, what a manifest records).
+Inputs = Sequence[Mapping[str, Any]] | str
+
+
 def cross_table_findings(
-    frames: Mapping[str, pl.DataFrame], inputs: Sequence[Mapping[str, Any]] | None = None
+    frames: Mapping[str, pl.DataFrame], inputs: Inputs | None = None
 ) -> list[Finding]:
     """The checks no single-table model can express: references, counts, inputs."""
     findings: list[Finding] = []
@@ -199,7 +223,10 @@ def cross_table_findings(
     for name, run in runs.items():
         if all(set(cols) <= set(frames[t].columns) for t, cols in _NEEDS[name].items()):
             findings += guarded(f"cross-table {name}", partial(run, frames))
-    if inputs is not None and {"path", "sha256"} <= set(frames["dumps"].columns):
+    if isinstance(inputs, str):
+        if {"path", "sha256", "size_bytes"} <= set(frames["dumps"].columns):
+            findings += guarded("inputs hash", partial(_inputs_digest, frames["dumps"], inputs))
+    elif inputs is not None and {"path", "sha256"} <= set(frames["dumps"].columns):
         findings += _inputs(frames["dumps"], inputs)
     return findings
 
@@ -225,9 +252,7 @@ def validate_frame(table: str, frame: pl.DataFrame) -> list[Finding]:
     return run(table, frame)
 
 
-def table_findings(
-    tables: Mapping[str, pa.Table], inputs: Sequence[Mapping[str, Any]] | None = None
-) -> list[Finding]:
+def table_findings(tables: Mapping[str, pa.Table], inputs: Inputs | None = None) -> list[Finding]:
     """pandera models per table, then the cross-table checks."""
     frames = {name: to_polars(tables[name]) for name in TABLES}
     findings: list[Finding] = []

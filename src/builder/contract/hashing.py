@@ -103,3 +103,55 @@ def _canonical_chunk(piece: pa.Table, canonical: pa.Schema) -> pa.Table:
 def content_hash(table: pa.Table) -> str:
     """Identifies a table by content, so releases written by other writers still compare."""
     return ipc_digest(table)[0]
+
+
+class TableHasher:
+    """`ipc_digest` of a table fed in pieces of any size, for a table that is written
+    in another order than it is held (a release's partitions): the digest is the one
+    `ipc_digest` gives for the concatenation of the pieces."""
+
+    def __init__(self, schema: pa.Schema) -> None:
+        self._canonical = _canonical_schema(schema)
+        self._sink = _HashSink()
+        options = pa.ipc.IpcWriteOptions(compression=None, use_threads=False)
+        self._writer = pa.ipc.new_stream(self._sink, self._canonical, options=options)
+        self._pending: list[pa.Table] = []
+        self._held = 0
+
+    def add(self, piece: pa.Table) -> None:
+        while piece.num_rows:
+            take = min(HASH_BATCH_ROWS - self._held, piece.num_rows)
+            self._pending.append(piece.slice(0, take))
+            self._held += take
+            piece = piece.slice(take)
+            if self._held == HASH_BATCH_ROWS:
+                self._flush()
+
+    def _flush(self) -> None:
+        chunk = pa.concat_tables(p.replace_schema_metadata(None) for p in self._pending)
+        self._writer.write_table(_canonical_chunk(chunk, self._canonical))
+        self._pending, self._held = [], 0
+
+    def finish(self) -> tuple[str, int]:
+        if self._held:
+            self._flush()
+        self._writer.close()
+        return self._sink.digest.hexdigest(), self._sink.size
+
+
+def inputs_digest(dumps: pa.Table) -> str:
+    """sha256 of the inputs a release was built from, from its `dumps` table: one line
+    `path<TAB>sha256<TAB>size_bytes` per input, sorted, so the order the inputs were
+    found in does not count. What a manifest records instead of listing every input
+    (the listing is the `dumps` table itself)."""
+    columns = dumps.select(["path", "sha256", "size_bytes"]).to_pydict()
+    lines = sorted(
+        f"{path}\t{sha}\t{size}\n"
+        for path, sha, size in zip(
+            columns["path"], columns["sha256"], columns["size_bytes"], strict=True
+        )
+    )
+    digest = hashlib.sha256()
+    for line in lines:
+        digest.update(line.encode("utf-8"))
+    return digest.hexdigest()

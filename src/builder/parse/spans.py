@@ -27,9 +27,11 @@ def _single_byte(encoding: str) -> bool:
     """Whether every byte is one character of its own (cp1252, iso-8859-2, ...)."""
     try:
         each = len(bytes(range(256)).decode(encoding, "surrogateescape")) == 256
-        return each and len("é".encode("utf-8").decode(encoding, "surrogateescape")) == 2
+        return each and len("é".encode().decode(encoding, "surrogateescape")) == 2
     except LookupError:
         return False
+
+
 #: What decoding turns into one line break: NULs go first, then CR LF and lone CR.
 _BREAK = re.compile(r"\r\x00*\n|\r|\n")
 

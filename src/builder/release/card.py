@@ -3,7 +3,8 @@ for people. A version's card and the top-level card differ only in paths and his
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -17,7 +18,8 @@ import builder
 from builder import contract
 from builder.contract.card_features import card_features
 from builder.release.diff import render_markdown
-from builder.release.versions import CARD, DEFAULT_CONFIG, MANIFEST, SPLIT, VERSIONS_DIR
+from builder.release.store import UP, store_path, table_files
+from builder.release.versions import CARD, DEFAULT_CONFIG, MANIFEST, SPLIT
 
 
 @dataclass(frozen=True)
@@ -27,16 +29,24 @@ class ConfigStats:
     download_size: int
 
 
-def _card_metadata(version_prefix: str, stats: Mapping[str, ConfigStats]) -> dict[str, Any]:
+def _card_metadata(
+    prefix: str, stats: Mapping[str, ConfigStats], files: Mapping[str, Sequence[str]]
+) -> dict[str, Any]:
     """`configs` + per-config `dataset_info`: what lets load_dataset work offline, and the
-    split sizes double as a check (a wrong num_examples fails the load)."""
+    split sizes double as a check (a wrong num_examples fails the load).
+
+    `files` are each table's files from the dataset folder (`data/<table>/...`), in row
+    order; `prefix` leads from the card's folder to the dataset folder (`../../` for a
+    version's card: `datasets` resolves it on a local folder)."""
     configs: list[dict[str, Any]] = []
     infos: list[dict[str, Any]] = []
     for name in contract.TABLES:
         config: dict[str, Any] = {"config_name": name}
         if name == DEFAULT_CONFIG:
             config["default"] = True
-        config["data_files"] = [{"split": SPLIT, "path": f"{version_prefix}{name}/*.parquet"}]
+        config["data_files"] = [
+            {"split": SPLIT, "path": [f"{prefix}{path}" for path in files[name]]}
+        ]
         configs.append(config)
         infos.append(
             {
@@ -138,7 +148,11 @@ def _card_body(version: str, *, top_level: bool, rows: Mapping[str, int], dumps:
             f'load_dataset("path/to/DATASET_DIR/versions/{version}", split="train")',
             "```",
             "",
-            "What changed between versions: `CHANGELOG.md`.",
+            "What changed between versions: `CHANGELOG.md`. Versions share their",
+            "Parquet files: each is stored once under `data/<table>/`, cut by day (capture",
+            "day; for articles, the day last seen) and named by its sha256; a version's card",
+            "lists the files it is made of. On the Hub, each version is a git tag of its",
+            'number: `load_dataset(repo, revision="X.Y.Z")`.',
         ]
     return "\n".join(lines) + "\n"
 
@@ -149,10 +163,11 @@ def render_card(
     top_level: bool,
     stats: Mapping[str, ConfigStats],
     dumps: pa.Table,
+    files: Mapping[str, Sequence[str]],
 ) -> str:
-    prefix = f"{VERSIONS_DIR}/{version}/" if top_level else ""
+    prefix = "" if top_level else UP
     metadata = yaml.safe_dump(
-        _card_metadata(prefix, stats),
+        _card_metadata(prefix, stats, files),
         sort_keys=False,
         allow_unicode=True,
         default_flow_style=False,
@@ -205,4 +220,6 @@ def release_stats(release: Path) -> dict[str, ConfigStats]:
 
 def release_dumps(release: Path) -> pa.Table:
     """The dumps table's status column: all the card and the CHANGELOG count."""
-    return pq.read_table(sorted((release / "dumps").glob("*.parquet")), columns=["status"])
+    manifest = json.loads((release / MANIFEST).read_text(encoding="utf-8"))
+    paths = [store_path(release, key) for key in table_files(manifest, "dumps")]
+    return pq.read_table(paths, columns=["status"])

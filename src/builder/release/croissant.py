@@ -23,6 +23,8 @@ import pyarrow as pa
 
 from builder import contract
 from builder.contract.findings import Finding
+from builder.release.store import UP, store_path, table_files
+from builder.release.versions import MANIFEST
 
 FILE_NAME: Final = "croissant.json"
 CONFORMS_TO: Final = "http://mlcommons.org/croissant/1.1"
@@ -156,15 +158,22 @@ def _record_set(table: str) -> dict[str, Any]:
     }
 
 
+def _url(key: str) -> str:
+    """A manifest key (relative to the version folder) as a path from the dataset
+    folder, the root Croissant paths are read from (a Hub repository's root)."""
+    return key.removeprefix(UP)
+
+
 def _distribution(files: Mapping[str, Mapping[str, Any]]) -> list[dict[str, Any]]:
     """One FileObject per shard (its sha256) and one FileSet per table (what record
-    sets read), so both the hashes and the readable layout are stated."""
+    sets read: exactly this version's files, which the shared store holds among the
+    other versions' files), so both the hashes and the readable layout are stated."""
     objects = [
         {
             "@type": "cr:FileObject",
-            "@id": name,
-            "name": name,
-            "contentUrl": name,
+            "@id": _url(name),
+            "name": _url(name),
+            "contentUrl": _url(name),
             "contentSize": f"{entry['size_bytes']} B",
             "encodingFormat": "application/x-parquet",
             "sha256": entry["sha256"],
@@ -172,14 +181,15 @@ def _distribution(files: Mapping[str, Mapping[str, Any]]) -> list[dict[str, Any]
         for name, entry in sorted(files.items())
         if name.endswith(".parquet")
     ]
+    manifest = {"files": files}
     sets = [
         {
             "@type": "cr:FileSet",
             "@id": f"{table}-parquet",
             "name": f"{table}-parquet",
-            "description": f"The Parquet shards of the {table} table.",
+            "description": f"The Parquet files of the {table} table in this version.",
             "encodingFormat": "application/x-parquet",
-            "includes": f"{table}/*.parquet",
+            "includes": [_url(key) for key in table_files(manifest, table)],
         }
         for table in contract.TABLES
     ]
@@ -248,7 +258,7 @@ def _hash_findings(
     """Croissant's sha256 per shard must be the manifest's (which is checked against
     the bytes), and every shard must be described."""
     objects = {
-        str(item.get("contentUrl")): item
+        UP + str(item.get("contentUrl")): item
         for item in document.get("distribution", [])
         if isinstance(item, Mapping) and item.get("@type") == "cr:FileObject"
     }
@@ -258,11 +268,13 @@ def _hash_findings(
             continue
         item = objects.get(name)
         if item is None:
-            findings.append(_finding(name, "shard is described by a FileObject", name))
+            findings.append(_finding(_url(name), "shard is described by a FileObject", name))
         elif item.get("sha256") != entry.get("sha256"):
-            findings.append(_finding(name, "sha256 equals the manifest's", str(item.get("sha256"))))
+            findings.append(
+                _finding(_url(name), "sha256 equals the manifest's", str(item.get("sha256")))
+            )
     for name in sorted(set(objects) - set(listed)):
-        findings.append(_finding(name, "FileObject is a listed file", name))
+        findings.append(_finding(_url(name), "FileObject is a listed file", _url(name)))
     return findings
 
 
@@ -292,14 +304,16 @@ def _sample_release(release: Path, target: Path, rows: int) -> None:
     import pyarrow.parquet as pq
 
     shutil.copy(release / FILE_NAME, target / FILE_NAME)
+    manifest = json.loads((release / MANIFEST).read_text(encoding="utf-8"))
     for table in contract.TABLES:
-        shards = sorted((release / table).glob("*.parquet"))
-        (target / table).mkdir()
+        shards = table_files(manifest, table)
         if shards:
-            head = pq.ParquetFile(shards[0]).iter_batches(batch_size=rows)
+            path = target / _url(shards[0])
+            path.parent.mkdir(parents=True, exist_ok=True)
+            head = pq.ParquetFile(store_path(release, shards[0])).iter_batches(batch_size=rows)
             first = next(head, None)
             if first is not None:
-                pq.write_table(pa.Table.from_batches([first]), target / table / shards[0].name)
+                pq.write_table(pa.Table.from_batches([first]), path)
 
 
 def _records_findings(release: Path) -> list[Finding]:

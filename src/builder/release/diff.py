@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from builder.contract import TABLES, json_schema
+from builder.release.store import store_path, table_files
 
 #: How many example keys a diff keeps per kind of change.
 EXAMPLES = 5
@@ -144,8 +145,13 @@ def _changed_columns(
 
 
 def read_release(path: Path) -> dict[str, pa.Table]:
-    """The three tables of one release directory (a `versions/X.Y.Z` folder)."""
-    return {t: pq.read_table(sorted((path / t).glob("*.parquet"))) for t in TABLES}
+    """The three tables of one release directory (a `versions/X.Y.Z` folder): the files
+    its manifest lists, from the shared store, in row order."""
+    manifest = read_manifest(path)
+    return {
+        t: pq.read_table([store_path(path, key) for key in table_files(manifest, t)])
+        for t in TABLES
+    }
 
 
 def diff_releases(old: Mapping[str, pa.Table], new: Mapping[str, pa.Table]) -> dict[str, TableDiff]:

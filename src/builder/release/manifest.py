@@ -7,7 +7,6 @@ import json
 import os
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from json.encoder import encode_basestring as _encode_string
 from pathlib import Path
 from typing import Any, TypeAlias
 
@@ -45,45 +44,6 @@ def require_json(value: Any, what: str) -> None:
 #: A manifest's inputs (path, sha256, size_bytes): mappings, or an Arrow table, which a
 #: build passes (its `dumps` columns) so that no Python object per input is held.
 Inputs: TypeAlias = Sequence[Mapping[str, Any]] | pa.Table
-
-
-def manifest_json(manifest: Mapping[str, Any], inputs: Inputs) -> str:
-    """`dump_json` of the manifest with `inputs` added. A table of inputs is rendered
-    from Arrow, the text json gives at that depth: at 100,000 dumps, a dict per input
-    held ~50 MB, and json's indenting encoder ~100 MB more while it ran."""
-    if not isinstance(inputs, pa.Table):
-        listed = [dict(item) for item in inputs]
-        return dump_json({**manifest, "inputs": listed}, "settings and inputs")
-    slot = "\0inputs\0"  # escaped by json as \u0000: no other manifest text can match it
-    head, tail = dump_json({**manifest, "inputs": slot}, "settings").split(json.dumps(slot))
-    return head + _inputs_json(inputs) + tail
-
-
-def _inputs_json(inputs: pa.Table) -> str:
-    """The manifest's `inputs` list, each row indented as json.dumps does two levels deep.
-
-    Rendered a column at a time with json's own string encoder: one json.dumps per row
-    took a second per 20,000 inputs, most of an incremental build's publish."""
-    names = sorted(inputs.column_names)  # json.dumps(sort_keys=True)
-    if not names:
-        return json.dumps([{}] * inputs.num_rows, indent=2).replace("\n", "\n  ")
-    heads = [f"\n      {_json_scalar(name)}: " for name in names]
-    rows: list[str] = []
-    for batch in inputs.select(names).to_batches(max_chunksize=4096):
-        columns = [[_json_scalar(v) for v in column.to_pylist()] for column in batch.columns]
-        for values in zip(*columns, strict=True):
-            fields = ",".join(head + value for head, value in zip(heads, values, strict=True))
-            rows.append(f"    {{{fields}\n    }}")
-    return "[\n" + ",\n".join(rows) + "\n  ]" if rows else "[]"
-
-
-def _json_scalar(value: Any) -> str:
-    """json.dumps(value, ensure_ascii=False) for one value, faster for str and int."""
-    if type(value) is str:
-        return _encode_string(value)
-    if type(value) is int:
-        return int.__repr__(value)
-    return json.dumps(value, ensure_ascii=False)
 
 
 def load_manifest(release: Path) -> dict[str, Any]:

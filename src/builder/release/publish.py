@@ -1,8 +1,9 @@
 """Write an immutable, byte-reproducible release that `datasets.load_dataset(DIR)` reads.
 
-A dataset directory holds every version under `versions/<X.Y.Z>/` and a top-level
-card whose `configs` point at the latest one. Versions are built in a hidden temporary
-directory and renamed into place, so a reader (or a killed build) never sees half a
+A dataset directory holds every version under `versions/<X.Y.Z>/` (card, manifest,
+Croissant file), the Parquet files they share under `data/` (see `store`), and a
+top-level card whose `configs` list the latest version's files. Versions are built in a
+hidden temporary directory and renamed into place, so a reader (or a killed build) never sees half a
 version; the top-level card is replaced last, so `load_dataset(DIR)` switches from one
 complete version to the next.
 """
@@ -24,7 +25,7 @@ import pyarrow as pa
 import builder
 from builder import contract
 from builder.engines.spill import HeldTable, release_arrow_memory
-from builder.release import croissant
+from builder.release import croissant, store
 from builder.release.atomic import (
     fsync_dir,
     remove_stale_temporaries,
@@ -46,20 +47,14 @@ from builder.release.manifest import (
     build_time,
     dump_json,
     load_manifest,
-    manifest_json,
     require_json,
 )
-from builder.release.parquet import (
-    PARQUET_SETTINGS,
-    AnyTable,
-    in_memory,
-    table_digest,
-    write_shards,
-)
+from builder.release.parquet import PARQUET_SETTINGS, AnyTable, in_memory
 from builder.release.versions import (
     CARD,
     MANIFEST,
     SEMVER,
+    STORE_DIR,
     TMP_PREFIX,
     VERSIONS_DIR,
     latest_version,
@@ -122,6 +117,13 @@ def _in_memory_table(table: AnyTable) -> bool:
     return isinstance(table, pa.Table | HeldTable)
 
 
+def _inputs_table(inputs: Inputs) -> pa.Table:
+    if isinstance(inputs, pa.Table):
+        return inputs
+    columns = ("path", "sha256", "size_bytes")
+    return pa.table({c: [item[c] for item in inputs] for c in columns})
+
+
 def _build_version(
     staging: Path,
     tables: Mapping[str, AnyTable],
@@ -133,31 +135,42 @@ def _build_version(
     rows_per_shard: int,
     changes: Mapping[str, Any] | None = None,
     bump_reason: str | None = None,
-) -> tuple[dict[str, Any], dict[str, ConfigStats]]:
-    """Everything of one version, written into `staging` (not yet visible)."""
-    files: dict[str, dict[str, Any]] = {}
-    hashes: dict[str, str] = {}
-    stats: dict[str, ConfigStats] = {}
+) -> tuple[dict[str, Any], dict[str, ConfigStats], tuple[store.StoredFile, ...]]:
+    """Everything of one version, written into `staging` (not yet visible): the
+    Parquet files under `staging/data/` (moved into the store by the caller), the
+    card, the manifest and the Croissant file."""
+    dumps = in_memory(tables["dumps"])
+    where = store.placement({**tables, "dumps": dumps})
 
-    def write(name: str) -> tuple[dict[str, dict[str, Any]], tuple[str, int]]:
-        return write_shards(name, tables[name], staging, rows_per_shard), table_digest(tables[name])
+    def write(name: str) -> store.WrittenTable:
+        return store.write_table(
+            name,
+            tables[name],
+            staging,
+            where=where,
+            settings=PARQUET_SETTINGS,
+            rows_per_shard=rows_per_shard,
+        )
 
     # Tables in memory get a thread each: Arrow compresses and hashes without the GIL, so
-    # the small tables are written while the articles' texts are compressed (0.4 s of an
-    # incremental build). Spilled tables are written one after another: each thread
-    # would hold slices of its own, and at 100,000 dumps that was the build's peak.
+    # the small tables are written while the articles' texts are compressed. Spilled
+    # tables are written one after another: each thread would hold slices of its own.
     threads = len(contract.TABLES) if all(_in_memory_table(tables[n]) for n in tables) else 1
     with ThreadPoolExecutor(threads) as pool:
         done = dict(zip(contract.TABLES, pool.map(write, contract.TABLES), strict=True))
-    # What the threads freed stays in their allocator heaps (at 100,000 dumps ~400 MB)
-    # until a thread that outlives them collects it.
     release_arrow_memory()
+    files: dict[str, dict[str, Any]] = {}
+    stats: dict[str, ConfigStats] = {}
+    stored: list[store.StoredFile] = []
     for name in contract.TABLES:  # results in table order: the manifest does not change
-        written, (hashes[name], num_bytes) = done[name]
-        download = sum(int(entry["size_bytes"]) for entry in written.values())
-        rows = tables[name].num_rows
-        stats[name] = ConfigStats(rows=rows, num_bytes=num_bytes, download_size=download)
-        files.update(written)
+        written = done[name]
+        stored += written.files
+        download = sum(f.size_bytes for f in written.files)
+        stats[name] = ConfigStats(
+            rows=tables[name].num_rows, num_bytes=written.num_bytes, download_size=download
+        )
+        for f in written.files:
+            files[f.key] = {"sha256": f.sha256, "size_bytes": f.size_bytes, "rows": f.rows}
     built = build_time()
     files[croissant.FILE_NAME] = croissant.write(staging, version, files, date_published=built)
     manifest: dict[str, Any] = {
@@ -169,9 +182,11 @@ def _build_version(
         "pyarrow_version": pa.__version__,
         "parquet_writer": dict(PARQUET_SETTINGS),
         "settings": dict(settings),
+        # The inputs themselves are the `dumps` table; this names them as a whole.
+        "inputs_sha256": contract.inputs_digest(_inputs_table(inputs)),
         "files": files,
         "row_counts": {name: s.rows for name, s in stats.items()},
-        "content_hash": hashes,
+        "content_hash": {name: done[name].digest for name in contract.TABLES},
         "build_time": built,
         # What changed since previous_version (TableDiff.as_dict per table): kept here so
         # the CHANGELOG and the top card can be rewritten from this folder alone.
@@ -180,16 +195,29 @@ def _build_version(
         # and the CHANGELOG.
         "bump_reason": bump_reason,
     }
-    text = manifest_json(manifest, inputs)
+    text = dump_json(manifest, "settings")
     write_text(staging / MANIFEST, text)
-    card = render_card(version, top_level=False, stats=stats, dumps=in_memory(tables["dumps"]))
+    card = render_card(
+        version,
+        top_level=False,
+        stats=stats,
+        dumps=dumps,
+        files=_files_by_table(files),
+    )
     history = changes_section(previous_version, manifest["changes"], bump_reason, version)
     write_text(staging / CARD, card + history)
-    for name in contract.TABLES:
-        fsync_dir(staging / name)
     fsync_dir(staging)
     on_disk: dict[str, Any] = json.loads(text)  # tuples became lists: report the file
-    return on_disk, stats
+    return on_disk, stats, tuple(stored)
+
+
+def _files_by_table(files: Mapping[str, Any]) -> dict[str, list[str]]:
+    """Each table's files as paths from the dataset folder, in row order."""
+    manifest = {"files": files}
+    return {
+        name: [key.removeprefix(store.UP) for key in store.table_files(manifest, name)]
+        for name in contract.TABLES
+    }
 
 
 def publish_release(
@@ -225,7 +253,7 @@ def publish_release(
     staging = dataset_dir / f"{TMP_PREFIX}{version}-{os.getpid()}"
     staging.mkdir()
     try:
-        manifest, stats = _build_version(
+        manifest, stats, stored = _build_version(
             staging,
             tables,
             version=version,
@@ -241,6 +269,10 @@ def publish_release(
         final = versions / version
         if final.exists():  # another publish won the race since the first check
             raise FileExistsError(f"version {version} appeared in {versions} while building")
+        # Files first, then the version that lists them: a kill in between leaves only
+        # unlisted store files, which the next publish removes.
+        store.commit(staging, dataset_dir, stored)
+        shutil.rmtree(staging / STORE_DIR)
         os.rename(staging, final)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -258,17 +290,18 @@ def publish_release(
 # result is byte-identical to an uninterrupted publish.
 
 
-_POINTER = re.compile(r"^versions/([^/]+)/")
+_POINTER = re.compile(r"^# .* — version (\S+)$", re.MULTILINE)
 
 
 def pointed_version(dataset_dir: Path) -> str | None:
-    """The version the top-level card's configs point at (None: no readable card)."""
-    for config in front_matter(Path(dataset_dir) / CARD).get("configs", []):
-        for data_file in config.get("data_files", []) if isinstance(config, dict) else []:
-            match = _POINTER.match(str(data_file.get("path", "")))
-            if match:
-                return match.group(1)
-    return None
+    """The version the top-level card describes (None: no readable card). Its configs
+    list that version's files in the store, and its title names it; the card is
+    replaced whole, so the two always agree."""
+    if not front_matter(Path(dataset_dir) / CARD).get("configs"):
+        return None
+    text = (Path(dataset_dir) / CARD).read_text(encoding="utf-8")
+    match = _POINTER.search(text)
+    return match.group(1) if match else None
 
 
 def _point_at(dataset_dir: Path, version: str) -> None:
@@ -281,7 +314,11 @@ def _point_at(dataset_dir: Path, version: str) -> None:
             append_changelog(dataset_dir, changelog_entry(versions / name))
     release = versions / version
     top_card = render_card(
-        version, top_level=True, stats=release_stats(release), dumps=release_dumps(release)
+        version,
+        top_level=True,
+        stats=release_stats(release),
+        dumps=release_dumps(release),
+        files=_files_by_table(load_manifest(release).get("files", {})),
     )
     replace_text(dataset_dir / CARD, top_card)
 
@@ -304,7 +341,11 @@ def files_differ(release: Path, tables: Mapping[str, AnyTable]) -> bool:
     ):
         return True
     hashes = manifest.get("content_hash", {})
-    return any(hashes.get(name) != table_digest(tables[name])[0] for name in contract.TABLES)
+    where = store.placement({**tables, "dumps": in_memory(tables["dumps"])})
+    return any(
+        hashes.get(name) != store.table_digest(name, tables[name], where)
+        for name in contract.TABLES
+    )
 
 
 def repair_pointer(dataset_dir: Path) -> str | None:
@@ -314,6 +355,8 @@ def repair_pointer(dataset_dir: Path) -> str | None:
     that then publishes nothing would otherwise leave them for good."""
     dataset_dir = Path(dataset_dir)
     remove_stale_temporaries(dataset_dir)
+    if not any(dataset_dir.glob(f"{TMP_PREFIX}*")):  # no other publish is under way
+        store.remove_unlisted(dataset_dir)
     latest = latest_version(dataset_dir)
     if latest is None:
         return None

@@ -26,6 +26,7 @@ from jsonschema import Draft202012Validator
 from builder import contract
 from builder.contract.card_features import card_features
 from builder.contract.checks import (
+    Inputs,
     first_line,
     guarded,
     table_findings,
@@ -33,6 +34,7 @@ from builder.contract.checks import (
     validate_frame,
 )
 from builder.contract.findings import Finding
+from builder.release.store import store_path, table_files
 
 MANIFEST: Final = "manifest.json"
 CARD: Final = "README.md"
@@ -117,11 +119,27 @@ def _listed_files(manifest: Mapping[str, Any] | None) -> dict[str, Mapping[str, 
     return {str(k): v for k, v in listed.items() if isinstance(v, Mapping)}
 
 
+def _card_files(release: Path) -> dict[str, Mapping[str, Any]]:
+    """The files the version's card lists: where the tables are read from when the
+    manifest is missing or damaged (they are still checked)."""
+    try:
+        metadata = _front_matter((release / CARD).read_text(encoding="utf-8"))
+        paths = [
+            path
+            for config in metadata["configs"]
+            for item in config.get("data_files", [])
+            for path in (item["path"] if isinstance(item["path"], list) else [item["path"]])
+        ]
+    except Exception:  # any damage: no files from the card
+        return {}
+    return {str(path): {} for path in paths if "*" not in str(path)}
+
+
 def _check_files(release: Path, listed: Mapping[str, Mapping[str, Any]]) -> list[Finding]:
     """Every listed file exists with its sha256 and size; no data file is unlisted."""
     findings: list[Finding] = []
     for name, entry in sorted(listed.items()):
-        path = release / name
+        path = store_path(release, name)
         if not path.is_file():
             findings.append(Finding("files", name, "listed file exists", 1, (name,)))
             continue
@@ -143,12 +161,17 @@ def _check_files(release: Path, listed: Mapping[str, Mapping[str, Any]]) -> list
     return findings
 
 
-def _shards(release: Path, table: str, listed: Mapping[str, Any]) -> list[Path]:
-    """Listed shards and any others on disk: a missing or extra shard is reported
-    elsewhere, the rows that are there are still checked."""
-    names = {name for name in listed if name.startswith(f"{table}/")}
-    names |= {p.relative_to(release).as_posix() for p in (release / table).glob("*.parquet")}
-    return [release / name for name in sorted(names) if (release / name).is_file()]
+def _shards(release: Path, table: str, listed: Mapping[str, Any]) -> list[str]:
+    """Listed files (in row order) and any others in the version's own folder: a
+    missing or extra file is reported elsewhere, the rows that are there are still
+    checked."""
+    names = table_files({"files": listed}, table)
+    names += sorted(
+        p.relative_to(release).as_posix()
+        for p in (release / table).glob("*.parquet")
+        if p.relative_to(release).as_posix() not in names
+    )
+    return [name for name in names if store_path(release, name).is_file()]
 
 
 def _schema_findings(table: str, shard: str, schema: pa.Schema) -> list[Finding]:
@@ -180,10 +203,9 @@ def _read_table(
 ) -> tuple[pa.Table | None, list[Finding]]:
     parts: list[pa.Table] = []
     findings: list[Finding] = []
-    for path in _shards(release, table, listed):
-        shard = path.relative_to(release).as_posix()
+    for shard in _shards(release, table, listed):
         try:
-            part = pq.read_table(path)
+            part = pq.read_table(store_path(release, shard))
         except Exception as error:  # pyarrow raises many kinds on bad bytes
             findings.append(
                 Finding(
@@ -193,7 +215,7 @@ def _read_table(
             continue
         findings += _schema_findings(table, shard, part.schema)
         entry = listed.get(shard)
-        if isinstance(entry, Mapping) and entry.get("rows") != part.num_rows:
+        if isinstance(entry, Mapping) and "rows" in entry and entry["rows"] != part.num_rows:
             findings.append(
                 Finding(
                     "manifest",
@@ -282,7 +304,9 @@ def _front_matter(text: str) -> Any:
     return yaml.safe_load(text[4:end])
 
 
-def _card_findings(release: Path, states: Mapping[str, _TableState]) -> list[Finding]:
+def _card_findings(
+    release: Path, states: Mapping[str, _TableState], listed: Mapping[str, Any]
+) -> list[Finding]:
     """The card is what `load_dataset` trusts offline: its features and split sizes
     must be the contract's and the files'."""
     try:
@@ -300,7 +324,7 @@ def _card_findings(release: Path, states: Mapping[str, _TableState]) -> list[Fin
         if info.get("features") != card_features(name):
             findings.append(Finding("card", name, "features equal the contract", 1, ()))
         paths = [item.get("path") for item in config.get("data_files", [])]
-        if paths != [f"{name}/*.parquet"]:
+        if paths != [table_files({"files": listed}, name)]:
             findings.append(
                 Finding("card", name, "data_files point at the table", 1, tuple(map(str, paths)))
             )
@@ -336,6 +360,18 @@ def _croissant_findings(release: Path, listed: Mapping[str, Mapping[str, Any]]) 
     return croissant.check(release, listed)
 
 
+def _inputs(manifest: Mapping[str, Any] | None) -> Inputs | None:
+    """What the manifest says the inputs were: their hash, or (a release written
+    before manifests stopped listing them) the list."""
+    if not manifest:
+        return None
+    digest = manifest.get("inputs_sha256")
+    if isinstance(digest, str):
+        return digest
+    listed = manifest.get("inputs")
+    return listed if isinstance(listed, list) else None
+
+
 def validate_release(release: Path, *, check_croissant: bool = True) -> ValidationReport:
     """Check a published release folder against the contract; never raises on damage."""
     started = time.perf_counter()
@@ -344,25 +380,22 @@ def validate_release(release: Path, *, check_croissant: bool = True) -> Validati
     listed = _listed_files(manifest)
     findings += guarded("file hashes", lambda: _check_files(release, listed))
     states: dict[str, _TableState] = {}
+    readable = listed or _card_files(release)
     for name in contract.TABLES:
-        table, problems = _read_table(release, name, listed)
+        table, problems = _read_table(release, name, readable)
         findings += problems
         if table is not None:
             digest, num_bytes = contract.ipc_digest(table)
             states[name] = _TableState(table, digest, num_bytes)
     if len(states) == len(contract.TABLES):
-        inputs = manifest.get("inputs") if manifest else None
-        findings += table_findings(
-            {name: s.table for name, s in states.items()},
-            inputs if isinstance(inputs, list) else None,
-        )
+        findings += table_findings({name: s.table for name, s in states.items()}, _inputs(manifest))
     else:
         for name, state in states.items():
             frame = to_polars(state.table)
             findings += guarded(f"{name} model", partial(validate_frame, name, frame))
     if manifest is not None:
         findings += guarded("manifest", lambda: _manifest_findings(release, manifest, states))
-    findings += _card_findings(release, states)
+    findings += _card_findings(release, states, listed)
     if check_croissant:
         findings += guarded("croissant", lambda: _croissant_findings(release, listed))
     version = manifest.get("version") if manifest else None

@@ -1,7 +1,9 @@
 """What a dataset folder holds and how its versions are named and found.
 
-A dataset directory holds every version under `versions/<X.Y.Z>/` and, at the top, a
-card pointing at the latest, a CHANGELOG, and the temporaries of builds in progress.
+A dataset directory holds every version under `versions/<X.Y.Z>/` (its card, manifest
+and Croissant file), the Parquet files all versions share under `data/<table>/`, and,
+at the top, a card pointing at the latest, a CHANGELOG, and the temporaries of builds
+in progress.
 A release is named on the command line as `DIR` (its latest version), `DIR@X.Y.Z`, or
 a `versions/X.Y.Z` folder itself.
 """
@@ -15,6 +17,8 @@ from pathlib import Path
 from typing import Any, Final
 
 VERSIONS_DIR: Final = "versions"
+#: The shared, content-addressed store of every version's Parquet files.
+STORE_DIR: Final = "data"
 CARD: Final = "README.md"
 CHANGELOG: Final = "CHANGELOG.md"
 MANIFEST: Final = "manifest.json"

@@ -1,0 +1,235 @@
+"""Versions that share their files: a dataset grown day by day keeps every old version
+loadable and valid, stores each file once, and gives the files a from-scratch build of
+the same inputs gives; damage to a shared file is reported for every version listing it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import datasets
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from builder import contract
+from builder.build import build
+from builder.engines.spill import SpilledTable
+from builder.release.publish import publish_release
+from builder.release.store import table_files, version_paths
+from builder.release.validate import validate_release
+from tests.helpers import daily_corpus_module, run_cli
+from tests.releasing import BUILDER, builder_env
+from tests.rows import example_tables
+
+
+def _make(inputs: Path, out: Path) -> dict[str, Any]:
+    """`builder make` without --captured-at: each day's pages carry their own capture
+    time (their modification time), as a daily job's inputs do."""
+    done = subprocess.run(
+        [BUILDER, "make", str(inputs), "--out", str(out), "--json"],
+        env=builder_env(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr + done.stdout
+    report: dict[str, Any] = json.loads(done.stdout)
+    return report
+
+
+def _manifest(release: Path) -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads((release / "manifest.json").read_text())
+    return loaded
+
+
+def _versions(dataset: Path) -> list[Path]:
+    def number(path: Path) -> tuple[int, ...]:
+        return tuple(int(part) for part in path.name.split("."))
+
+    return sorted((dataset / "versions").iterdir(), key=number)
+
+
+@pytest.fixture(scope="module")
+def grown(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """(inputs, dataset): two days in the first build, then ten daily builds."""
+    root = tmp_path_factory.mktemp("grown")
+    daily = daily_corpus_module()
+    corpus = daily.DailyCorpus(root / "in", daily.Settings(per_day=5, mean_size=1500, seed=3))
+    corpus.write_day()
+    corpus.write_day()
+    _make(root / "in", root / "ds")
+    for _ in range(10):
+        corpus.write_day()
+        assert _make(root / "in", root / "ds")["published"]
+    return root / "in", root / "ds"
+
+
+@pytest.mark.slow
+def test_every_old_version_loads_and_validates_after_ten_more_versions(
+    grown: tuple[Path, Path], tmp_path: Path
+) -> None:
+    _, dataset = grown
+    releases = _versions(dataset)
+    assert len(releases) == 11
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    for index, release in enumerate(releases):
+        manifest = _manifest(release)
+        for name in contract.TABLES:
+            loaded = datasets.load_dataset(
+                str(release), name, split="train", cache_dir=str(tmp_path / f"c{index}")
+            )
+            assert loaded.num_rows == manifest["row_counts"][name], (release.name, name)
+            read = pq.read_table(version_paths(release, name))
+            assert contract.content_hash(read) == manifest["content_hash"][name]
+        report = validate_release(release, check_croissant=index == 0)
+        assert report.ok, (release.name, report.findings)
+    latest = datasets.load_dataset(str(dataset), "dumps", split="train", cache_dir=str(tmp_path))
+    assert latest.num_rows == _manifest(releases[-1])["row_counts"]["dumps"] == 60
+
+
+@pytest.mark.slow
+def test_versions_share_their_files_and_store_each_once(grown: tuple[Path, Path]) -> None:
+    _, dataset = grown
+    stored = sorted((dataset / "data").glob("*/*.parquet"))
+    listed: Counter[Path] = Counter()
+    for release in _versions(dataset):
+        for name in contract.TABLES:
+            listed.update(path.resolve() for path in version_paths(release, name))
+    assert {path.resolve() for path in stored} == set(listed)  # nothing unlisted
+    digests = [path.name.rsplit("-", 1)[1] for path in stored]
+    assert len(set(digests)) == len(digests)  # no content stored twice
+    # The first day's dumps and sightings never change: every version lists them.
+    first_day = [p for p in listed if p.name.startswith("2025-06-01") and "articles" not in str(p)]
+    assert len(first_day) == 2 and all(listed[p] == 11 for p in first_day)
+    # Stored once, the folder is far smaller than eleven copies would be (each version
+    # of this small corpus rewrites its last days, a large share of its few days).
+    stored_bytes = sum(path.stat().st_size for path in stored)
+    listed_bytes = sum(path.stat().st_size * count for path, count in listed.items())
+    assert stored_bytes * 2 < listed_bytes
+
+
+@pytest.mark.slow
+def test_a_from_scratch_build_gives_the_last_version_files(
+    grown: tuple[Path, Path], tmp_path: Path
+) -> None:
+    inputs, dataset = grown
+    last = _manifest(_versions(dataset)[-1])
+    report = _make(inputs, tmp_path / "scratch")
+    again = _manifest(tmp_path / "scratch" / "versions" / report["version"])
+    assert again["content_hash"] == last["content_hash"]
+    for name in contract.TABLES:
+        assert table_files(again, name) == table_files(last, name)
+
+
+def _build_days(root: Path, days: int) -> Path:
+    daily = daily_corpus_module()
+    corpus = daily.DailyCorpus(root / "in", daily.Settings(per_day=3, mean_size=1200, seed=5))
+    for _ in range(days):
+        corpus.write_day()
+        build([str(root / "in")], root / "ds")
+    return root / "ds"
+
+
+def _findings(spec: str) -> list[dict[str, Any]]:
+    result = run_cli("validate", spec, "--format", "json", "--no-croissant")
+    assert result.exit_code == 1, result.output
+    found: list[dict[str, Any]] = json.loads(result.output)["findings"]
+    return found
+
+
+def test_a_damaged_or_missing_shared_file_is_reported_for_every_version_listing_it(
+    tmp_path: Path,
+) -> None:
+    dataset = _build_days(tmp_path, 3)
+    versions = [release.name for release in _versions(dataset)]
+    assert versions == ["1.0.0", "1.1.0", "1.2.0"] or len(versions) == 3
+    first = dataset / "versions" / versions[0]
+    [dumps_file] = version_paths(first, "dumps")  # day one: listed by every version
+    [sightings_file] = version_paths(first, "sightings")
+    data = bytearray(dumps_file.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    dumps_file.write_bytes(bytes(data))
+    sightings_file.unlink()
+    damaged = f"../../data/dumps/{dumps_file.name}"
+    missing = f"../../data/sightings/{sightings_file.name}"
+    for version in versions:
+        findings = _findings(f"{dataset}@{version}")
+        assert any(
+            f["table"] == "files" and f["column"] == damaged and "sha256" in f["check"]
+            for f in findings
+        ), (version, findings)
+        assert any(
+            f["table"] == "files" and f["column"] == missing and f["check"] == "listed file exists"
+            for f in findings
+        ), (version, findings)
+
+
+def _dumps(n: int) -> pa.Table:
+    row = example_tables()["dumps"].slice(0, 1).to_pylist()[0]
+    rows = [
+        row | {"dump_id": f"{i:016x}", "path": f"pages/day/{i:06d}.txt", "sha256": f"{i:064x}"}
+        for i in range(n)
+    ]
+    return contract.to_arrow("dumps", rows)
+
+
+@pytest.mark.parametrize("n", [20_000])
+def test_the_manifest_does_not_grow_with_the_inputs(tmp_path: Path, n: int) -> None:
+    sizes = {}
+    for count in (3, n):
+        tables = {**example_tables(), "dumps": _dumps(count)}
+        inputs = tables["dumps"].select(["path", "sha256", "size_bytes"])
+        release = publish_release(
+            tmp_path / str(count), tables, version="1.0.0", settings={}, inputs=inputs
+        )
+        sizes[count] = (release.path / "manifest.json").stat().st_size
+        assert release.manifest["inputs_sha256"] == contract.inputs_digest(tables["dumps"])
+    assert sizes[n] < 100_000
+    assert abs(sizes[n] - sizes[3]) < 100  # only digits of row counts and sizes differ
+
+
+def _spilled(table: pa.Table, folder: Path) -> SpilledTable:
+    """`table` as a build that spilled it holds it: IPC stream files, cut in two."""
+    folder.mkdir(parents=True)
+    half = table.num_rows // 2
+    files = []
+    for index, part in enumerate((table.slice(0, half), table.slice(half))):
+        path = folder / f"{index:05d}.arrows"
+        with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_stream(sink, table.schema) as writer:
+            writer.write_table(part)
+        files.append(path)
+    return SpilledTable(table.schema, tuple(files), table.num_rows)
+
+
+def test_spilled_tables_give_the_files_tables_in_memory_give(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A large build publishes tables spilled to disk, read once per day: the files
+    must be the ones the same rows give from memory, across several days."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1751371200")
+    tables = example_tables()
+    days = {day for day in tables["dumps"].column("captured_at").to_pylist()}
+    assert len({d.date() for d in days}) > 1  # the rows span several days
+    held = publish_release(tmp_path / "a", tables, version="1.0.0", settings={}, inputs=[])
+    spilled = {
+        name: _spilled(table, tmp_path / "spill" / name) if name != "dumps" else table
+        for name, table in tables.items()
+    }
+    disk = publish_release(
+        tmp_path / "b", spilled, version="1.0.0", settings={}, inputs=[], rows_per_shard=1
+    )
+    small = publish_release(
+        tmp_path / "c", tables, version="1.0.0", settings={}, inputs=[], rows_per_shard=1
+    )
+    assert disk.manifest == small.manifest
+    assert disk.manifest["content_hash"] == held.manifest["content_hash"]
+    for name in contract.TABLES:
+        one = [p.read_bytes() for p in version_paths(disk.path, name)]
+        two = [p.read_bytes() for p in version_paths(small.path, name)]
+        assert one == two and len(one) == tables[name].num_rows
