@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 import pyarrow.parquet as pq
+
 from tests.helpers import ROOT, corpus_module
 
 BUILDER = str(Path(sys.executable).with_name("builder"))

@@ -6,11 +6,11 @@ import json
 from datetime import UTC, datetime
 
 import pytest
-from tests.conftest import SAMPLES
 
 from builder.inputs.read import read_dumps
 from builder.parse.extract import extract
 from builder.parse.repair import canonical
+from tests.conftest import SAMPLES
 
 EXPECTED = json.loads((SAMPLES / "expected.json").read_text("utf-8"))
 WHEN = datetime(2025, 7, 1, 12, 0, tzinfo=UTC)
