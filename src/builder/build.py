@@ -50,6 +50,11 @@ class BuildError(Exception):
     """The build cannot publish (bad version request, unwritable output...): one line."""
 
 
+class DamagedReleaseError(BuildError):
+    """The latest release cannot be read, so the next version cannot be numbered against
+    it: not a usage error (exit 1); `builder validate` says what is damaged."""
+
+
 class StrictError(BuildError):
     """`--strict` and an input was quarantined: the build fails and publishes nothing."""
 
@@ -177,6 +182,19 @@ class BuildReport:
         }
 
 
+def _read_latest(release: Path) -> dict[str, pa.Table]:
+    """The latest release's tables, which the new version is numbered against. A damaged
+    release cannot be compared: one line that says so, never a traceback."""
+    try:
+        return read_release(release)
+    except (OSError, ValueError, KeyError, pa.ArrowException) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DamagedReleaseError(
+            f"the latest release {release.name} cannot be read ({first[:160]}); "
+            f"run `builder validate {release.parent.parent}@{release.name}`: nothing published"
+        ) from None
+
+
 def _choose_version(
     dataset_dir: Path,
     tables: Mapping[str, Any],
@@ -194,7 +212,7 @@ def _choose_version(
         automatic: Bump | None = first_release("1.0.0", counts)
     else:
         old_release = dataset_dir / "versions" / previous
-        old_tables = read[1] if read and read[0] == previous else read_release(old_release)
+        old_tables = read[1] if read and read[0] == previous else _read_latest(old_release)
         diffs = diff_releases(old_tables, dict(tables))
         old_contract = read_manifest(old_release).get("contract_version")
         contract_changed = old_contract != contract.CONTRACT_VERSION

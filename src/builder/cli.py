@@ -29,7 +29,15 @@ from typer._click.core import Parameter as _Param
 from typer.core import TyperCommand, TyperGroup
 
 from builder import __version__
-from builder.build import BuildError, BuildReport, OptionError, StrictError, build, check_request
+from builder.build import (
+    BuildError,
+    BuildReport,
+    DamagedReleaseError,
+    OptionError,
+    StrictError,
+    build,
+    check_request,
+)
 from builder.contract.checks import ContractError
 from builder.inputs.files import DEFAULT_MAX_BYTES, InputError
 from builder.inputs.walk import list_inputs
@@ -365,7 +373,7 @@ def make(
                 cache=not no_cache,
                 inputs=listing,
             )
-    except (StrictError, ContractError) as exc:
+    except (StrictError, ContractError, DamagedReleaseError) as exc:
         raise _fail(str(exc), 1) from None
     except (InputError, BuildError, FileExistsError) as exc:
         raise _fail(str(exc)) from None

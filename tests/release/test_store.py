@@ -233,3 +233,27 @@ def test_spilled_tables_give_the_files_tables_in_memory_give(
         one = [p.read_bytes() for p in version_paths(disk.path, name)]
         two = [p.read_bytes() for p in version_paths(small.path, name)]
         assert one == two and len(one) == tables[name].num_rows
+
+
+def test_a_damaged_latest_release_stops_the_next_build_in_one_line(tmp_path: Path) -> None:
+    """The next version is numbered against the latest one: when a shared file of it is
+    damaged, the build says so in one line, publishes nothing and leaves it as it was."""
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    samples = sorted((Path(__file__).resolve().parents[2] / "samples" / "dumps").glob("*.txt"))
+    for page in samples[:4]:
+        (inputs / page.name).write_bytes(page.read_bytes())
+    out = tmp_path / "ds"
+    args = ["make", str(inputs), "--out", str(out), "--captured-at", "2025-07-01T12:00:00Z"]
+    assert run_cli(*args).exit_code == 0
+    [shard] = sorted((out / "data" / "articles").glob("*.parquet"))
+    shard.write_bytes(shard.read_bytes()[:100])
+    (inputs / "new.txt").write_bytes(samples[4].read_bytes())
+    done = subprocess.run(
+        [BUILDER, *args], env=builder_env(), capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
+    [line] = done.stderr.strip().splitlines()
+    assert "the latest release 1.0.0 cannot be read" in line and "nothing published" in line
+    assert sorted(p.name for p in (out / "versions").iterdir()) == ["1.0.0"]
