@@ -31,6 +31,7 @@ LAYERS: dict[str, int] = {
     "builder.release": 6,
     "builder.build": 7,
     "builder.incremental": 7,
+    "builder.report": 7,  # reads releases, renders them: report.html and the card's picture
     "builder.sources": 8,  # deprecated aliases of documented paths
     "builder.extract": 8,
     "builder.cli": 9,

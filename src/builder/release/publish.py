@@ -13,11 +13,11 @@ import json
 import os
 import re
 import shutil
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 import pyarrow as pa
 
@@ -65,6 +65,10 @@ from builder.release.versions import (
     latest_version,
     semver,
 )
+
+#: Writes more files into a version folder being built (`builder.report` passes its
+#: report writer: it sits above this package, so it is handed in, not imported).
+ExtraFiles: TypeAlias = Callable[[Path], object]
 
 
 @dataclass(frozen=True)
@@ -132,6 +136,7 @@ def _build_version(
     previous_version: str | None,
     rows_per_shard: int,
     changes: Mapping[str, Any] | None = None,
+    extra_files: ExtraFiles | None = None,
 ) -> tuple[dict[str, Any], dict[str, ConfigStats]]:
     """Everything of one version, written into `staging` (not yet visible)."""
     files: dict[str, dict[str, Any]] = {}
@@ -178,7 +183,10 @@ def _build_version(
     }
     text = manifest_json(manifest, inputs)
     write_text(staging / MANIFEST, text)
-    card = render_card(version, top_level=False, stats=stats, dumps=in_memory(tables["dumps"]))
+    if extra_files is not None:  # the report and its picture, from the finished tables
+        extra_files(staging)
+    dumps = in_memory(tables["dumps"])
+    card = render_card(version, top_level=False, stats=stats, dumps=dumps, release=staging)
     write_text(staging / CARD, card + changes_section(previous_version, manifest["changes"]))
     for name in contract.TABLES:
         fsync_dir(staging / name)
@@ -197,12 +205,15 @@ def publish_release(
     previous_version: str | None = None,
     rows_per_shard: int = 500_000,
     changes: Mapping[str, TableDiff] | None = None,
+    extra_files: ExtraFiles | None = None,
 ) -> Release:
     """Publish `tables` as `versions/<version>` and point the top-level card at it.
 
     The same tables, version, settings, inputs, changes and SOURCE_DATE_EPOCH give
     byte-identical version files in any directory. `changes` (the diff against
     `previous_version`) goes into the version's card and manifest and the CHANGELOG.
+    `extra_files(folder)` writes more files into the version (its report) once the
+    tables and manifest are in place, before the card and before the version is visible.
     """
     if rows_per_shard < 1:
         raise ValueError(f"rows_per_shard must be at least 1, got {rows_per_shard}")
@@ -227,6 +238,7 @@ def publish_release(
             previous_version=previous_version,
             rows_per_shard=rows_per_shard,
             changes=None if changes is None else {t: d.as_dict() for t, d in changes.items()},
+            extra_files=extra_files,
         )
         versions = dataset_dir / VERSIONS_DIR
         versions.mkdir(exist_ok=True)
@@ -273,7 +285,11 @@ def _point_at(dataset_dir: Path, version: str) -> None:
             append_changelog(dataset_dir, changelog_entry(versions / name))
     release = versions / version
     top_card = render_card(
-        version, top_level=True, stats=release_stats(release), dumps=release_dumps(release)
+        version,
+        top_level=True,
+        stats=release_stats(release),
+        dumps=release_dumps(release),
+        release=release,
     )
     replace_text(dataset_dir / CARD, top_card)
 
