@@ -18,7 +18,7 @@ from PIL import Image
 
 from builder.release.versions import latest_version
 from builder.report import render_report, write_report
-from tests.releasing import cli
+from tests.releasing import ROOT, cli
 from tests.report.conftest import SAMPLES, build_samples
 from tests.report.pages import ReportPage, number
 
@@ -229,3 +229,10 @@ def test_write_report_is_the_library_call(samples_release: Path, tmp_path: Path)
     release = version(samples_release)
     out = write_report(release, tmp_path / "a" / "report.html")
     assert out.read_bytes() == (release / "report.html").read_bytes()
+
+
+def test_the_readme_shows_a_screenshot_of_the_report() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "](docs/report.png)" in readme
+    shot = Image.open(ROOT / "docs" / "report.png")
+    assert shot.format == "PNG" and shot.size[0] >= 600

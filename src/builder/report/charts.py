@@ -76,15 +76,25 @@ def _height(n: int) -> float:
     return max(1.6, 0.6 + 0.24 * n)
 
 
-def hbar_chart(name: str, title: str, items: Sequence[tuple[str, int]], *, colour: int = 0) -> str:
-    """Horizontal bars, first item on top, each labelled with its count."""
+def hbar_chart(
+    name: str,
+    title: str,
+    items: Sequence[tuple[str, int]],
+    *,
+    colour: int = 0,
+    first_apart: bool = False,
+) -> str:
+    """Horizontal bars, first item on top, each labelled with its count. `first_apart`:
+    the first bar in the main colour, the others in the next (parsed vs quarantined)."""
     with _style():
         figure = Figure(figsize=(WIDTH, _height(len(items))))
         axes = figure.add_subplot()
         labels = [_short(label) for label, _ in items] or ["(nothing)"]
         values = [value for _, value in items] or [0]
         positions = list(range(len(values)))
-        bars = axes.barh(positions, values, color=COLOURS[colour % len(COLOURS)])
+        main = COLOURS[colour % len(COLOURS)]
+        other = COLOURS[(colour + 1) % len(COLOURS)] if first_apart else main
+        bars = axes.barh(positions, values, color=[main] + [other] * (len(values) - 1))
         axes.set_yticks(positions, labels)
         axes.invert_yaxis()
         axes.bar_label(bars, padding=3, fmt="{:,.0f}")

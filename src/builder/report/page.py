@@ -52,6 +52,8 @@ td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
 .note{color:#556;font-size:.85rem}
 .bad{color:#a3281b}
 code{font-size:.85em}
+.wide{overflow-x:auto}
+td{max-width:24rem;overflow-wrap:anywhere}
 footer{padding:0 2rem 2rem;color:#556;font-size:.8rem}
 """
 
@@ -79,11 +81,14 @@ def _table(
         text = _num(value) if isinstance(value, int) and not isinstance(value, bool) else esc(value)
         return f"<{tag}{css}>{text}</{tag}>"
 
-    lines = ["<table>", "<tr>" + "".join(cell("th", i, h) for i, h in enumerate(head)) + "</tr>"]
+    lines = [
+        '<div class="wide"><table>',
+        "<tr>" + "".join(cell("th", i, h) for i, h in enumerate(head)) + "</tr>",
+    ]
     body = ["<tr>" + "".join(cell("td", i, v) for i, v in enumerate(row)) + "</tr>" for row in rows]
     if not body:
         body = [f'<tr><td colspan="{len(head)}" class="note">none</td></tr>']
-    return "\n".join([*lines, *body, "</table>"])
+    return "\n".join([*lines, *body, "</table></div>"])
 
 
 def _chart(name: str, svg: str) -> str:
@@ -107,7 +112,7 @@ def _inputs(s: ReleaseStats) -> _Section:
         f"({_share(s.n_parsed, s.n_dumps)}), <b>{_num(s.n_quarantined)}</b> quarantined. "
         f"Cut short (truncated): {_num(s.n_truncated)}; with bytes replaced while decoding: "
         f"{_num(s.n_replaced_bytes)}.</p>",
-        _chart("inputs", charts.hbar_chart("inputs", "Inputs by outcome", bars)),
+        _chart("inputs", charts.hbar_chart("inputs", "Inputs by outcome", bars, first_apart=True)),
         _table(["quarantine reason", "inputs"], s.quarantine_reasons, numeric=[1]),
         _table(["layout of parsed inputs", "inputs"], s.layouts, numeric=[1]),
     ]
@@ -226,10 +231,10 @@ def _merging(s: ReleaseStats) -> _Section:
 
 
 def _times(s: ReleaseStats) -> _Section:
+    late = ' class="bad"' if s.n_after_capture else ""
     note = (
         "<ul>"
-        f'<li class="bad">{_num(s.n_after_capture)} sightings published after they were '
-        "captured</li>"
+        f"<li{late}>{_num(s.n_after_capture)} sightings published after they were captured</li>"
         f"<li>{_num(s.n_unresolved)} sightings whose time text could not be resolved</li>"
         f"<li>{_num(s.n_uncertain)} sightings whose time may be off by more than "
         f"{UNCERTAIN_S // 3600} hours</li></ul>"
