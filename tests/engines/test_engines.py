@@ -20,6 +20,7 @@ from builder.inputs.read import iter_dumps
 from builder.inputs.walk import find_inputs
 from builder.merge import merge
 from builder.release.publish import publish_release
+from builder.report import write_version_files
 from tests.helpers import corpus_module, run_cli
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples" / "dumps"
@@ -76,6 +77,7 @@ def reference(corpus: Path, out: Path) -> dict[str, str]:
         inputs=[
             {"path": d.path, "sha256": d.sha256, "size_bytes": d.size_bytes} for d in merged.dumps
         ],
+        extra_files=lambda folder: write_version_files(folder, out),  # as make does
     )
     return digests(out / "versions" / "1.0.0")
 

@@ -236,3 +236,19 @@ def test_the_readme_shows_a_screenshot_of_the_report() -> None:
     assert "](docs/report.png)" in readme
     shot = Image.open(ROOT / "docs" / "report.png")
     assert shot.format == "PNG" and shot.size[0] >= 600
+
+
+@pytest.mark.slow
+def test_a_manifest_without_changes_is_diffed_again(two_versions: Path, tmp_path: Path) -> None:
+    """Versions made before manifests kept their diff: the report computes it."""
+    copy = tmp_path / "dataset"
+    shutil.copytree(two_versions, copy)
+    first, second = sorted((copy / "versions").iterdir())
+    stored = ReportPage((second / "report.html").read_text(encoding="utf-8")).table("changes")
+    manifest = json.loads((second / "manifest.json").read_text(encoding="utf-8"))
+    del manifest["changes"]
+    (second / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    assert ReportPage(render_report(second)).table("changes") == stored
+    shutil.rmtree(first / "articles")
+    text = "".join(ReportPage(render_report(second)).text)
+    assert f"Not compared with {first.name}: its tables could not be read." in text

@@ -261,10 +261,13 @@ def _times(s: ReleaseStats) -> _Section:
 
 def _changes(manifest: Mapping[str, Any], changes: Mapping[str, Any] | None) -> _Section:
     previous = manifest.get("previous_version")
-    if previous is None or changes is None:
+    if previous is None:
         return _Section(
             "changes", "Changes", "<p>The first version: no previous one to compare.</p>"
         )
+    if changes is None:
+        text = f"<p>Not compared with {esc(previous)}: its tables could not be read.</p>"
+        return _Section("changes", f"Changes since {esc(previous)}", text)
     rows = [
         (name, d["added"], d["changed"], d["removed"], d["unchanged"])
         for name in contract.TABLES
@@ -386,7 +389,10 @@ def _changes_of(
     old = dataset_dir / VERSIONS_DIR / str(previous)
     if not old.is_dir():
         return None
-    return diff_release_dirs(old, release).as_dict()
+    try:
+        return diff_release_dirs(old, release).as_dict()
+    except (OSError, ValueError, KeyError, pa.ArrowException, pl.exceptions.PolarsError):
+        return None  # a damaged previous version: the section says nothing was compared
 
 
 class ReportError(Exception):
