@@ -23,7 +23,7 @@ from builder.inputs.walk import find_inputs
 from builder.records import DumpResult
 from builder.release.diff import diff_release_dirs, render_text
 from builder.release.validate import ValidationReport, validate_release
-from builder.release.versions import ReleaseNotFound, resolve_release
+from builder.release.versions import REPORT, ReleaseNotFound, resolve_release
 
 app = typer.Typer(
     help="Turn raw page dumps of news aggregators into a versioned, validated article dataset.",
@@ -80,6 +80,8 @@ def _summary(report: BuildReport) -> Table:
         )
     if report.path is not None:
         table.add_row("release", str(report.path))
+        if (report.path / REPORT).is_file():
+            table.add_row("report", str(report.path / REPORT))
     table.add_row("elapsed", f"{report.elapsed_s:.2f} s")
     return table
 

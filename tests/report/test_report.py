@@ -18,7 +18,7 @@ from PIL import Image
 
 from builder.release.versions import latest_version
 from builder.report import render_report, write_report
-from tests.releasing import ROOT, cli
+from tests.releasing import ROOT, WHEN, cli
 from tests.report.conftest import SAMPLES, build_samples
 from tests.report.pages import ReportPage, number
 
@@ -252,3 +252,11 @@ def test_a_manifest_without_changes_is_diffed_again(two_versions: Path, tmp_path
     shutil.rmtree(first / "articles")
     text = "".join(ReportPage(render_report(second)).text)
     assert f"Not compared with {first.name}: its tables could not be read." in text
+
+
+def test_make_names_the_report_it_wrote(tmp_path: Path) -> None:
+    done = cli("make", str(SAMPLES), "--out", "ds", "--captured-at", WHEN, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "ds" / "versions" / "1.0.0" / "report.html").is_file()
+    row = next(line for line in done.stdout.splitlines() if " report " in line)
+    assert row.replace("│", " ").split() == ["report", "ds/versions/1.0.0/report.html"]
