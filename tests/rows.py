@@ -111,14 +111,14 @@ def articles() -> list[Article]:
     d1, d2, _ = dumps()
     s_a, s_b1, _, s_c = sightings()
     return [
-        Article(article_id_for(TITLE_A, SOURCE_A), "main", TITLE_A, s_a.text, False, SOURCE_A,
-                "Economy", s_a.published_text, s_a.published_at, 3600, "en",
+        Article(article_id_for(TITLE_A), "main", TITLE_A, s_a.text, False, SOURCE_A,
+                (SOURCE_A,), "Economy", s_a.published_text, s_a.published_at, 3600, "en",
                 "https://news.example/story/1", 1, CAPTURED_1, _provenance(s_a, d1)),
-        Article(article_id_for(TITLE_B, SOURCE_B), "related", TITLE_B, s_b1.text, True,
-                SOURCE_B, "Business", "Yesterday", s_b1.published_at, 86_400, "en", None, 2,
-                CAPTURED_1, _provenance(s_b1, d1)),
-        Article(article_id_for(TITLE_C, SOURCE_C), "related", TITLE_C, s_c.text, True,
-                SOURCE_C, "Business", None, None, None, None, None, 1, CAPTURED_2,
+        Article(article_id_for(TITLE_B), "related", TITLE_B, s_b1.text, True,
+                SOURCE_B, (SOURCE_B,), "Business", "Yesterday", s_b1.published_at, 86_400,
+                "en", None, 2, CAPTURED_1, _provenance(s_b1, d1)),
+        Article(article_id_for(TITLE_C), "related", TITLE_C, s_c.text, True,
+                SOURCE_C, (), "Business", None, None, None, None, None, 1, CAPTURED_2,
                 _provenance(s_c, d2)),
     ]  # fmt: skip
 
@@ -129,7 +129,7 @@ def example_rows() -> dict[str, list[dict[str, Any]]]:
         asdict(s)
         | {
             "sighting_id": s.sighting_id,
-            "article_id": article_id_for(s.title, s.source),
+            "article_id": article_id_for(s.title),
             "has_text": s.text is not None,
         }
         for s in sightings()

@@ -47,5 +47,6 @@ def test_the_wheel_ships_the_contract_layouts_and_engines(tmp_path: Path) -> Non
     names = set(zipfile.ZipFile(wheel).namelist())
     for table in ("articles", "sightings", "dumps", "manifest"):
         assert f"builder/schema/{table}.schema.json" in names
-    assert {"builder/layouts/data/daily8.toml", "builder/layouts/data/daily8.en.toml"} <= names
+    layouts = "builder/parse/layouts/data"
+    assert {f"{layouts}/daily8.toml", f"{layouts}/daily8.en.toml"} <= names
     assert "builder/engines/dask.py" in names and "builder/cli.py" in names

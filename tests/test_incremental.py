@@ -100,8 +100,11 @@ def test_added_dumps_rebuild_incrementally_and_match_a_full_build(
         assert report.incremental["titles_merged"] > 0
         assert "incremental: " in report.message
         full = _same_as_full(dataset, before, inputs, tmp_path)
-        assert report.version == full.version == f"{round_ + 2}.0.0"  # re-sighted rows changed
+        # Re-sighted rows are updated with new evidence: MINOR, no article removed.
+        assert report.version == full.version == f"1.{round_ + 1}.0"
+        assert report.bump_reason == full.bump_reason and report.bump_reason
         assert report.diff == full.diff and report.diff["articles"].changed > 0
+        assert report.diff["articles"].removed == 0
 
 
 def test_only_new_titles_give_a_minor_version(built: tuple[Path, Path], tmp_path: Path) -> None:

@@ -67,18 +67,61 @@ def test_main_without_publisher_joins_its_card() -> None:
     article = merged.articles[0]
     assert (article.role, article.source, article.n_sightings) == ("main", "Harbour Times", 2)
     assert article.text == main.text and not article.text_is_teaser
-    assert article.article_id == article_id_for("Ferry adds night sailings", "Harbour Times")
+    assert article.article_id == article_id_for("Ferry adds night sailings")
+    assert article.sources == ("Harbour Times",)
     assert article.provenance.dump_id == a.dump_id
     assert article.published_text == "3 hours ago"  # from the card: the main showed no time
 
 
-def test_a_title_shared_by_two_publishers_stays_two_articles() -> None:
-    a, b, c = _dump("a.txt", 1), _dump("b.txt", 1), _dump("c.txt", 1)
+def test_a_title_shared_by_two_publishers_is_one_article_with_both() -> None:
+    a, b, c, d = (_dump(f"{n}.txt", 1) for n in "abcd")
     one = _sighting(a, 0, "Weather warning", "Coastal Post", "x")
     two = _sighting(b, 0, "Weather warning", "City News", "y")
+    three = _sighting(d, 0, "Weather  warning", "city news", "w")
     bare = _sighting(c, 0, "Weather warning", None, "z", role="main")
-    groups = assign_articles([one, two, bare])
-    assert len(groups) == 3  # the publisher-less main cannot be placed safely
+    groups = assign_articles([one, two, three, bare])
+    assert list(groups) == [article_id_for("Weather warning")]
+    merged = merge([DumpResult(x, (s,)) for x, s in ((a, one), (b, two), (c, bare), (d, three))])
+    (article,) = merged.articles
+    # No main page named a publisher: the most frequent one (city news twice) wins.
+    assert article.source == "City News"
+    assert article.sources == ("City News", "Coastal Post")
+    assert {s.source for _, s in merged.sightings} == {
+        "Coastal Post",
+        "City News",
+        "city news",
+        None,
+    }
+
+
+def test_the_main_pages_publisher_is_the_source() -> None:
+    a, b, c = _dump("a.txt", 1), _dump("b.txt", 1), _dump("c.txt", 1)
+    main = _sighting(a, 0, "Dock strike ends", "Harbour Times", "Full text. " * 20, role="main")
+    cards = [_sighting(x, 0, "Dock strike ends", "Coastal Post", "t") for x in (b, c)]
+    merged = merge([DumpResult(a, (main,)), DumpResult(b, (cards[0],)), DumpResult(c, (cards[1],))])
+    (article,) = merged.articles
+    assert article.source == "Harbour Times"  # named by the main page, though less often
+    assert article.sources == ("Coastal Post", "Harbour Times")
+
+
+def test_a_tie_between_publishers_goes_to_the_alphabetically_first() -> None:
+    a, b = _dump("a.txt", 1), _dump("b.txt", 1)
+    one = _sighting(a, 0, "Gale warning", "Zed Weekly", "t")
+    two = _sighting(b, 0, "Gale warning", "Alpha Post", "t")
+    for order in ((a, one), (b, two)), ((b, two), (a, one)):
+        (article,) = merge([DumpResult(d, (s,)) for d, s in order]).articles
+        assert (article.source, article.sources) == ("Alpha Post", ("Alpha Post", "Zed Weekly"))
+
+
+def test_a_publisher_seen_later_keeps_the_article_id() -> None:
+    a, b = _dump("a.txt", 1), _dump("b.txt", 1)
+    main = _sighting(a, 0, "Pier reopens", None, "Full text. " * 20, role="main")
+    before = merge([DumpResult(a, (main,))]).articles
+    card = _sighting(b, 0, "Pier reopens", "Island Wire", "Teaser")
+    after = merge([DumpResult(a, (main,)), DumpResult(b, (card,))]).articles
+    assert [x.article_id for x in before] == [x.article_id for x in after]
+    assert (before[0].source, before[0].sources) == (None, ())
+    assert (after[0].source, after[0].sources) == ("Island Wire", ("Island Wire",))
 
 
 def test_article_ids_do_not_depend_on_order() -> None:

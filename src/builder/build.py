@@ -29,12 +29,15 @@ from builder.records import Dump, DumpResult
 from builder.release.cache import cached
 from builder.release.check import require_valid_spilled
 from builder.release.diff import (
+    Bump,
     TableDiff,
     bump,
     diff_releases,
+    first_release,
     parse_version,
     read_manifest,
     read_release,
+    requested,
 )
 from builder.release.publish import files_differ, publish_release, repair_pointer
 from builder.release.versions import latest_version
@@ -75,12 +78,15 @@ class BuildReport:
     #: When the build was incremental: new dumps parsed, titles merged again, dumps
     #: reused (see builder.incremental); None for a full build.
     incremental: dict[str, int] | None = None
+    #: Why the version has its number (`300 dumps added, 281 articles added, ...`).
+    bump_reason: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "published": self.published,
             "version": self.version,
             "previous_version": self.previous_version,
+            "bump_reason": self.bump_reason,
             "path": str(self.path) if self.path else None,
             "dumps": {
                 "total": self.n_inputs,
@@ -104,15 +110,19 @@ class BuildReport:
 def _choose_version(
     dataset_dir: Path,
     tables: Mapping[str, Any],
-    requested: str | None,
+    requested_version: str | None,
     read: tuple[str, Mapping[str, pa.Table]] | None = None,
-) -> tuple[str | None, str | None, dict[str, TableDiff]]:
-    """The version to publish (None: nothing changed) and the diff against the latest;
-    `read` is the latest release's (version, tables) when the build has them."""
+    row_counts: Mapping[str, int] | None = None,
+) -> tuple[Bump | None, str | None, dict[str, TableDiff]]:
+    """The version to publish and why (None: nothing changed), and the diff against the
+    latest; `read` is the latest release's (version, tables) when the build has them,
+    `row_counts` the rows per table (counted from `tables` when not given)."""
     previous = latest_version(dataset_dir)
     diffs: dict[str, TableDiff] = {}
-    automatic: str | None = "1.0.0"
-    if previous is not None:
+    if previous is None:
+        counts = row_counts or {name: tables[name].num_rows for name in tables}
+        automatic: Bump | None = first_release("1.0.0", counts)
+    else:
         old_release = dataset_dir / "versions" / previous
         old_tables = read[1] if read and read[0] == previous else read_release(old_release)
         diffs = diff_releases(old_tables, dict(tables))
@@ -122,18 +132,19 @@ def _choose_version(
         automatic = bump(
             previous,
             diffs,
-            contract_changed=contract_changed,
+            old_contract=old_contract,
+            new_contract=contract.CONTRACT_VERSION,
             files_changed=not rows_changed and files_differ(old_release, tables),
         )
-    if requested is None:
+    if requested_version is None:
         return automatic, previous, diffs
     try:
-        wanted = parse_version(requested)
+        wanted = parse_version(requested_version)
     except ValueError as exc:
         raise BuildError(str(exc)) from None
     if previous is not None and wanted <= parse_version(previous):
-        raise BuildError(f"version {requested} is not after the latest release {previous}")
-    return requested, previous, diffs
+        raise BuildError(f"version {requested_version} is not after the latest release {previous}")
+    return requested(requested_version, automatic), previous, diffs
 
 
 def build(
@@ -329,9 +340,11 @@ def _publish_staged(
     tables: dict[str, Any] = {**staged.tables, "dumps": dumps}
     with timing.timed("validate"):
         require_valid_spilled(staged.tables, fresh=staged.fresh)
-    chosen, previous, diffs = _choose_version(
-        dataset_dir, _Materialised(staged.tables), version, staged.previous
+    row_counts = {name: table.num_rows for name, table in staged.tables.items()}
+    chosen_bump, previous, diffs = _choose_version(
+        dataset_dir, _Materialised(staged.tables), version, staged.previous, row_counts
     )
+    chosen = None if chosen_bump is None else chosen_bump.version
     published_path: Path | None = None
     if chosen is None:
         message = f"no change since {previous}: nothing published"
@@ -350,6 +363,7 @@ def _publish_staged(
             },
             inputs=dumps.select(["path", "sha256", "size_bytes"]),  # Arrow: no dict per input
             changes=diffs if previous is not None else None,
+            bump_reason=chosen_bump.reason if chosen_bump else None,
             extra_files=lambda folder: _write_report(folder, dataset_dir),
         )
         published_path = release.path
@@ -370,4 +384,5 @@ def _publish_staged(
         message=message,
         diff=diffs,
         timings={stage: round(timings.get(stage, 0.0), 3) for stage in timing.STAGES},
+        bump_reason=chosen_bump.reason if chosen_bump else None,
     )

@@ -23,7 +23,14 @@ from builder.inputs.walk import find_inputs
 from builder.records import DumpResult
 from builder.release.diff import diff_release_dirs, render_text
 from builder.release.validate import ValidationReport, validate_release
-from builder.release.versions import REPORT, ReleaseNotFound, resolve_release
+from builder.release.versions import (
+    REPORT,
+    NoVersions,
+    ReleaseNotFound,
+    list_versions,
+    render_versions,
+    resolve_release,
+)
 
 app = typer.Typer(
     help="Turn raw page dumps of news aggregators into a versioned, validated article dataset.",
@@ -78,6 +85,8 @@ def _summary(report: BuildReport) -> Table:
         table.add_row(
             f"  {name} vs {report.previous_version}", f"+{d.added} -{d.removed} ~{d.changed}"
         )
+    if report.version is not None and report.bump_reason:
+        table.add_row("bump", f"{report.version}: {report.bump_reason}")
     if report.path is not None:
         table.add_row("release", str(report.path))
         if (report.path / REPORT).is_file():
@@ -373,6 +382,37 @@ def report(
     except OSError as exc:
         raise _fail(f"cannot write {target}: {exc.strerror or exc}") from None
     out.print(f"wrote {written}", highlight=False, markup=False, soft_wrap=True)
+
+
+@app.command()
+def versions(
+    dataset_dir: Annotated[
+        Path, typer.Argument(help="Dataset directory (holding versions/).", show_default=False)
+    ],
+    output_format: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="Readable table or JSON.")
+    ] = OutputFormat.text,
+) -> None:
+    """List every version, oldest first: its build time, row counts and why it got its
+    number (MAJOR / MINOR / PATCH, see the README).
+
+    Exit 0; 2 when the folder holds no published version.
+
+    Example:
+
+        builder versions dataset/
+
+        builder versions dataset/ --format json
+    """
+    try:
+        found = list_versions(dataset_dir)
+    except NoVersions as exc:
+        raise _fail(str(exc)) from None
+    if output_format is OutputFormat.json:
+        listed = [info.as_dict() for info in found]
+        out.print_json(json.dumps({"versions": listed}, ensure_ascii=False))
+        return
+    out.print(render_versions(found), end="", highlight=False, markup=False, soft_wrap=True)
 
 
 def run() -> None:  # pragma: no cover - console entry for `python -m builder`

@@ -1,10 +1,10 @@
-"""Sightings to articles: the one step that sees all dumps (a group-by on the article).
+"""Sightings to articles: the one step that sees all dumps (a group-by on the title).
 
-An article is its normalised title and publisher. Layout B shows a main article
-without its publisher; when a card elsewhere shows the same title with exactly one
-publisher, the two are one article: the main sighting gives the full text, the card
-the publisher. When several publishers share a title, a publisher-less sighting
-cannot be placed safely and stays an article of its own (empty publisher).
+An article is its normalised title (the story), so its id is fixed the first time the
+title is seen. Publishers are attributes: layout B shows a main article without its
+publisher, and a card elsewhere may name it later; that card adds the publisher to the
+same row (`source`, `sources`) instead of making another article. Each sighting keeps
+the publisher its page showed.
 """
 
 from __future__ import annotations
@@ -51,11 +51,36 @@ def _display(values: Iterable[str]) -> str:
     return min(counts, key=lambda v: (-counts[v], v))
 
 
+def publishers(group: Sequence[Sighting]) -> tuple[str | None, tuple[str, ...]]:
+    """An article's `source` and `sources` from its sightings.
+
+    Publishers are told apart by their normalised form and each is shown in its most
+    common rendering. `source` is the publisher of the main sightings when a main page
+    named one, else the one named most often; ties go to the alphabetically first.
+    `sources` is every publisher seen, sorted.
+    """
+    renderings: dict[str, list[str]] = defaultdict(list)
+    for s in group:
+        if s.source:
+            renderings[normalise_key(s.source)].append(s.source)
+    if not renderings:
+        return None, ()
+    shown = {key: _display(values) for key, values in renderings.items()}
+    named_by_main = [normalise_key(s.source) for s in group if s.role == "main" and s.source]
+    counts = (
+        Counter(named_by_main)
+        if named_by_main
+        else Counter({key: len(values) for key, values in renderings.items()})
+    )
+    chosen = min(counts, key=lambda key: (-counts[key], shown[key]))
+    return shown[chosen], tuple(sorted(shown.values()))
+
+
 def _article(article_id: str, group: Sequence[Sighting], dumps: Mapping[str, Dump]) -> Article:
     ordered = sorted(group, key=_preference(dumps))
     best = ordered[0]
     dump = dumps[best.dump_id]
-    sources = [s.source for s in ordered if s.source]
+    source, sources = publishers(ordered)
     timed = next((s for s in ordered if s.published_text), None)
     category = next((s.category for s in ordered if s.category), None)
     return Article(
@@ -64,7 +89,8 @@ def _article(article_id: str, group: Sequence[Sighting], dumps: Mapping[str, Dum
         title=best.title,
         text=best.text,
         text_is_teaser=best.text_is_teaser,
-        source=_display(sources) if sources else None,
+        source=source,
+        sources=sources,
         category=category,
         published_text=timed.published_text if timed else None,
         published_at=timed.published_at if timed else None,
@@ -93,17 +119,10 @@ def _article(article_id: str, group: Sequence[Sighting], dumps: Mapping[str, Dum
 
 
 def assign_articles(sightings: Iterable[Sighting]) -> dict[str, list[Sighting]]:
-    """Group sightings into articles by title and resolved publisher."""
-    by_title: dict[str, list[Sighting]] = defaultdict(list)
-    for s in sightings:
-        by_title[normalise_key(s.title)].append(s)
+    """Group sightings into articles by normalised title: one title, one article."""
     groups: dict[str, list[Sighting]] = defaultdict(list)
-    for group in by_title.values():
-        publishers = {normalise_key(s.source) for s in group if s.source}
-        only = next(iter(publishers)) if len(publishers) == 1 else None
-        for s in group:
-            publisher = normalise_key(s.source) if s.source else only
-            groups[article_id_for(s.title, publisher)].append(s)
+    for s in sightings:
+        groups[article_id_for(s.title)].append(s)
     return groups
 
 

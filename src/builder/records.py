@@ -46,9 +46,15 @@ def normalise_key(text: str) -> str:
     return _SPACES.sub(" ", text).strip().casefold()
 
 
-def article_id_for(title: str, source: str | None) -> str:
-    """Stable id from the normalised title and publisher (empty when no page showed one)."""
-    return "a_" + _h16(f"{normalise_key(title)}\x1f{normalise_key(source or '')}")
+def article_id_for(title: str) -> str:
+    """Stable id from the normalised title alone: an article is its story.
+
+    Fixed the first time a title is seen; a publisher, a full text or another sighting
+    arriving later adds to the row's attributes (`source`, `sources`, counts) and never
+    changes its id, so a diff between versions never shows a re-keyed row as removed
+    and added.
+    """
+    return "a_" + _h16(normalise_key(title))
 
 
 @dataclass(frozen=True)
@@ -175,6 +181,8 @@ class Article:
     text: str | None
     text_is_teaser: bool
     source: str | None
+    #: Every distinct publisher its sightings showed, sorted (empty: none showed one).
+    sources: tuple[str, ...]
     category: str | None
     published_text: str | None
     published_at: datetime | None

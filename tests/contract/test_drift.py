@@ -187,3 +187,35 @@ def test_models_are_generated_from_the_schema_files_not_copied() -> None:
 def test_manifest_schema_carries_the_contract_version() -> None:
     manifest_schema = json.loads((ROOT / "schema" / "manifest.schema.json").read_text())
     assert manifest_schema["$id"] == f"urn:builder:contract:{contract.CONTRACT_VERSION}:manifest"
+
+
+def test_sources_is_a_list_of_strings_in_every_reading(card: dict[str, Any]) -> None:
+    """Contract 2.0.0 added `articles.sources` (a list of plain values, the first in the
+    contract): each reading must type it the same way, right after `source`."""
+    assert contract.CONTRACT_VERSION.split(".")[0] == "2"
+    node = contract.json_schema("articles")["properties"]["sources"]
+    assert node["type"] == "array" and node["items"]["type"] == "string"
+    assert node["description"]
+    names = contract.arrow_schema("articles").names
+    assert names[names.index("source") + 1] == "sources"
+    field = contract.arrow_schema("articles").field("sources")
+    assert field.type == pa.list_(pa.field("item", pa.string(), nullable=False))
+    assert not field.nullable
+    assert models.table_model("articles").columns["sources"].dtype.type == pl.List(pl.String)
+    (feature,) = [f for f in card["articles"] if f["name"] == "sources"]
+    assert feature == {"name": "sources", "list": "string"}
+    (record_set,) = [
+        r
+        for r in croissant.metadata("1.0.0", {}, date_published="2025-07-01T00:00:00Z")["recordSet"]
+        if r["@id"] == "articles"
+    ]
+    (cr_field,) = [f for f in record_set["field"] if f["name"] == "sources"]
+    assert cr_field["isArray"] is True and cr_field["dataType"] == "sc:Text"
+
+
+def test_a_list_item_type_changed_in_one_place_is_detected(card: dict[str, Any]) -> None:
+    changed = contract.json_schema("articles")
+    changed["properties"]["sources"]["items"] = {"type": "integer"}
+    model = models.model_from_json_schema(changed)
+    problems = drift(changed, contract.arrow_schema("articles"), model, card["articles"])
+    assert any(p.startswith("sources: pandera") for p in problems)

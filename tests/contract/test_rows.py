@@ -30,7 +30,7 @@ def _rows() -> list[tuple[str, dict[str, Any]]]:
         result = extract(raw)
         rows.append(("dumps", asdict(result.dump)))
         for s in result.sightings:
-            rows.append(("sightings", sighting_row(article_id_for(s.title, s.source), s)))
+            rows.append(("sightings", sighting_row(article_id_for(s.title), s)))
     return rows
 
 

@@ -19,6 +19,7 @@ from builder.engines.spill import SpilledTable, held
 from builder.inputs.read import iter_dumps
 from builder.inputs.walk import find_inputs
 from builder.merge import merge
+from builder.release.diff import first_release
 from builder.release.publish import publish_release
 from builder.report import write_version_files
 from tests.helpers import corpus_module, run_cli
@@ -77,6 +78,9 @@ def reference(corpus: Path, out: Path) -> dict[str, str]:
         inputs=[
             {"path": d.path, "sha256": d.sha256, "size_bytes": d.size_bytes} for d in merged.dumps
         ],
+        bump_reason=first_release(
+            "1.0.0", {"dumps": len(merged.dumps), "articles": len(merged.articles)}
+        ).reason,
         extra_files=lambda folder: write_version_files(folder, out),  # as make does
     )
     return digests(out / "versions" / "1.0.0")

@@ -76,7 +76,7 @@ def check_dump(data: bytes) -> None:
         assert result.dump.reason and "\n" not in result.dump.reason
         assert result.sightings == ()
     for s in result.sightings:
-        row = sighting_row(article_id_for(s.title, s.source), s)
+        row = sighting_row(article_id_for(s.title), s)
         assert validate_row("sightings", row) == [], (s.title, s.source)
         assert 1 <= s.line_start <= s.line_end
 

@@ -147,15 +147,52 @@ def test_changed_text_of_one_dump_gives_a_major_release(base: Path, tmp_path: Pa
     assert "1.0.0 -> 2.0.0" in text and "changed" in text
 
 
-def test_version_numbers_follow_the_rows() -> None:
-    same = {"articles": TableDiff(0, 0, 0, 9)}
-    added = {"articles": TableDiff(2, 0, 0, 9)}
-    changed = {"articles": TableDiff(2, 0, 1, 9)}
-    assert bump("1.4.2", same, contract_changed=False) is None
-    assert bump("1.4.2", same, contract_changed=False, files_changed=True) == "1.4.3"
-    assert bump("1.4.2", added, contract_changed=False) == "1.5.0"
-    assert bump("1.4.2", changed, contract_changed=False) == "2.0.0"
-    assert bump("1.4.2", same, contract_changed=True) == "2.0.0"
+def test_version_numbers_follow_the_meaning_of_the_change() -> None:
+    def v(**diffs: TableDiff) -> str | None:
+        found = bump("1.4.2", diffs, old_contract="2.0.0", new_contract="2.0.0")
+        return None if found is None else found.version
+
+    same = TableDiff(0, 0, 0, 9)
+    assert v(articles=same, dumps=same) is None
+    files = bump("1.4.2", {"articles": same}, old_contract="2.0.0", new_contract="2.0.0",
+                 files_changed=True)  # fmt: skip
+    assert files is not None and files.version == "1.4.3" and "bytes" in files.reason
+    # New inputs adding and updating rows: MINOR.
+    assert v(dumps=TableDiff(3, 0, 0, 9), articles=TableDiff(2, 0, 5, 9)) == "1.5.0"
+    # The same inputs, values changed (a parser fix): PATCH.
+    assert v(dumps=same, articles=TableDiff(0, 0, 5, 9)) == "1.4.3"
+    # A key disappears (an input removed, an article dropped): MAJOR.
+    assert v(dumps=TableDiff(0, 1, 0, 9), articles=same) == "2.0.0"
+    assert v(dumps=same, articles=TableDiff(0, 1, 0, 9)) == "2.0.0"
+    assert v(dumps=TableDiff(5, 1, 0, 9), articles=TableDiff(9, 0, 0, 9)) == "2.0.0"
+    contract = bump("1.4.2", {"articles": same}, old_contract="1.0.0", new_contract="2.0.0")
+    assert contract is not None and contract.version == "2.0.0"
+    assert contract.reason == "contract 1.0.0 -> 2.0.0"
+    compatible = bump("1.4.2", {"articles": same}, old_contract="2.0.0", new_contract="2.1.0")
+    assert compatible is not None and compatible.version == "1.5.0"
+
+
+def test_the_reason_names_the_counts_behind_the_number() -> None:
+    found = bump(
+        "1.3.0",
+        {
+            "dumps": TableDiff(300, 0, 0, 100),
+            "articles": TableDiff(281, 0, 512, 40),
+            "sightings": TableDiff(900, 0, 0, 10),
+        },
+        old_contract="2.0.0",
+        new_contract="2.0.0",
+    )
+    assert found is not None
+    assert str(found) == "1.4.0: 300 dumps added, 281 articles added, 512 articles updated"
+    gone = bump(
+        "1.4.0",
+        {"dumps": TableDiff(0, 1, 0, 9), "sightings": TableDiff(0, 4, 0, 9)},
+        old_contract="2.0.0",
+        new_contract="2.0.0",
+    )
+    assert gone is not None and gone.level == "major"
+    assert gone.reason == "1 dump removed, 4 sightings removed"
 
 
 def test_same_rows_written_differently_are_a_patch(base: Path, tmp_path: Path) -> None:

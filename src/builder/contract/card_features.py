@@ -38,6 +38,8 @@ def _kind(kind: pa.DataType, name: str) -> dict[str, Any]:
     if pa.types.is_list(kind) and pa.types.is_struct(kind.value_type):
         item = kind.value_type
         return {"list": [_feature(item.field(i)) for i in range(item.num_fields)]}
+    if pa.types.is_list(kind) and kind.value_type in _DTYPES:
+        return {"list": _DTYPES[kind.value_type]}  # a list of plain values (sources)
     if kind in _DTYPES:
         return {"dtype": _DTYPES[kind]}
     raise ValueError(f"column {name}: no card feature for Arrow type {kind}")

@@ -149,12 +149,11 @@ def validate_row(table: str, row: Mapping[str, Any]) -> list[str]:
 def dump_violations(result: DumpResult) -> list[str]:
     """Contract messages for one dump's rows, checked before the dump joins the merge.
 
-    Sightings get a provisional article id from their own title and publisher: merge may
-    re-assign it, but always to an id of the same shape, so the check is the same.
+    Sightings get their article id from their own title, as the merge gives it.
     """
     messages = validate_row("dumps", dump_row(result.dump))
     for sighting in result.sightings:
-        article_id = article_id_for(sighting.title, sighting.source)
+        article_id = article_id_for(sighting.title)
         messages += validate_row("sightings", sighting_row(article_id, sighting))
     return messages
 

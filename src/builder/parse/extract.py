@@ -50,6 +50,7 @@ def _sighting(
             fixed, inline = fix_inline(raw.strip(), no)
             lines.append((no, fixed))
             repairs += inline
+    repairs = [*block.repairs, *repairs]  # what the segmenter dropped comes first
     text = "\n".join(t for _, t in lines) or None
     span = offsets.span(lines[0][0], lines[-1][0]) if lines else (None, None)
     resolved = resolve(block.time_text, dump.captured_at, page.layout)

@@ -72,6 +72,28 @@ _CONFIG_LINES: Final[Mapping[str, str]] = {
 }
 
 
+#: Identity and version rules, in every card (diff.bump applies them).
+VERSION_RULES: Final = (
+    "## Ids and version numbers",
+    "",
+    "`article_id` is a hash of the normalised title alone: it is fixed the first time a",
+    "title is seen and never changes when a publisher, a full text or another sighting",
+    "arrives later. Publishers are attributes: `source` (the main page's publisher when",
+    "one named it, else the most frequent) and `sources` (every publisher seen).",
+    "",
+    "- MAJOR: the data contract changed incompatibly, or a key disappeared (an input",
+    "  removed or its bytes changed, an article or a sighting gone).",
+    "- MINOR: new inputs added rows or updated existing ones with new evidence (counts,",
+    "  first seen, a full text for a teaser, a new publisher in `sources`); also the same",
+    "  inputs giving new rows, or a compatible contract change.",
+    "- PATCH: the same inputs with corrected values (a parser or builder fix), or only",
+    "  the files' bytes differ.",
+    "",
+    "Each version's manifest (`bump_reason`), card and CHANGELOG entry say why it got",
+    "its number.",
+)
+
+
 def status_counts(dumps: pa.Table) -> dict[str, int]:
     counts = pc.value_counts(dumps.column("status")).to_pylist() if dumps.num_rows else []
     return {str(item["values"]): int(item["counts"]) for item in counts}
@@ -134,6 +156,7 @@ def _card_body(
     for name in contract.TABLES:
         default = " (default)" if name == DEFAULT_CONFIG else ""
         lines.append(f"- `{name}`{default}: {_CONFIG_LINES[name]} — {rows[name]} rows")
+    lines += ["", *VERSION_RULES]
     if top_level:
         lines += [
             "",
@@ -185,10 +208,17 @@ def render_card(
     return f"---\n{metadata}---\n\n{body}"
 
 
-def changes_section(previous: str | None, changes: Mapping[str, Any] | None) -> str:
+def changes_section(
+    previous: str | None,
+    changes: Mapping[str, Any] | None,
+    bump_reason: str | None = None,
+    version: str | None = None,
+) -> str:
+    """The version card's history: why it has its number, then what changed."""
+    why = f"\n## Why {version}\n\n{bump_reason}\n" if bump_reason and version else ""
     if previous is None or changes is None:
-        return ""
-    return f"\n## Changes since {previous}\n\n{render_markdown(changes, previous)}"
+        return why
+    return f"{why}\n## Changes since {previous}\n\n{render_markdown(changes, previous)}"
 
 
 def front_matter(card: Path) -> dict[str, Any]:

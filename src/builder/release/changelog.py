@@ -35,6 +35,9 @@ def changelog_entry(release: Path) -> str:
     manifest = load_manifest(release)
     version = str(manifest["version"])
     heading = changelog_line(version, manifest["row_counts"], release_dumps(release))
+    reason = manifest.get("bump_reason")
+    if reason:
+        heading += f"\nWhy {version}: {reason}\n"
     previous = manifest.get("previous_version")
     changes = manifest.get("changes")
     if previous is None or changes is None:

@@ -76,7 +76,8 @@ CONTEXT: Final[Mapping[str, Any]] = {
 
 _DESCRIPTIONS: Final[Mapping[str, str]] = {
     "articles": "One row per unique article (main or related) after merging duplicates, "
-    "with the provenance of its kept text.",
+    "with the provenance of its kept text. An article is its normalised title: its id "
+    "never changes between versions; publishers seen later are added to sources.",
     "sightings": "One row per appearance of an article in one dump.",
     "dumps": "One row per input dump, parsed or quarantined (with the reason).",
 }

@@ -1,6 +1,7 @@
 """Compare two releases table by table, by key: added, removed and changed rows.
 
-The diff decides the next version number (semantic versioning as data sets use it),
+The diff decides the next version number and its reason (`bump`: semantic versioning
+by what a change means to a consumer),
 is what `builder diff` prints, and is summarised in each release's card, its manifest
 and the dataset's CHANGELOG.
 """
@@ -151,24 +152,105 @@ def diff_releases(old: Mapping[str, pa.Table], new: Mapping[str, pa.Table]) -> d
     return {t: diff_table(old[t], new[t], key_of(t), label=_LABELS.get(t)) for t in TABLES}
 
 
+@dataclass(frozen=True)
+class Bump:
+    """The next version number and why: the rule that chose it and the counts behind it."""
+
+    version: str
+    level: str  # "major" | "minor" | "patch" | "first" | "requested"
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.version}: {self.reason}"
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def _counts(diffs: Mapping[str, TableDiff]) -> list[str]:
+    """`300 dumps added, 281 articles added, 512 articles updated`: inputs first, then
+    articles; sightings only when some disappear (they follow their dumps otherwise)."""
+    parts: list[str] = []
+    for table, noun in (("dumps", "dump"), ("articles", "article")):
+        d = diffs.get(table)
+        if d is None:
+            continue
+        for count, verb in ((d.added, "added"), (d.removed, "removed"), (d.changed, "updated")):
+            if count:
+                parts.append(f"{_plural(count, noun)} {verb}")
+    sightings = diffs.get("sightings")
+    if sightings is not None and sightings.removed:
+        parts.append(f"{_plural(sightings.removed, 'sighting')} removed")
+    return parts
+
+
+def _contract_major(version: str | None) -> str | None:
+    return None if version is None else version.split(".", 1)[0]
+
+
 def bump(
     previous: str,
     diffs: Mapping[str, TableDiff],
     *,
-    contract_changed: bool,
+    old_contract: str | None,
+    new_contract: str,
     files_changed: bool = False,
-) -> str | None:
-    """The next version: MAJOR when rows change or go (or the contract changed), MINOR
-    when rows are only added, PATCH when the rows are the same but the files are not
-    (another Parquet writer, other writer settings), None when nothing changed."""
+) -> Bump | None:
+    """The next version after `previous`, by what the change means to a consumer
+    (Frictionless Data Package versioning, TFDS); None when nothing changed.
+
+    - MAJOR: the contract changed incompatibly (its MAJOR), or a key disappeared: an
+      input removed (an input whose bytes changed is removed and added again: its
+      dump id is its path and sha256), an article or a sighting gone.
+    - MINOR: new inputs added rows or updated existing ones with new evidence (counts,
+      first and last seen, a full text for a teaser, a publisher in `sources`); the
+      same inputs giving new rows; a compatible contract change.
+    - PATCH: the same inputs and the same keys, values changed (a parser or builder
+      fix), or only the files' bytes differ (another pyarrow, other writer settings).
+    """
     major, minor, patch = parse_version(previous)
-    if contract_changed or any(d.removed or d.changed for d in diffs.values()):
-        return f"{major + 1}.0.0"
+    counts = _counts(diffs)
+    dumps = diffs.get("dumps", TableDiff(0, 0, 0, 0))
+    contract = f"contract {old_contract} -> {new_contract}"
+    if old_contract != new_contract and _contract_major(old_contract) != _contract_major(
+        new_contract
+    ):
+        return Bump(f"{major + 1}.0.0", "major", ", ".join([contract, *counts]))
+    if any(d.removed for d in diffs.values()):
+        return Bump(f"{major + 1}.0.0", "major", ", ".join(counts))
+    if old_contract != new_contract:
+        return Bump(f"{major}.{minor + 1}.0", "minor", ", ".join([contract, *counts]))
+    if dumps.added:
+        return Bump(f"{major}.{minor + 1}.0", "minor", ", ".join(counts))
     if any(d.added for d in diffs.values()):
-        return f"{major}.{minor + 1}.0"
+        return Bump(f"{major}.{minor + 1}.0", "minor", ", ".join(["same inputs", *counts]))
+    if any(d.changed for d in diffs.values()):
+        changed = counts or [
+            f"{_plural(d.changed, name.rstrip('s'))} updated"
+            for name, d in diffs.items()
+            if d.changed
+        ]
+        return Bump(f"{major}.{minor}.{patch + 1}", "patch", ", ".join(["same inputs", *changed]))
     if files_changed:
-        return f"{major}.{minor}.{patch + 1}"
+        return Bump(
+            f"{major}.{minor}.{patch + 1}",
+            "patch",
+            "same rows, only the files' bytes differ (Parquet writer or its settings)",
+        )
     return None
+
+
+def first_release(version: str, row_counts: Mapping[str, int]) -> Bump:
+    """The reason of a dataset's first version."""
+    parts = [_plural(row_counts.get(t, 0), t.rstrip("s")) for t in ("dumps", "articles")]
+    return Bump(version, "first", "first release: " + ", ".join(parts))
+
+
+def requested(version: str, automatic: Bump | None) -> Bump:
+    """A version number given on the command line, with what the rules would have said."""
+    said = f"{automatic.version}: {automatic.reason}" if automatic else "no change"
+    return Bump(version, "requested", f"requested with --version (the rules give {said})")
 
 
 def parse_version(text: str) -> tuple[int, int, int]:

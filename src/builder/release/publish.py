@@ -136,6 +136,7 @@ def _build_version(
     previous_version: str | None,
     rows_per_shard: int,
     changes: Mapping[str, Any] | None = None,
+    bump_reason: str | None = None,
     extra_files: ExtraFiles | None = None,
 ) -> tuple[dict[str, Any], dict[str, ConfigStats]]:
     """Everything of one version, written into `staging` (not yet visible)."""
@@ -180,6 +181,9 @@ def _build_version(
         # What changed since previous_version (TableDiff.as_dict per table): kept here so
         # the CHANGELOG and the top card can be rewritten from this folder alone.
         "changes": None if changes is None else dict(changes),
+        # Why this version number (diff.bump): shown by `builder versions`, the card
+        # and the CHANGELOG.
+        "bump_reason": bump_reason,
     }
     text = manifest_json(manifest, inputs)
     write_text(staging / MANIFEST, text)
@@ -187,7 +191,8 @@ def _build_version(
         extra_files(staging)
     dumps = in_memory(tables["dumps"])
     card = render_card(version, top_level=False, stats=stats, dumps=dumps, release=staging)
-    write_text(staging / CARD, card + changes_section(previous_version, manifest["changes"]))
+    history = changes_section(previous_version, manifest["changes"], bump_reason, version)
+    write_text(staging / CARD, card + history)
     for name in contract.TABLES:
         fsync_dir(staging / name)
     fsync_dir(staging)
@@ -205,13 +210,15 @@ def publish_release(
     previous_version: str | None = None,
     rows_per_shard: int = 500_000,
     changes: Mapping[str, TableDiff] | None = None,
+    bump_reason: str | None = None,
     extra_files: ExtraFiles | None = None,
 ) -> Release:
     """Publish `tables` as `versions/<version>` and point the top-level card at it.
 
     The same tables, version, settings, inputs, changes and SOURCE_DATE_EPOCH give
     byte-identical version files in any directory. `changes` (the diff against
-    `previous_version`) goes into the version's card and manifest and the CHANGELOG.
+    `previous_version`) goes into the version's card and manifest and the CHANGELOG,
+    and so does `bump_reason` (why the version has its number, see diff.bump).
     `extra_files(folder)` writes more files into the version (its report) once the
     tables and manifest are in place, before the card and before the version is visible.
     """
@@ -238,6 +245,7 @@ def publish_release(
             previous_version=previous_version,
             rows_per_shard=rows_per_shard,
             changes=None if changes is None else {t: d.as_dict() for t, d in changes.items()},
+            bump_reason=bump_reason,
             extra_files=extra_files,
         )
         versions = dataset_dir / VERSIONS_DIR

@@ -303,10 +303,12 @@ def _history(history: Sequence[Mapping[str, Any]]) -> _Section:
             m.get("build_time"),
             m.get("previous_version") or "",
             *(int(m.get("row_counts", {}).get(name, 0)) for name in contract.TABLES),
+            m.get("bump_reason") or "",
         )
         for m in history
     ]
-    table = _table(["version", "built", "previous", *contract.TABLES], rows, numeric=[3, 4, 5])
+    head = ["version", "built", "previous", *contract.TABLES, "why this number"]
+    table = _table(head, rows, numeric=[3, 4, 5])
     return _Section("history", "History of all versions", _chart("history", svg) + table)
 
 

@@ -164,6 +164,23 @@ def test_english_strings() -> None:
     assert "Hashtags" in en.markers
 
 
+def test_site_markers_are_the_distinctive_lines_only() -> None:
+    for layout in load_layouts():
+        assert layout.site_markers, layout.language
+        assert layout.site_markers <= layout.markers
+        assert layout.related in layout.site_markers
+    en = _by_language()["en"]
+    assert "Try Our AI Features" in en.site_markers
+    assert not {"Hashtags", "Comments"} & en.site_markers  # a note may hold these words
+    assert "التعليقات" not in _by_language()["ar"].site_markers
+
+
+def test_only_the_logo_prelude_is_evidence_of_the_site() -> None:
+    logo, plain = _by_language()["en"].forms
+    assert logo.shape_is_evidence is True
+    assert plain.shape_is_evidence is False  # a lone title line shows nothing
+
+
 def test_english_headings_fill_the_listing_forms() -> None:
     logo, plain = _by_language()["en"].forms
     assert plain.listing.match("Latest news with #Ferries\n")

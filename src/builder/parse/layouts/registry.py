@@ -38,6 +38,9 @@ class Form:
     listing: re.Pattern[str]
     card: re.Pattern[str]
     same: tuple[str, ...]
+    #: The article prelude alone shows the site (the logo line and a repeated title);
+    #: a bare title line does not, and then the page needs other evidence.
+    shape_is_evidence: bool = False
 
 
 @dataclass(frozen=True)
@@ -51,7 +54,10 @@ class Layout:
     article_end: frozenset[str]
     boilerplate: frozenset[str]
     related: str
-    markers: frozenset[str]  # whole lines that only this language's pages show
+    markers: frozenset[str]  # boilerplate lines that tell this language's pages apart
+    #: Whole lines that on their own show a page of this site: positive evidence that
+    #: a text is a page (generic words such as "Comments" are markers, not evidence).
+    site_markers: frozenset[str]
     reserved: frozenset[str]  # lines that are page furniture, never a title
     times: tuple[TimeForm, ...]
     time_re: re.Pattern[str]  # any time text, anchored at both ends
@@ -104,6 +110,7 @@ def _compile_form(spec: dict[str, Any], lang: dict[str, Any], time_alt: str) -> 
         listing=fill(spec["listing"]),
         card=fill(spec["card"]),
         same=tuple(spec.get("same", ())),
+        shape_is_evidence=bool(spec.get("shape_is_evidence", False)),
     )
 
 
@@ -125,6 +132,8 @@ def load_layouts() -> tuple[Layout, ...]:
         lang = _read(n)
         site = sites[lang["site"]]
         times = _time_forms(lang["times"])
+        marker_lines = frozenset([*lang["boilerplate"], lang["related"]])
+        site_markers = frozenset(lang.get("site_markers", marker_lines))
         time_alt = "|".join(_strip_groups(t.pattern.pattern) for t in times)
         layouts.append(
             Layout(
@@ -135,7 +144,8 @@ def load_layouts() -> tuple[Layout, ...]:
                 article_end=frozenset(lang["article_end"]),
                 boilerplate=frozenset(lang["boilerplate"]),
                 related=lang["related"],
-                markers=frozenset([*lang["boilerplate"], lang["related"]]),
+                markers=marker_lines | site_markers,
+                site_markers=site_markers,
                 reserved=frozenset(
                     [*lang["boilerplate"], lang["related"], lang["logo"], lang["hash"]]
                 ),

@@ -2,18 +2,22 @@
 
 The segmenter knows the shape every site shares (an optional main article, a block of
 boilerplate, then cards); what the lines look like comes from the layout entries.
-It never raises on odd input: what does not fit is counted, not guessed at.
+It never raises on odd input: what does not fit is counted, not guessed at. Nor is a
+page guessed: a text is a page only on positive evidence (a site marker, the logo
+prelude, a listing heading, cards, or for a dump cut before all of them a headline
+followed by prose, see `builder.parse.evidence`).
 """
 
 from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
+from builder.parse.evidence import SAMPLE_LINES, article_hint, skip_leading_fragments
 from builder.parse.layouts.registry import Form, Layout, load_layouts
-from builder.records import normalise_key
+from builder.records import Repair, normalise_key
 
 #: A first line longer than this is prose, not a title: such a page is no known layout.
 MAX_TITLE_CHARS = 400
@@ -37,6 +41,9 @@ class Block:
     #: Other readings of a glued `Source3 hours ago` line, for the merge to settle with
     #: the publisher names of the whole corpus.
     glued_alternatives: tuple[tuple[str, str], ...] = ()
+    #: Changes made before the text was split (an image-URL fragment above the title
+    #: blanked), recorded with the article's own repairs.
+    repairs: tuple[Repair, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -214,19 +221,25 @@ def _article(text: str, m: re.Match[str], form: Form, layout: Layout, lines: _Li
     return Page(layout, form.name, "article", (main, *cards), truncated, unparsed)
 
 
+def _has_site_marker(text: str, layout: Layout) -> bool:
+    return any(line.strip() in layout.site_markers for line in text.split("\n") if len(line) < 200)
+
+
 def segment(text: str, layouts: tuple[Layout, ...] | None = None) -> Page | Rejected:
     """Find the page's layout and split it into a main article and related cards."""
     layouts = layouts or load_layouts()
     if _HTML.match(text):
         return Rejected("no known layout: the dump is an HTML document, not a page's text")
     layout, score = choose_layout(text, layouts)
+    text, skipped = skip_leading_fragments(text, layout.reserved)
     lines = _Lines(text)
     for form in layout.forms:
         listing = form.listing.match(text)
         if listing is not None:
             cards, unparsed, truncated = _cards(text, listing.end(), form, lines)
             if cards:
-                return Page(layout, form.name, "listing", tuple(cards), truncated, unparsed)
+                page = Page(layout, form.name, "listing", tuple(cards), truncated, unparsed)
+                return _with_repairs(page, skipped)
         article = form.article.match(text)
         if article is None:
             continue
@@ -235,8 +248,25 @@ def segment(text: str, layouts: tuple[Layout, ...] | None = None) -> Page | Reje
         if len(article["title"]) > MAX_TITLE_CHARS or article["title"].strip() in layout.reserved:
             continue  # "logo" is no title: a logo page cut inside its second title
         page = _article(text, article, form, layout, lines)
-        if score <= 0 and not page.blocks[0].body:
-            # No daily8 marker and no body: nothing shows this is a page we know.
-            return Rejected("no known layout: no site marker and no article shape")
-        return page
+        evident = (
+            form.shape_is_evidence
+            or listing is not None  # a listing heading without cards
+            or (score > 0 and _has_site_marker(text, layout))
+        )
+        if not evident:
+            # Nothing of the site shows: a dump cut before its markers, or not a page.
+            main = page.blocks[0]
+            hint = article_hint(main.title, [line for _, line in main.body[:SAMPLE_LINES]])
+            if hint is not None:
+                return Rejected(f"no known layout: {hint}")
+        return _with_repairs(page, skipped)
     return Rejected("no known layout: the first line is not a title and no site marker matched")
+
+
+def _with_repairs(page: Page, repairs: tuple[Repair, ...]) -> Page:
+    """Record what was changed before splitting with the page's first article."""
+    if not repairs:
+        return page
+    first = page.blocks[0]
+    first = replace(first, repairs=(*repairs, *first.repairs))
+    return replace(page, blocks=(first, *page.blocks[1:]))

@@ -1,0 +1,196 @@
+"""Is this text a page at all? Generic evidence for a dump that shows no site marker.
+
+A layout's own markers (boilerplate lines, the logo prelude, a listing heading, cards)
+live in the layout data and are checked by the segmenter. About one real dump in eight
+is cut before any of them, though, and then only the shape of the text can tell a news
+page from a note, a list or a source file that was dropped among the dumps. A page cut
+that early is a headline followed by prose; anything showing markup or code, or short
+lines instead of prose, is not guessed at: `article_hint` says what it looked like, so
+the quarantine reason helps the user find the stray file.
+
+These rules are deliberately few and language-neutral (word counts, punctuation, the
+syntax of common file formats). Site or language specific words belong in the layout
+data, not here.
+
+The module also finds image-URL fragments (`&w=3840&q=100)`) left above a page's title,
+which copying a page by selection leaves where a picture was.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from builder.records import Repair
+
+#: Only the first lines are looked at: what a text is shows at its top, and a dump of
+#: 100,000 lines must cost no more than one of 40.
+SAMPLE_LINES = 40
+SAMPLE_CHARS = 2_000
+
+#: A prose line has at least this many words (CJK characters count as half a word);
+#: a headline at least `MIN_TITLE_WORDS`.
+PROSE_WORDS = 8
+MIN_TITLE_WORDS = 3
+#: Share of the sampled body's characters that must sit in prose lines.
+PROSE_SHARE = 0.5
+
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+
+
+@dataclass(frozen=True)
+class Sign:
+    """Lines of one kind that show a file format: `kind` names the format in the hint.
+
+    The text shows the format when at least `min_lines` of the sampled lines match
+    (one stray line in an article is not enough), or when its first line does and
+    `first_line` says that is enough (`[build-system]` opens no headline, but
+    `"Quoted": words` may).
+    """
+
+    kind: str
+    label: str
+    pattern: re.Pattern[str]
+    min_lines: int = 2
+    first_line: bool = True
+    #: The pattern may match anywhere in a line (searched), not the whole line.
+    anywhere: bool = False
+
+    def matches(self, line: str) -> bool:
+        found = self.pattern.search(line) if self.anywhere else self.pattern.fullmatch(line)
+        return found is not None
+
+
+def _sign(
+    kind: str,
+    label: str,
+    pattern: str,
+    min_lines: int = 2,
+    *,
+    first_line: bool = True,
+    anywhere: bool = False,
+) -> Sign:
+    return Sign(kind, label, re.compile(pattern), min_lines, first_line, anywhere)
+
+
+#: Checked in this order on stripped lines (whole-line matches unless `anywhere`; each
+#: pattern runs in linear time on a line, however odd): Python before TOML
+#: because `x = 1` is both, and both before Markdown because `# comment` is all three.
+SIGNS: tuple[Sign, ...] = (
+    _sign("Python source", "shebang", r"#!.*python.*", 1),
+    _sign(
+        "Python source",
+        "statement",
+        r"import [\w.]+(?: as \w+)?(?:, *[\w.]+)*|from (?:\.+|\.*\w[\w.]*) import [\w*( ,)]+"
+        r"|(?:async )?def \w+\(.*\)(?: *-> *.+)?:|class \w+(?:\(.*\))?:|if __name__ == .+:",
+    ),
+    _sign("Python source", "docstring", r"(?:\"\"\"|''').*"),
+    _sign("TOML/INI", "section", r"\[\[?[\w.\-\"' ]+\]\]?"),
+    _sign("TOML/INI", "setting", r"[\w.\-\"]+ *= *\S.*", 3, first_line=False),
+    _sign("JSON", "opening", r"[\[{]|\{ *\".*|\[ *[\[{\"\d].*", 1),
+    _sign("JSON", "member", r"\"[^\"]+\" *: *.*", 3, first_line=False),
+    _sign("Markdown", "heading", r"#{1,6} +\S.*"),
+    _sign("Markdown", "code fence", r"(?:```|~~~).*"),
+    _sign(
+        "Markdown",
+        "link",
+        r"\[[^\]\n]{1,200}\]\((?:https?://|/|\.|#)[^)\s]*\)",
+        first_line=False,
+        anywhere=True,
+    ),
+    _sign("Markdown", "table row", r"\|.*\|", first_line=False),
+    _sign("Markdown", "task item", r"[-*+] \[[ xX]\] .*"),
+    _sign(
+        "source code",
+        "statement",
+        r"#include\b.*|<\?php.*|(?:function|const|let|var|fn|func|package|using|namespace)"
+        r" [\w$]+.*[({=;]|//.*|/\*.*|[{}]|.*[;{]",
+        3,
+        first_line=False,
+    ),
+)
+
+#: An image-URL fragment is a short query string; longer lines are not tested.
+MAX_FRAGMENT_CHARS = 500
+_UNDERLINE = re.compile(r"={3,}|-{3,}")
+_IMAGE_FRAGMENT = re.compile(r"(?:\S*[?&])?[\w%]+=[^\s&]*(?:&[\w%]+=[^\s&]*)+\)?")
+
+
+def _words(line: str) -> int:
+    return len(line.split()) + len(_CJK.findall(line)) // 2
+
+
+def _quote(line: str) -> str:
+    return repr(line if len(line) <= 40 else line[:37] + "...")
+
+
+def _format_sign(title: str, lines: Sequence[str]) -> str | None:
+    """`Markdown (heading '# Notes')` when the text shows a file format, else None."""
+    for sign in SIGNS:
+        if sign.first_line and sign.matches(title):
+            return f"{sign.kind} ({sign.label} {_quote(title)})"
+        hits = [line for line in lines if sign.matches(line)]
+        if len(hits) >= sign.min_lines:
+            return f"{sign.kind} ({sign.label} {_quote(hits[0])})"
+    if lines and _UNDERLINE.fullmatch(lines[0]):
+        return f"Markdown (heading underline {_quote(lines[0])})"
+    return None
+
+
+def article_hint(title: str, body: Sequence[str]) -> str | None:
+    """None when `title` + `body` read like a news article cut before its page's markers;
+    otherwise what the text looks like instead, for the quarantine reason.
+
+    An article: no sign of markup or code, a headline of a few words, and a body whose
+    characters are mostly in prose lines (`PROSE_WORDS`+ words, mostly letters).
+    """
+    title = title.strip()[:SAMPLE_CHARS]
+    lines = [s for s in (line.strip()[:SAMPLE_CHARS] for line in body[:SAMPLE_LINES]) if s]
+    found = _format_sign(title, lines)
+    if found is not None:
+        return f"looks like {found}"
+    if not lines:
+        return "a single line, no site marker"
+    prose = [line for line in lines if _words(line) >= PROSE_WORDS and _mostly_letters(line)]
+    total = sum(len(line) for line in lines)
+    if not prose or sum(len(line) for line in prose) < PROSE_SHARE * total:
+        short = sum(1 for line in lines if _words(line) < PROSE_WORDS)
+        if short >= 2 and short >= 0.6 * len(lines):
+            return "looks like a short list, not prose"
+        return "the text after the first line does not read like an article"
+    if _words(title) < MIN_TITLE_WORDS or title.endswith((",", ";")):
+        return f"the first line {_quote(title)} does not read like a headline"
+    return None
+
+
+def _mostly_letters(line: str) -> bool:
+    """Prose is mostly letters and spaces; data, URLs and code are not."""
+    letters = sum(1 for ch in line if ch.isalpha() or ch.isspace())
+    return letters >= 0.75 * len(line)
+
+
+def skip_leading_fragments(text: str, reserved: frozenset[str]) -> tuple[str, tuple[Repair, ...]]:
+    """Blank out image-URL fragment lines above the title, recording each as dropped junk.
+
+    Only lines before the first line that is neither blank, a fragment, nor page
+    furniture (`reserved`, e.g. the logo line) are looked at. A blanked line keeps its
+    place (it becomes empty), so line numbers and byte offsets stay those of the dump.
+    """
+    repairs: list[Repair] = []
+    pos, seen = 0, 0
+    while pos < len(text) and seen < 8:
+        end = text.find("\n", pos)
+        end = len(text) if end == -1 else end
+        line = text[pos:end].strip()
+        if line:
+            seen += 1
+            if len(line) <= MAX_FRAGMENT_CHARS and _IMAGE_FRAGMENT.fullmatch(line):
+                no = text.count("\n", 0, pos) + 1
+                repairs.append(Repair("drop_junk_line", no, f"image url fragment: {line[:60]}"))
+                text = text[:pos] + text[end:]
+                end = pos
+            elif line not in reserved:
+                break
+        pos = end + 1
+    return text, tuple(repairs)
