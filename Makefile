@@ -22,6 +22,7 @@ demo: $(VENV)/.base
 	rm -rf build/demo
 	HF_HUB_OFFLINE=1 $(VENV)/bin/builder make samples/dumps --out build/demo --captured-at 2025-07-01T12:00:00Z
 	HF_HUB_OFFLINE=1 $(PY) -c "import datasets; print(datasets.load_dataset('build/demo', split='train'))"
+	@echo "report: $$(ls build/demo/versions/*/report.html) (open it in a browser)"
 
 # The whole suite, slow tests included (CI runs this).
 test: $(VENV)/.test

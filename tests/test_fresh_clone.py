@@ -28,6 +28,8 @@ def test_make_demo_in_a_fresh_clone(tmp_path: Path) -> None:
     assert (clone / ".venv" / "bin" / "builder").exists()
     assert (clone / "build" / "demo" / "versions" / "1.0.0" / "manifest.json").is_file()
     assert "num_rows" in result.stdout
+    assert "report: build/demo/versions/1.0.0/report.html" in result.stdout
+    assert (clone / "build" / "demo" / "versions" / "1.0.0" / "report.html").is_file()
     assert "Traceback" not in result.stderr
 
 

@@ -45,6 +45,7 @@ from builder.records import DumpResult
 from builder.release.diff import diff_release_dirs, render_text
 from builder.release.validate import ValidationReport, validate_release
 from builder.release.versions import (
+    REPORT,
     NoVersions,
     ReleaseNotFound,
     list_versions,
@@ -220,6 +221,8 @@ def _summary(report: BuildReport) -> Table:
         table.add_row("bump", f"{report.version}: {report.bump_reason}")
     if report.path is not None:
         table.add_row("release", str(report.path))
+        if (report.path / REPORT).is_file():
+            table.add_row("report", str(report.path / REPORT))
     table.add_row("elapsed", f"{report.elapsed_s:.2f} s")
     for note in report.warnings():
         table.add_row(Text("warning", style="bold yellow"), Text(note))
@@ -529,6 +532,56 @@ def diff(
         out.print_json(json.dumps(result.as_dict(), ensure_ascii=False))
     else:
         out.print(render_text(result), end="", highlight=False, markup=False, soft_wrap=True)
+
+
+@app.command()
+def report(
+    release: Annotated[
+        str,
+        typer.Argument(
+            help="The release: DIR (its latest version), DIR@X.Y.Z or a versions/X.Y.Z folder.",
+            show_default=False,
+        ),
+    ],
+    out_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help="The HTML file to write. Default: report-X.Y.Z.html in the current folder.",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Write the visual report of a release: one HTML file that opens offline.
+
+    Inputs parsed and quarantined (by reason), articles and sightings per capture and
+    published day, publishers, languages, text lengths and teasers, repairs, merging,
+    suspicious times, the changes since the previous version and the history of all
+    versions, with a few example rows and their provenance. `builder make` already
+    writes it into each new version as report.html; this renders any version again.
+
+    Example:
+
+        builder report dataset/
+
+        builder report dataset/@1.0.0 --out report.html
+    """
+    from builder.report import ReportError, write_report  # matplotlib: only when asked
+
+    try:
+        path = resolve_release(release)
+    except ReleaseNotFound as exc:
+        raise _fail(str(exc)) from None
+    version = path.name if path.parent.name == "versions" else "release"
+    target = out_file if out_file is not None else Path(f"report-{version}.html")
+    try:
+        written = write_report(path, target)
+    except ReportError as exc:
+        raise _fail(str(exc)) from None
+    except OSError as exc:
+        raise _fail(f"cannot write {target}: {exc.strerror or exc}") from None
+    out.print(f"wrote {written}", highlight=False, markup=False, soft_wrap=True)
 
 
 @app.command()

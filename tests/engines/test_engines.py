@@ -21,6 +21,7 @@ from builder.inputs.walk import find_inputs
 from builder.merge import merge
 from builder.release.diff import first_release
 from builder.release.publish import publish_release
+from builder.report import write_version_files
 from tests.helpers import corpus_module, run_cli
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples" / "dumps"
@@ -80,6 +81,7 @@ def reference(corpus: Path, out: Path) -> dict[str, str]:
         bump_reason=first_release(
             "1.0.0", {"dumps": len(merged.dumps), "articles": len(merged.articles)}
         ).reason,
+        extra_files=lambda folder: write_version_files(folder, out),  # as make does
     )
     return digests(out / "versions" / "1.0.0")
 

@@ -19,7 +19,15 @@ from builder import contract
 from builder.contract.card_features import card_features
 from builder.release.diff import render_markdown
 from builder.release.store import UP, store_path, table_files
-from builder.release.versions import CARD, DEFAULT_CONFIG, MANIFEST, SPLIT
+from builder.release.versions import (
+    CARD,
+    DEFAULT_CONFIG,
+    MANIFEST,
+    REPORT,
+    SPLIT,
+    SUMMARY_PICTURE,
+    VERSIONS_DIR,
+)
 
 
 @dataclass(frozen=True)
@@ -101,12 +109,35 @@ def status_counts(dumps: pa.Table) -> dict[str, int]:
     return {str(item["values"]): int(item["counts"]) for item in counts}
 
 
-def _card_body(version: str, *, top_level: bool, rows: Mapping[str, int], dumps: pa.Table) -> str:
+def _picture_lines(picture: str | None, report: str | None) -> list[str]:
+    """The summary picture and where the full report is, when the version has them."""
+    lines: list[str] = []
+    if picture is not None:
+        alt = "Inputs by outcome, articles per capture day, articles by number of sightings"
+        lines += [f"![{alt}]({picture})", ""]
+    if report is not None:
+        lines += [
+            f"The full visual report of this version: `{report}` (one offline HTML file).",
+            "",
+        ]
+    return lines
+
+
+def _card_body(
+    version: str,
+    *,
+    top_level: bool,
+    rows: Mapping[str, int],
+    dumps: pa.Table,
+    picture: str | None = None,
+    report: str | None = None,
+) -> str:
     status = status_counts(dumps)
     load_path = "path/to/DATASET_DIR" + ("" if top_level else f"/versions/{version}")
     lines = [
         f"# News articles from aggregator page dumps — version {version}",
         "",
+        *_picture_lines(picture, report),
         "Articles (main stories and related-article cards) extracted from captured pages",
         "of news aggregators and deduplicated across captures. Every row can be traced to",
         "the bytes it came from: the dump, the lines and byte span, the capture time, and",
@@ -164,7 +195,10 @@ def render_card(
     stats: Mapping[str, ConfigStats],
     dumps: pa.Table,
     files: Mapping[str, Sequence[str]],
+    release: Path | None = None,
 ) -> str:
+    """The card of `version`; `release` (its folder) shows the summary picture and names
+    the report when they are in it."""
     prefix = "" if top_level else UP
     metadata = yaml.safe_dump(
         _card_metadata(prefix, stats, files),
@@ -174,7 +208,20 @@ def render_card(
         width=1000,
     )
     rows = {name: s.rows for name, s in stats.items()}
-    body = _card_body(version, top_level=top_level, rows=rows, dumps=dumps)
+
+    here = f"{VERSIONS_DIR}/{version}/" if top_level else ""  # the version's own files
+
+    def has(name: str) -> bool:
+        return release is not None and (release / name).is_file()
+
+    body = _card_body(
+        version,
+        top_level=top_level,
+        rows=rows,
+        dumps=dumps,
+        picture=here + SUMMARY_PICTURE if has(SUMMARY_PICTURE) else None,
+        report=here + REPORT if has(REPORT) else None,
+    )
     return f"---\n{metadata}---\n\n{body}"
 
 

@@ -14,11 +14,11 @@ import json
 import os
 import re
 import shutil
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 import pyarrow as pa
 
@@ -60,6 +60,10 @@ from builder.release.versions import (
     latest_version,
     semver,
 )
+
+#: Writes more files into a version folder being built (`builder.report` passes its
+#: report writer: it sits above this package, so it is handed in, not imported).
+ExtraFiles: TypeAlias = Callable[[Path], object]
 
 
 @dataclass(frozen=True)
@@ -197,18 +201,30 @@ def _build_version(
     }
     text = dump_json(manifest, "settings")
     write_text(staging / MANIFEST, text)
+    on_disk: dict[str, Any] = json.loads(text)  # tuples became lists: report the file
+    return on_disk, stats, tuple(stored)
+
+
+def _write_card(
+    staging: Path,
+    manifest: Mapping[str, Any],
+    stats: Mapping[str, ConfigStats],
+    dumps: pa.Table,
+) -> None:
+    """The version's card, last: it shows the report's picture when one was written."""
+    version = str(manifest["version"])
     card = render_card(
         version,
         top_level=False,
         stats=stats,
         dumps=dumps,
-        files=_files_by_table(files),
+        files=_files_by_table(manifest["files"]),
+        release=staging,
     )
-    history = changes_section(previous_version, manifest["changes"], bump_reason, version)
+    history = changes_section(
+        manifest["previous_version"], manifest["changes"], manifest["bump_reason"], version
+    )
     write_text(staging / CARD, card + history)
-    fsync_dir(staging)
-    on_disk: dict[str, Any] = json.loads(text)  # tuples became lists: report the file
-    return on_disk, stats, tuple(stored)
 
 
 def _files_by_table(files: Mapping[str, Any]) -> dict[str, list[str]]:
@@ -231,6 +247,7 @@ def publish_release(
     rows_per_shard: int = 500_000,
     changes: Mapping[str, TableDiff] | None = None,
     bump_reason: str | None = None,
+    extra_files: ExtraFiles | None = None,
 ) -> Release:
     """Publish `tables` as `versions/<version>` and point the top-level card at it.
 
@@ -238,6 +255,8 @@ def publish_release(
     byte-identical version files in any directory. `changes` (the diff against
     `previous_version`) goes into the version's card and manifest and the CHANGELOG,
     and so does `bump_reason` (why the version has its number, see diff.bump).
+    `extra_files(folder)` writes more files into the version (its report) once the
+    tables and manifest are in place, before the card and before the version is visible.
     """
     if rows_per_shard < 1:
         raise ValueError(f"rows_per_shard must be at least 1, got {rows_per_shard}")
@@ -250,7 +269,11 @@ def publish_release(
     repair_pointer(dataset_dir)  # also removes the temporaries of killed runs
     _check_version(dataset_dir, version, previous_version)
 
-    staging = dataset_dir / f"{TMP_PREFIX}{version}-{os.getpid()}"
+    # Staged beside the versions, so that the paths its manifest lists (`../../data/...`)
+    # lead into the store from there too: its report reads the tables through them.
+    versions = dataset_dir / VERSIONS_DIR
+    versions.mkdir(exist_ok=True)
+    staging = versions / f"{TMP_PREFIX}{version}-{os.getpid()}"
     staging.mkdir()
     try:
         manifest, stats, stored = _build_version(
@@ -264,8 +287,6 @@ def publish_release(
             changes=None if changes is None else {t: d.as_dict() for t, d in changes.items()},
             bump_reason=bump_reason,
         )
-        versions = dataset_dir / VERSIONS_DIR
-        versions.mkdir(exist_ok=True)
         final = versions / version
         if final.exists():  # another publish won the race since the first check
             raise FileExistsError(f"version {version} appeared in {versions} while building")
@@ -273,6 +294,10 @@ def publish_release(
         # unlisted store files, which the next publish removes.
         store.commit(staging, dataset_dir, stored)
         shutil.rmtree(staging / STORE_DIR)
+        if extra_files is not None:  # the report and its picture, from the stored tables
+            extra_files(staging)
+        _write_card(staging, manifest, stats, in_memory(tables["dumps"]))
+        fsync_dir(staging)
         os.rename(staging, final)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -319,6 +344,7 @@ def _point_at(dataset_dir: Path, version: str) -> None:
         stats=release_stats(release),
         dumps=release_dumps(release),
         files=_files_by_table(load_manifest(release).get("files", {})),
+        release=release,
     )
     replace_text(dataset_dir / CARD, top_card)
 

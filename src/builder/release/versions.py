@@ -20,6 +20,10 @@ VERSIONS_DIR: Final = "versions"
 #: The shared, content-addressed store of every version's Parquet files.
 STORE_DIR: Final = "data"
 CARD: Final = "README.md"
+#: A version's visual report and the summary picture its card shows (written by
+#: `builder.report`, beside the card: like it, not listed in the manifest).
+REPORT: Final = "report.html"
+SUMMARY_PICTURE: Final = "summary.png"
 CHANGELOG: Final = "CHANGELOG.md"
 MANIFEST: Final = "manifest.json"
 SPLIT: Final = "train"
