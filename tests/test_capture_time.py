@@ -14,6 +14,7 @@ import pytest
 
 from builder.parse.extract import extract
 from builder.records import RawDump
+from builder.release.store import version_paths
 from tests.terminal import piped
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -23,7 +24,7 @@ DATED = SAMPLES / "06_logo_cut_mid_body.txt"  # main article dated 12-03-2025
 
 def table(out: Path, name: str) -> list[dict[str, object]]:
     (version,) = sorted((out / "versions").iterdir())
-    return pq.read_table(version / name).to_pylist()
+    return pq.read_table(version_paths(version, name)).to_pylist()
 
 
 def test_dumps_timed_by_their_file_are_counted_and_named(tmp_path: Path) -> None:

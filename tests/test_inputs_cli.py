@@ -138,8 +138,8 @@ def test_several_folders_in_any_order_under_any_path_give_the_same_release(
     two = tree(tmp_path / "somewhere" / "else")
     _make(*one, "--out", str(tmp_path / "o1"))
     _make(*reversed(two), "--out", str(tmp_path / "o2"))
-    first = sorted((tmp_path / "o1" / "versions" / "1.0.0").rglob("*.parquet"))
-    second = sorted((tmp_path / "o2" / "versions" / "1.0.0").rglob("*.parquet"))
+    first = sorted((tmp_path / "o1" / "data").rglob("*.parquet"))
+    second = sorted((tmp_path / "o2" / "data").rglob("*.parquet"))
     assert [p.name for p in first] == [p.name for p in second] and first
     for a, b in zip(first, second, strict=True):
         assert a.read_bytes() == b.read_bytes(), a.relative_to(tmp_path)

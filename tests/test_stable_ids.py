@@ -15,6 +15,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from builder.records import article_id_for
+from builder.release.store import version_paths
 from tests.pages import day
 from tests.releasing import cli, make
 
@@ -22,7 +23,7 @@ MARKET_1 = "Market story number 1"
 
 
 def _articles(release: Path) -> dict[str, dict[str, object]]:
-    rows = pq.read_table(release / "articles").to_pylist()
+    rows = pq.read_table(version_paths(release, "articles")).to_pylist()
     return {str(row["title"]): row for row in rows}
 
 
@@ -42,7 +43,7 @@ def test_a_layout_b_main_keeps_its_id_when_its_publisher_appears_later(tmp_path:
     assert later["article_id"] == first["article_id"]
     assert (later["source"], later["sources"]) == ("Coastal Post", ["Coastal Post"])
     assert later["n_sightings"] == 3 and later["text"] == first["text"]
-    sightings = pq.read_table(out / "versions" / "1.1.0" / "sightings").to_pylist()
+    sightings = pq.read_table(version_paths(out / "versions" / "1.1.0", "sightings")).to_pylist()
     shown = {s["source"] for s in sightings if s["article_id"] == first["article_id"]}
     assert shown == {None, "Coastal Post"}  # each sighting keeps what its page showed
 

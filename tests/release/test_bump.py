@@ -14,6 +14,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from builder.release.diff import read_release
+from builder.release.store import version_paths
 from tests.pages import day
 from tests.releasing import BUILDER, WHEN, builder_env, make
 
@@ -104,7 +105,7 @@ def test_the_same_inputs_with_other_values_are_a_patch(three_days: tuple[Path, P
     inputs (here one text, altered in its Parquet file); rebuilding is a PATCH."""
     inputs, out = three_days
     release = out / "versions" / "1.0.0"
-    (shard,) = sorted((release / "articles").glob("*.parquet"))
+    (shard,) = version_paths(release, "articles")
     table = pq.read_table(shard)
     texts = table.column("text")
     first = pc.is_in(table.column("title"), value_set=table.column("title")[:1])
