@@ -411,12 +411,13 @@ class _Materialised(Mapping[str, Any]):
         return len(self._tables)
 
 
-def _write_report(version_folder: Path, dataset_dir: Path) -> None:
-    """report.html and summary.png into a version being built. Imported here: matplotlib
-    is loaded only by builds that publish, not by every `builder` command."""
+def _write_report(version_folder: Path, final: Path, dataset_dir: Path) -> None:
+    """report.html and summary.png into a version being built (`final`: where it will
+    be). Imported here: matplotlib is loaded only by builds that publish, not by every
+    `builder` command."""
     from builder.report import write_version_files
 
-    write_version_files(version_folder, dataset_dir)
+    write_version_files(version_folder, dataset_dir, placed_at=final)
 
 
 def _publish_staged(
@@ -470,7 +471,7 @@ def _publish_staged(
             inputs=dumps.select(["path", "sha256", "size_bytes"]),  # Arrow: no dict per input
             changes=diffs if previous is not None else None,
             bump_reason=chosen_bump.reason if chosen_bump else None,
-            extra_files=lambda folder: _write_report(folder, dataset_dir),
+            extra_files=lambda folder, final: _write_report(folder, final, dataset_dir),
         )
         published_path = release.path
         timing.combine(timings, {"write": time.perf_counter() - publish_started})

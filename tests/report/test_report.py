@@ -12,10 +12,12 @@ from collections import Counter
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 from huggingface_hub import DatasetCard
 from PIL import Image
 
+from builder.release.store import version_paths
 from builder.release.versions import latest_version
 from builder.report import render_report, write_report
 from tests.releasing import ROOT, WHEN, cli
@@ -39,7 +41,7 @@ SECTIONS = (
 
 
 def table(release: Path, name: str) -> pd.DataFrame:
-    return pd.read_parquet(release / name)
+    return pq.read_table(version_paths(release, name)).to_pandas()
 
 
 def version(dataset: Path) -> Path:
@@ -211,7 +213,7 @@ def test_cli_report_errors_are_one_line(samples_release: Path, tmp_path: Path) -
     assert done.stderr.strip() == f"error: no release 9.9.9 in {samples_release}"
     broken = tmp_path / "broken"
     shutil.copytree(samples_release, broken)
-    for shard in (version(broken) / "articles").glob("*.parquet"):
+    for shard in version_paths(version(broken), "articles"):
         shard.write_bytes(b"not parquet")
     done = cli("report", str(broken), "--out", str(tmp_path / "r.html"))
     assert done.returncode == 2
@@ -250,7 +252,14 @@ def test_a_manifest_without_changes_is_diffed_again(two_versions: Path, tmp_path
     del manifest["changes"]
     (second / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     assert ReportPage(render_report(second)).table("changes") == stored
-    shutil.rmtree(first / "articles")
+    # The first version lists article files that are gone (the store is shared: the
+    # second version's files stay).
+    listed = json.loads((first / "manifest.json").read_text(encoding="utf-8"))
+    listed["files"] = {
+        (key.replace("/articles/", "/articles/gone-") if "/articles/" in key else key): entry
+        for key, entry in listed["files"].items()
+    }
+    (first / "manifest.json").write_text(json.dumps(listed), encoding="utf-8")
     text = "".join(ReportPage(render_report(second)).text)
     assert f"Not compared with {first.name}: its tables could not be read." in text
 

@@ -8,7 +8,7 @@ import os
 import shutil
 from pathlib import Path
 
-from builder.release.versions import TMP_PREFIX, VERSIONS_DIR
+from builder.release.versions import TMP_PREFIX
 
 
 def sha256_and_sync(path: Path) -> tuple[str, int]:
@@ -34,10 +34,8 @@ def _pid_alive(pid: int) -> bool:
 
 
 def remove_stale_temporaries(dataset_dir: Path) -> None:
-    """Leftovers of killed runs go (top-level files, versions being staged); a concurrent
-    publish's live directory stays."""
-    leftovers = [*dataset_dir.glob(f"{TMP_PREFIX}*"), *dataset_dir.glob(f"{VERSIONS_DIR}/{TMP_PREFIX}*")]
-    for path in leftovers:
+    """Leftovers of killed runs go; a concurrent publish's live directory stays."""
+    for path in dataset_dir.glob(f"{TMP_PREFIX}*"):
         pid_text = path.name.rsplit("-", 1)[-1]
         if pid_text.isdigit() and int(pid_text) != os.getpid() and _pid_alive(int(pid_text)):
             continue

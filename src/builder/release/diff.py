@@ -144,12 +144,14 @@ def _changed_columns(
     }
 
 
-def read_release(path: Path) -> dict[str, pa.Table]:
+def read_release(path: Path, *, placed_at: Path | None = None) -> dict[str, pa.Table]:
     """The three tables of one release directory (a `versions/X.Y.Z` folder): the files
-    its manifest lists, from the shared store, in row order."""
+    its manifest lists, from the shared store, in row order. `placed_at` is where a
+    version still being staged will be: its file paths are relative to that folder."""
     manifest = read_manifest(path)
+    base = path if placed_at is None else placed_at
     return {
-        t: pq.read_table([store_path(path, key) for key in table_files(manifest, t)])
+        t: pq.read_table([store_path(base, key) for key in table_files(manifest, t)])
         for t in TABLES
     }
 

@@ -63,7 +63,8 @@ from builder.release.versions import (
 
 #: Writes more files into a version folder being built (`builder.report` passes its
 #: report writer: it sits above this package, so it is handed in, not imported).
-ExtraFiles: TypeAlias = Callable[[Path], object]
+#: Writes more files into a staged version: (staging folder, the folder it will be).
+ExtraFiles: TypeAlias = Callable[[Path, Path], object]
 
 
 @dataclass(frozen=True)
@@ -269,11 +270,7 @@ def publish_release(
     repair_pointer(dataset_dir)  # also removes the temporaries of killed runs
     _check_version(dataset_dir, version, previous_version)
 
-    # Staged beside the versions, so that the paths its manifest lists (`../../data/...`)
-    # lead into the store from there too: its report reads the tables through them.
-    versions = dataset_dir / VERSIONS_DIR
-    versions.mkdir(exist_ok=True)
-    staging = versions / f"{TMP_PREFIX}{version}-{os.getpid()}"
+    staging = dataset_dir / f"{TMP_PREFIX}{version}-{os.getpid()}"
     staging.mkdir()
     try:
         manifest, stats, stored = _build_version(
@@ -287,6 +284,8 @@ def publish_release(
             changes=None if changes is None else {t: d.as_dict() for t, d in changes.items()},
             bump_reason=bump_reason,
         )
+        versions = dataset_dir / VERSIONS_DIR
+        versions.mkdir(exist_ok=True)
         final = versions / version
         if final.exists():  # another publish won the race since the first check
             raise FileExistsError(f"version {version} appeared in {versions} while building")
@@ -295,7 +294,7 @@ def publish_release(
         store.commit(staging, dataset_dir, stored)
         shutil.rmtree(staging / STORE_DIR)
         if extra_files is not None:  # the report and its picture, from the stored tables
-            extra_files(staging)
+            extra_files(staging, final)
         _write_card(staging, manifest, stats, in_memory(tables["dumps"]))
         fsync_dir(staging)
         os.rename(staging, final)

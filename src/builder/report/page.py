@@ -401,9 +401,9 @@ class ReportError(Exception):
     """The release cannot be read (a missing or damaged table); the message says which."""
 
 
-def _read_stats(release_dir: Path) -> ReleaseStats:
+def _read_stats(release_dir: Path, placed_at: Path | None = None) -> ReleaseStats:
     try:
-        return release_stats(read_release(release_dir))
+        return release_stats(read_release(release_dir, placed_at=placed_at))
     except (OSError, ValueError, KeyError, pa.ArrowException, pl.exceptions.PolarsError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ReportError(f"cannot read the release in {release_dir}: {first}") from exc
@@ -492,12 +492,14 @@ def summary_picture(stats: ReleaseStats) -> bytes:
     return charts.summary_png(status, days, stats.sightings_per_article)
 
 
-def write_version_files(release_dir: Path, dataset_dir: Path | None = None) -> list[str]:
+def write_version_files(
+    release_dir: Path, dataset_dir: Path | None = None, *, placed_at: Path | None = None
+) -> list[str]:
     """Write `report.html` and `summary.png` into a version folder (while it is still
-    being built, before it becomes visible); returns the names written. The tables are
-    read and counted once for both."""
+    being built, before it becomes visible, at `placed_at` once published); returns the
+    names written. The tables are read and counted once for both."""
     release_dir = Path(release_dir)
-    stats = _read_stats(release_dir)
+    stats = _read_stats(release_dir, placed_at)
     (release_dir / REPORT_FILE).write_text(
         _render(release_dir, dataset_dir, stats), encoding="utf-8"
     )
