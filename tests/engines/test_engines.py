@@ -81,7 +81,7 @@ def reference(corpus: Path, out: Path) -> dict[str, str]:
         bump_reason=first_release(
             "1.0.0", {"dumps": len(merged.dumps), "articles": len(merged.articles)}
         ).reason,
-        extra_files=lambda folder: write_version_files(folder, out),  # as make does
+        extra_files=lambda folder, final: write_version_files(folder, out, placed_at=final),
     )
     return digests(out / "versions" / "1.0.0")
 
