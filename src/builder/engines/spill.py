@@ -7,13 +7,37 @@ in key order. Publishing reads it back a row group at a time.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import pyarrow as pa
 
 from builder import contract
+
+#: Arrow data that can be cut by rows: a record batch or a table.
+Rows = TypeVar("Rows", pa.RecordBatch, pa.Table)
+
+
+def fixed_runs(pieces: Iterable[Rows], step: int) -> Iterator[list[Rows]]:
+    """The rows of `pieces` as consecutive runs of exactly `step` rows (the last may be
+    shorter), each a list of slices: a row group or a hash batch then depends on the
+    rows alone, never on how the pieces happen to be cut. A yielded list is the
+    caller's to consume."""
+    pending: list[Rows] = []
+    held = 0
+    for piece in pieces:
+        while piece.num_rows:
+            take = min(step - held, piece.num_rows)
+            pending.append(piece.slice(0, take))
+            held += take
+            piece = piece.slice(take)
+            if held == step:
+                yield pending
+                pending, held = [], 0
+    if held:
+        yield pending
 
 
 @dataclass(frozen=True)
@@ -33,9 +57,13 @@ class SpilledTable:
         """Consecutive one-chunk tables of `step` rows (the last may be shorter) covering
         rows [start, stop): the unit a Parquet row group or a hash batch is made of, so
         the bytes do not depend on how the files happen to be cut."""
+        for run in fixed_runs(self._clipped(start, stop), step):
+            yield self._table(run)
+            release_arrow_memory()  # what the caller dropped of the slice
+
+    def _clipped(self, start: int, stop: int | None) -> Iterator[pa.RecordBatch]:
+        """The batches of rows [start, stop)."""
         stop = self.num_rows if stop is None else min(stop, self.num_rows)
-        pending: list[pa.RecordBatch] = []
-        held = 0
         position = 0  # row index of the next batch's first row
         for batch in self.batches():
             first, position = position, position + batch.num_rows
@@ -43,18 +71,7 @@ class SpilledTable:
                 continue
             if first >= stop:
                 break
-            batch = batch.slice(max(0, start - first), min(position, stop) - max(first, start))
-            while batch.num_rows:
-                take = min(step - held, batch.num_rows)
-                pending.append(batch.slice(0, take))
-                held += take
-                batch = batch.slice(take)
-                if held == step:
-                    yield self._table(pending)
-                    held = 0
-                    release_arrow_memory()  # what the caller dropped of the slice
-        if held:
-            yield self._table(pending)
+            yield batch.slice(max(0, start - first), min(position, stop) - max(first, start))
 
     def _table(self, batches: list[pa.RecordBatch]) -> pa.Table:
         """One chunk of `batches`, which are consumed: held while the caller works on

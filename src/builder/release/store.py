@@ -39,7 +39,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from builder import contract
-from builder.engines.spill import HeldTable, SpilledTable
+from builder.engines.spill import HeldTable, SpilledTable, fixed_runs
 from builder.release.atomic import fsync_dir, sha256_and_sync
 from builder.release.versions import MANIFEST, STORE_DIR, VERSIONS_DIR
 
@@ -185,19 +185,8 @@ def _chunks(pieces: Iterator[pa.Table], step: int) -> Iterator[pa.Table]:
     """The rows of `pieces` as consecutive tables of exactly `step` rows (the last may
     be shorter): the row groups, whatever the pieces' sizes, so the bytes are a
     function of the rows alone."""
-    pending: list[pa.Table] = []
-    held = 0
-    for piece in pieces:
-        while piece.num_rows:
-            take = min(step - held, piece.num_rows)
-            pending.append(piece.slice(0, take))
-            held += take
-            piece = piece.slice(take)
-            if held == step:
-                yield pa.concat_tables(pending).combine_chunks()
-                pending, held = [], 0
-    if held:
-        yield pa.concat_tables(pending).combine_chunks()
+    for run in fixed_runs(pieces, step):
+        yield pa.concat_tables(run).combine_chunks()
 
 
 def _take(pieces: Iterator[pa.Table], rows: int) -> Iterator[pa.Table]:
