@@ -19,7 +19,7 @@ Speed is measured in one process, candidates interleaved round by round, best ro
 kept; load time (import, model load, first answer) in a fresh process each, best of
 ``--loads``. The machine is shared: read the ratios to py3langid, not the seconds.
 
-Usage::
+Usage (py3langid and pycld2 come with the ``bench`` extra)::
 
     .venv/bin/python benchmarks/language.py FOLDER [FOLDER ...] [--rounds 7] [--json OUT]
 """
@@ -35,6 +35,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from importlib.util import find_spec
 from pathlib import Path
 from time import perf_counter
 from typing import Any
@@ -367,6 +368,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--loads", type=int, default=3, help="fresh processes per load time")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args(argv)
+    for module in ("py3langid", "pycld2"):
+        if find_spec(module) is None:
+            raise SystemExit(f"{module} is missing: pip install -e '.[bench]' installs it")
     report = run(args.folders, args.rounds, args.loads)
     print_report(report)
     if args.json:
