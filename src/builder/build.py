@@ -28,7 +28,7 @@ from builder.inputs.files import DEFAULT_MAX_BYTES, InputFile
 from builder.inputs.skipped import Listing, SkipGroup
 from builder.inputs.walk import find_inputs, list_inputs
 from builder.records import Dump, DumpResult
-from builder.release.cache import cached
+from builder.release.cache import cache_path, cached, take_damaged
 from builder.release.check import require_valid_spilled
 from builder.release.diff import (
     Bump,
@@ -135,6 +135,8 @@ class BuildReport:
     n_mtime: int = 0
     #: Articles whose time text reads as after the page's capture (published_at null).
     n_after_capture: int = 0
+    #: Per-dump cache files found damaged: set aside, their dumps parsed again.
+    n_cache_damaged: int = 0
 
     def warnings(self) -> list[str]:
         """What the user should know about the rows: one line each, for every output."""
@@ -144,6 +146,11 @@ class BuildReport:
                 f"{self.n_mtime} dump(s) have no capture time: their relative times were "
                 "resolved against the file's modification time, which a copy changes; "
                 "pass --captured-at"
+            )
+        if self.n_cache_damaged:
+            notes.append(
+                f"{self.n_cache_damaged} damaged file(s) in the per-dump cache were removed "
+                "and their dumps parsed again"
             )
         if self.n_after_capture:
             notes.append(
@@ -317,7 +324,8 @@ def build(
         )
         if staged.index is not None:
             incremental.save_state(dataset_dir, staged.index)
-    report = replace(report, skipped=skipped)
+    damaged = take_damaged(cache_path(dataset_dir)) if cache else 0
+    report = replace(report, skipped=skipped, n_cache_damaged=damaged)
     if staged.incremental is None:
         return report
     return replace(
