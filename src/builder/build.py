@@ -8,7 +8,6 @@ from __future__ import annotations
 import importlib.util
 import os
 import tempfile
-import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -119,8 +118,8 @@ class BuildReport:
     elapsed_s: float
     message: str
     diff: dict[str, TableDiff] = field(default_factory=dict)
-    #: Seconds per stage (timing.STAGES), summed over all workers: where the work goes,
-    #: not wall time (that is `elapsed_s`).
+    #: Wall seconds per stage (timing.STAGES), adding up to `elapsed_s`; a step run by
+    #: a pool splits its wall time in the proportions of its workers' seconds.
     timings: dict[str, float] = field(default_factory=dict)
     #: When the build was incremental: new dumps parsed, titles merged again, dumps
     #: reused (see builder.incremental); None for a full build.
@@ -257,6 +256,7 @@ def build(
     scheduler: str | None = None,
     cache: bool = True,
     inputs: Sequence[InputFile] | Listing | None = None,
+    wall: timing.Wall | None = None,
 ) -> BuildReport:
     """Build a release of `dataset_dir` from the dumps named by `specs`.
 
@@ -272,21 +272,28 @@ def build(
     `version` is given); quarantined inputs do not fail the build unless `strict`.
     Each dump's rows are checked against the contract as they come (a breaking dump
     is quarantined), and the whole tables before anything is published.
+
+    `wall` is the clock the stage timings and `elapsed_s` are read on (the CLI starts
+    it at the process's start and has laps for the imports and the listing already).
     """
-    started = time.perf_counter()
+    wall = timing.Wall() if wall is None else wall
     dataset_dir = check_request(dataset_dir, version=version, engine=engine, scheduler=scheduler)
     claim(dataset_dir)  # marked ours before anything else is written there
+    repair_pointer(dataset_dir)  # a publish killed before its card update is finished first
+    wall.lap("publish")
     if inputs is None and not any("://" in spec for spec in specs):  # URLs: dask lists them
         inputs = list_inputs(specs, exclude=[dataset_dir])
     skipped = inputs.skip_groups() if isinstance(inputs, Listing) else ()
     inputs = inputs.files if isinstance(inputs, Listing) else inputs
-    repair_pointer(dataset_dir)  # a publish killed before its card update is finished first
+    wall.lap("list")
     on_rows = None if on_dump is None else _each_dump(on_dump)
     stage = cached(partitioned.per_dump, dataset_dir) if cache else None
+    wall.lap("cache")
     with tempfile.TemporaryDirectory(prefix="builder-work-") as scratch:
         staged = None
         if stage is not None and engine == "local" and scheduler is None:
             inputs = find_inputs(specs) if inputs is None else inputs
+            wall.lap("list")
             staged = incremental.delta(
                 inputs,
                 dataset_dir,
@@ -296,6 +303,8 @@ def build(
                 max_bytes=max_bytes,
                 on_rows=on_rows,
             )
+            if staged is None:
+                wall.lap("cache")  # the state said a full build is needed
         if staged is None:
             staged = run_engine(
                 specs,
@@ -310,13 +319,12 @@ def build(
                 stage=stage,
                 inputs=inputs,
             )
-        timings = dict(staged.timings)
+        wall.spread(staged.timings, "read")
         report = _publish_staged(
             staged,
             dataset_dir,
-            timings,
+            wall,
             on_stage=on_stage or (lambda name, done, total: None),
-            started=started,
             captured_at=captured_at,
             version=version,
             max_bytes=max_bytes,
@@ -324,8 +332,16 @@ def build(
         )
         if staged.index is not None:
             incremental.save_state(dataset_dir, staged.index)
-    damaged = take_damaged(cache_path(dataset_dir)) if cache else 0
-    report = replace(report, skipped=skipped, n_cache_damaged=damaged)
+        damaged = take_damaged(cache_path(dataset_dir)) if cache else 0
+        wall.lap("cache")
+    wall.lap("write")  # the spilled tables removed with the scratch folder
+    report = replace(
+        report,
+        skipped=skipped,
+        n_cache_damaged=damaged,
+        elapsed_s=wall.elapsed(),
+        timings=wall.report(),
+    )
     if staged.incremental is None:
         return report
     return replace(
@@ -419,22 +435,23 @@ class _Materialised(Mapping[str, Any]):
         return len(self._tables)
 
 
-def _write_report(version_folder: Path, final: Path, dataset_dir: Path) -> None:
+def _write_report(version_folder: Path, final: Path, dataset_dir: Path, wall: timing.Wall) -> None:
     """report.html and summary.png into a version being built (`final`: where it will
     be). Imported here: matplotlib is loaded only by builds that publish, not by every
     `builder` command."""
+    wall.lap("publish")
     from builder.report import write_version_files
 
     write_version_files(version_folder, dataset_dir, placed_at=final)
+    wall.lap("report")
 
 
 def _publish_staged(
     staged: Staged,
     dataset_dir: Path,
-    timings: dict[str, float],
+    wall: timing.Wall,
     *,
     on_stage: OnStage,
-    started: float,
     captured_at: datetime | None,
     version: str | None,
     max_bytes: int,
@@ -452,19 +469,19 @@ def _publish_staged(
         raise StrictError(_strict_message([SimpleNamespace(**row) for row in bad]))
     tables: dict[str, Any] = {**staged.tables, "dumps": dumps}
     on_stage("checking", 0, None)
-    with timing.timed("validate"):
-        require_valid_spilled(staged.tables, fresh=staged.fresh)
+    require_valid_spilled(staged.tables, fresh=staged.fresh)
+    wall.lap("check")
     row_counts = {name: table.num_rows for name, table in staged.tables.items()}
     chosen_bump, previous, diffs = _choose_version(
         dataset_dir, _Materialised(staged.tables), version, staged.previous, row_counts
     )
+    wall.lap("compare")
     chosen = None if chosen_bump is None else chosen_bump.version
     published_path: Path | None = None
     if chosen is None:
         message = f"no change since {previous}: nothing published"
     else:
         on_stage("writing", 0, None)
-        publish_started = time.perf_counter()
         release = publish_release(
             dataset_dir,
             tables,
@@ -479,10 +496,10 @@ def _publish_staged(
             inputs=dumps.select(["path", "sha256", "size_bytes"]),  # Arrow: no dict per input
             changes=diffs if previous is not None else None,
             bump_reason=chosen_bump.reason if chosen_bump else None,
-            extra_files=lambda folder, final: _write_report(folder, final, dataset_dir),
+            extra_files=lambda folder, final: _write_report(folder, final, dataset_dir, wall),
         )
         published_path = release.path
-        timing.combine(timings, {"write": time.perf_counter() - publish_started})
+        wall.lap("publish")
         message = f"published {chosen}" + (f" (previous {previous})" if previous else "")
     return BuildReport(
         published=chosen is not None,
@@ -495,10 +512,10 @@ def _publish_staged(
         top_reasons=reasons.most_common(5),
         n_articles=staged.tables["articles"].num_rows,
         n_sightings=staged.tables["sightings"].num_rows,
-        elapsed_s=time.perf_counter() - started,
+        elapsed_s=wall.elapsed(),
         message=message,
         diff=diffs,
-        timings={stage: round(timings.get(stage, 0.0), 3) for stage in timing.STAGES},
+        timings=wall.report(),
         bump_reason=chosen_bump.reason if chosen_bump else None,
         n_mtime=n_mtime,
         n_after_capture=_count_true(staged.tables["articles"], "published_after_capture"),

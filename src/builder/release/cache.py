@@ -110,11 +110,8 @@ def code_fingerprint() -> str:
 
 def cache_key(raw: RawDump, data_sha256: str) -> str:
     """Everything the stage's result depends on; see the module docstring."""
+    digest = _key_prefix(builder.PARSER_VERSION, builder.__version__).copy()
     parts = [
-        FORMAT,
-        builder.PARSER_VERSION,
-        builder.__version__,
-        code_fingerprint(),
         raw.path,
         data_sha256,
         len(raw.data),
@@ -124,7 +121,16 @@ def cache_key(raw: RawDump, data_sha256: str) -> str:
         raw.error,
         raw.encoding_hint,
     ]
-    return hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode("utf-8")).hexdigest()
+    digest.update(json.dumps(parts, ensure_ascii=False).encode("utf-8"))
+    key: str = digest.hexdigest()
+    return key
+
+
+@cache
+def _key_prefix(parser_version: str, builder_version: str) -> Any:
+    """The part of every key that is the same for every dump, hashed once."""
+    fixed = [FORMAT, parser_version, builder_version, code_fingerprint()]
+    return hashlib.sha256(json.dumps(fixed).encode("utf-8") + b"\n")
 
 
 # --- records <-> Arrow columns ----------------------------------------------------------
