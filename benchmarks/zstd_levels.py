@@ -29,7 +29,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     tables = read_release(args.release)
     levels = [int(level) for level in args.levels.split(",")]
-    print(f"| level | {' | '.join(f'{t} s | {t} MB' for t in contract.TABLES)} | total s | total MB |")
+    columns = " | ".join(f"{name} s | {name} MB" for name in contract.TABLES)
+    print(f"| level | {columns} | total s | total MB |")
     print("|---" * (2 * len(contract.TABLES) + 3) + "|")
     with tempfile.TemporaryDirectory() as scratch:
         for level in levels:
