@@ -194,3 +194,11 @@ def test_incremental_and_full_builds_publish_identical_releases(tmp_path: Path) 
     assert tree_hashes(cached) == tree_hashes(full)
     files = _files(cache_path(cached))
     assert sum(len(decode_results(p.read_bytes())) for p in files) == 32
+
+
+def test_walks_know_the_cache_folder_by_its_name() -> None:
+    """`inputs` cannot import `release`, so it repeats the names: they must agree."""
+    from builder.inputs import skipped
+    from builder.release.cache import CACHE_DIR, CACHE_FOLDER
+
+    assert skipped._CACHE[:2] == (CACHE_DIR, CACHE_FOLDER)
