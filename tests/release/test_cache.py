@@ -193,6 +193,7 @@ def test_incremental_and_full_builds_publish_identical_releases(tmp_path: Path) 
     assert not (full / ".cache").exists()  # --no-cache neither reads nor writes it
     assert tree_hashes(cached) == tree_hashes(full)
     files = _files(cache_path(cached))
+    assert len(files) == 2  # one per batch (30 dumps, then 2), not one entry per dump
     assert sum(len(decode_results(p.read_bytes())) for p in files) == 32
 
 

@@ -211,11 +211,9 @@ def _times(values: Sequence[Any]) -> pa.Array:
 
 
 def _arrays(cls: type, objects: Sequence[Any]) -> list[pa.Array]:
-    fields = _fields(cls)
-    rows = list(map(attrgetter(*(f.name for f in fields)), objects))
-    columns: list[Sequence[Any]] = list(zip(*rows, strict=True)) if rows else [()] * len(fields)
     arrays = []
-    for field, values in zip(fields, columns, strict=True):
+    for field in _fields(cls):
+        values = list(map(attrgetter(field.name), objects))  # no tuple per object
         if field.record is not None:
             arrays.append(_list_of(field.record, values))
         elif field.arrow == _TIME:
