@@ -203,3 +203,15 @@ def test_walks_know_the_cache_folder_by_its_name() -> None:
     from builder.release.cache import CACHE_DIR, CACHE_FOLDER
 
     assert skipped._CACHE[:2] == (CACHE_DIR, CACHE_FOLDER)
+
+
+def test_the_build_warns_of_a_damaged_cache_file_and_removes_it(tmp_path: Path) -> None:
+    out = tmp_path / "ds"
+    first = make(str(SAMPLES), "--out", str(out))
+    [path] = _files(cache_path(out))
+    path.write_bytes(path.read_bytes()[:100])  # torn: Arrow cannot open it
+    again = make(str(SAMPLES), "--out", str(out), "--workers", "1")
+    assert not again["published"]  # the same release: nothing to publish
+    assert any("damaged file(s) in the per-dump cache" in w for w in again["warnings"])
+    assert first["warnings"] == [w for w in again["warnings"] if "per-dump cache" not in w]
+    assert not list(cache_path(out).glob("*.damaged"))  # removed once reported
