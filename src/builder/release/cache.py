@@ -121,9 +121,13 @@ def cache_key(raw: RawDump, data_sha256: str) -> str:
         raw.error,
         raw.encoding_hint,
     ]
-    digest.update(json.dumps(parts, ensure_ascii=False).encode("utf-8"))
+    digest.update(_KEY_JSON.encode(parts).encode("utf-8"))
     key: str = digest.hexdigest()
     return key
+
+
+#: One encoder for every key (json.dumps with options builds a new one per call).
+_KEY_JSON: Final = json.JSONEncoder(ensure_ascii=False)
 
 
 @cache
@@ -400,7 +404,8 @@ class Store:
             partial.write_bytes(data)
             os.replace(partial, self.folder / name)
         except OSError:
-            partial.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                partial.unlink(missing_ok=True)
             return
         if self._index is not None:
             self._index.update((key, name) for key, _ in pending)
