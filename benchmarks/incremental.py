@@ -78,7 +78,7 @@ def _line(name: str, run: Run) -> str:
     stages = ", ".join(f"{k} {v:.1f}" for k, v in run.report.get("timings_s", {}).items())
     return (
         f"{name:<12} wall {run.wall_s:7.1f} s  cpu {run.cpu_s:7.1f} s  "
-        f"-> {run.report['version']}  [stage seconds, summed over workers: {stages}]"
+        f"-> {run.report['version']}  [wall seconds per stage: {stages}]"
     )
 
 

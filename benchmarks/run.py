@@ -7,8 +7,8 @@
 - builder make with one worker and with all cores.
 
 Each runs in its own process; peak RSS is the sum over the process tree (pool workers
-included), sampled every 100 ms. Prints a side-by-side table and builder's per-stage
-timings, and writes benchmarks/out/results.json.
+included), sampled every 100 ms. Prints a side-by-side table and builder's wall seconds
+per stage (they add up to its wall time), and writes benchmarks/out/results.json.
 
     python benchmarks/run.py                      # 20,000 dumps, seed 0
     python benchmarks/run.py --n 2000             # a quick look
@@ -193,11 +193,30 @@ def table(runs: list[Run], floor: Run, datatrove: Run | None) -> str:
     return "\n".join(lines)
 
 
-def stages(run: Run) -> str:
-    timings = run.extra.get("timings_s", {})
-    total = sum(timings.values()) or 1.0
-    cells = ", ".join(f"{k} {v:.2f} s ({100 * v / total:.0f}%)" for k, v in timings.items())
-    return f"{run.name}: {cells}"
+def stages(runs: list[Run]) -> str:
+    """builder's wall seconds per stage (`timings_s` of `make --json`, which add up to
+    its `elapsed_s`, counted from the process's start), one column per run, and what
+    the benchmark saw from outside (process spawn and exit included)."""
+    names: list[str] = []
+    for run in runs:
+        names += [name for name in run.extra.get("timings_s", {}) if name not in names]
+    head = "| stage | " + " | ".join(f"{run.name} s | %" for run in runs) + " |"
+    lines = [head, "|---|" + "---:|---:|" * len(runs)]
+    for name in names:
+        cells = []
+        for run in runs:
+            seconds = run.extra.get("timings_s", {}).get(name, 0.0)
+            cells.append(f"{seconds:.2f} | {100 * seconds / run.wall_s:.1f}")
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    rows = {
+        "sum of stages": lambda run: sum(run.extra.get("timings_s", {}).values()),
+        "elapsed_s (reported)": lambda run: float(run.extra.get("elapsed_s", 0.0)),
+        "wall (measured outside)": lambda run: run.wall_s,
+    }
+    for label, value in rows.items():
+        cells = [f"{value(run):.2f} | {100 * value(run) / run.wall_s:.1f}" for run in runs]
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -253,9 +272,8 @@ def main(argv: list[str] | None = None) -> None:
     )
     runs = [r for r in (floor, datatrove, one, every) if r is not None]
     print(table(runs, floor, datatrove))
-    print("\nper-stage seconds of builder make (summed over workers):")
-    print(stages(one))
-    print(stages(every))
+    print("\nwall seconds per stage of builder make (% of the wall time measured outside):")
+    print(stages([one, every]))
 
     memory: list[Run] = []
     for size in [int(s) for s in args.memory.split(",") if s]:

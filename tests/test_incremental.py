@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import sqlite3
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -166,8 +165,7 @@ def _truncate_index(dataset: Path) -> None:
 
 
 def _forget_cache(dataset: Path) -> None:
-    with sqlite3.connect(cache_path(dataset)) as db:
-        db.execute("DELETE FROM results")
+    shutil.rmtree(cache_path(dataset))
 
 
 @pytest.mark.parametrize("damage", [_break_state_json, _truncate_index, _forget_cache])

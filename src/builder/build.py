@@ -8,7 +8,6 @@ from __future__ import annotations
 import importlib.util
 import os
 import tempfile
-import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -28,7 +27,7 @@ from builder.inputs.files import DEFAULT_MAX_BYTES, InputFile
 from builder.inputs.skipped import Listing, SkipGroup
 from builder.inputs.walk import find_inputs, list_inputs
 from builder.records import Dump, DumpResult
-from builder.release.cache import cached
+from builder.release.cache import cache_path, cached, take_damaged
 from builder.release.check import require_valid_spilled
 from builder.release.diff import (
     Bump,
@@ -98,6 +97,14 @@ def check_request(
     return folder
 
 
+def _warm_up_arrow() -> None:
+    """pyarrow's first conversion of Python values imports pandas (to tell its objects
+    apart): ~0.5 s, once per process. Done first, it counts as start-up rather than as
+    whichever stage converts first, and the pool's workers, forks of this process,
+    inherit it instead of each importing it again."""
+    pa.array([0])
+
+
 def _strict_message(dumps: Sequence[Any]) -> str:
     bad = [d for d in dumps if d.status == "quarantined"]
     first = f"{bad[0].path}: {bad[0].reason}"
@@ -119,8 +126,8 @@ class BuildReport:
     elapsed_s: float
     message: str
     diff: dict[str, TableDiff] = field(default_factory=dict)
-    #: Seconds per stage (timing.STAGES), summed over all workers: where the work goes,
-    #: not wall time (that is `elapsed_s`).
+    #: Wall seconds per stage (timing.STAGES), adding up to `elapsed_s`; a step run by
+    #: a pool splits its wall time in the proportions of its workers' seconds.
     timings: dict[str, float] = field(default_factory=dict)
     #: When the build was incremental: new dumps parsed, titles merged again, dumps
     #: reused (see builder.incremental); None for a full build.
@@ -135,6 +142,8 @@ class BuildReport:
     n_mtime: int = 0
     #: Articles whose time text reads as after the page's capture (published_at null).
     n_after_capture: int = 0
+    #: Per-dump cache files found damaged: set aside, their dumps parsed again.
+    n_cache_damaged: int = 0
 
     def warnings(self) -> list[str]:
         """What the user should know about the rows: one line each, for every output."""
@@ -144,6 +153,11 @@ class BuildReport:
                 f"{self.n_mtime} dump(s) have no capture time: their relative times were "
                 "resolved against the file's modification time, which a copy changes; "
                 "pass --captured-at"
+            )
+        if self.n_cache_damaged:
+            notes.append(
+                f"{self.n_cache_damaged} damaged file(s) in the per-dump cache were removed "
+                "and their dumps parsed again"
             )
         if self.n_after_capture:
             notes.append(
@@ -250,6 +264,7 @@ def build(
     scheduler: str | None = None,
     cache: bool = True,
     inputs: Sequence[InputFile] | Listing | None = None,
+    wall: timing.Wall | None = None,
 ) -> BuildReport:
     """Build a release of `dataset_dir` from the dumps named by `specs`.
 
@@ -265,21 +280,30 @@ def build(
     `version` is given); quarantined inputs do not fail the build unless `strict`.
     Each dump's rows are checked against the contract as they come (a breaking dump
     is quarantined), and the whole tables before anything is published.
+
+    `wall` is the clock the stage timings and `elapsed_s` are read on (the CLI starts
+    it at the process's start and has laps for the imports and the listing already).
     """
-    started = time.perf_counter()
+    wall = timing.Wall() if wall is None else wall
+    _warm_up_arrow()
+    wall.lap("startup")
     dataset_dir = check_request(dataset_dir, version=version, engine=engine, scheduler=scheduler)
     claim(dataset_dir)  # marked ours before anything else is written there
+    repair_pointer(dataset_dir)  # a publish killed before its card update is finished first
+    wall.lap("publish")
     if inputs is None and not any("://" in spec for spec in specs):  # URLs: dask lists them
         inputs = list_inputs(specs, exclude=[dataset_dir])
     skipped = inputs.skip_groups() if isinstance(inputs, Listing) else ()
     inputs = inputs.files if isinstance(inputs, Listing) else inputs
-    repair_pointer(dataset_dir)  # a publish killed before its card update is finished first
+    wall.lap("list")
     on_rows = None if on_dump is None else _each_dump(on_dump)
     stage = cached(partitioned.per_dump, dataset_dir) if cache else None
+    wall.lap("cache")
     with tempfile.TemporaryDirectory(prefix="builder-work-") as scratch:
         staged = None
         if stage is not None and engine == "local" and scheduler is None:
             inputs = find_inputs(specs) if inputs is None else inputs
+            wall.lap("list")
             staged = incremental.delta(
                 inputs,
                 dataset_dir,
@@ -289,6 +313,8 @@ def build(
                 max_bytes=max_bytes,
                 on_rows=on_rows,
             )
+            if staged is None:
+                wall.lap("cache")  # the state said a full build is needed
         if staged is None:
             staged = run_engine(
                 specs,
@@ -303,13 +329,12 @@ def build(
                 stage=stage,
                 inputs=inputs,
             )
-        timings = dict(staged.timings)
+        wall.spread(staged.timings, "read")
         report = _publish_staged(
             staged,
             dataset_dir,
-            timings,
+            wall,
             on_stage=on_stage or (lambda name, done, total: None),
-            started=started,
             captured_at=captured_at,
             version=version,
             max_bytes=max_bytes,
@@ -317,7 +342,16 @@ def build(
         )
         if staged.index is not None:
             incremental.save_state(dataset_dir, staged.index)
-    report = replace(report, skipped=skipped)
+        damaged = take_damaged(cache_path(dataset_dir)) if cache else 0
+        wall.lap("cache")
+    wall.lap("write")  # the spilled tables removed with the scratch folder
+    report = replace(
+        report,
+        skipped=skipped,
+        n_cache_damaged=damaged,
+        elapsed_s=wall.elapsed(),
+        timings=wall.report(),
+    )
     if staged.incremental is None:
         return report
     return replace(
@@ -411,22 +445,23 @@ class _Materialised(Mapping[str, Any]):
         return len(self._tables)
 
 
-def _write_report(version_folder: Path, final: Path, dataset_dir: Path) -> None:
+def _write_report(version_folder: Path, final: Path, dataset_dir: Path, wall: timing.Wall) -> None:
     """report.html and summary.png into a version being built (`final`: where it will
     be). Imported here: matplotlib is loaded only by builds that publish, not by every
     `builder` command."""
+    wall.lap("publish")
     from builder.report import write_version_files
 
     write_version_files(version_folder, dataset_dir, placed_at=final)
+    wall.lap("report")
 
 
 def _publish_staged(
     staged: Staged,
     dataset_dir: Path,
-    timings: dict[str, float],
+    wall: timing.Wall,
     *,
     on_stage: OnStage,
-    started: float,
     captured_at: datetime | None,
     version: str | None,
     max_bytes: int,
@@ -444,19 +479,19 @@ def _publish_staged(
         raise StrictError(_strict_message([SimpleNamespace(**row) for row in bad]))
     tables: dict[str, Any] = {**staged.tables, "dumps": dumps}
     on_stage("checking", 0, None)
-    with timing.timed("validate"):
-        require_valid_spilled(staged.tables, fresh=staged.fresh)
+    require_valid_spilled(staged.tables, fresh=staged.fresh)
+    wall.lap("check")
     row_counts = {name: table.num_rows for name, table in staged.tables.items()}
     chosen_bump, previous, diffs = _choose_version(
         dataset_dir, _Materialised(staged.tables), version, staged.previous, row_counts
     )
+    wall.lap("compare")
     chosen = None if chosen_bump is None else chosen_bump.version
     published_path: Path | None = None
     if chosen is None:
         message = f"no change since {previous}: nothing published"
     else:
         on_stage("writing", 0, None)
-        publish_started = time.perf_counter()
         release = publish_release(
             dataset_dir,
             tables,
@@ -471,10 +506,10 @@ def _publish_staged(
             inputs=dumps.select(["path", "sha256", "size_bytes"]),  # Arrow: no dict per input
             changes=diffs if previous is not None else None,
             bump_reason=chosen_bump.reason if chosen_bump else None,
-            extra_files=lambda folder, final: _write_report(folder, final, dataset_dir),
+            extra_files=lambda folder, final: _write_report(folder, final, dataset_dir, wall),
         )
         published_path = release.path
-        timing.combine(timings, {"write": time.perf_counter() - publish_started})
+        wall.lap("publish")
         message = f"published {chosen}" + (f" (previous {previous})" if previous else "")
     return BuildReport(
         published=chosen is not None,
@@ -487,10 +522,10 @@ def _publish_staged(
         top_reasons=reasons.most_common(5),
         n_articles=staged.tables["articles"].num_rows,
         n_sightings=staged.tables["sightings"].num_rows,
-        elapsed_s=time.perf_counter() - started,
+        elapsed_s=wall.elapsed(),
         message=message,
         diff=diffs,
-        timings={stage: round(timings.get(stage, 0.0), 3) for stage in timing.STAGES},
+        timings=wall.report(),
         bump_reason=chosen_bump.reason if chosen_bump else None,
         n_mtime=n_mtime,
         n_after_capture=_count_true(staged.tables["articles"], "published_after_capture"),

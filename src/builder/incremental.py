@@ -204,7 +204,7 @@ def delta(
     settled: dict[str, int] = {}  # old inputs read again whose stamp can now be trusted
     pairs = stamped_dumps(to_read, captured_at=captured_at, max_bytes=max_bytes)
     for raw, stamp in timing.timed_items(pairs, "read"):
-        key = cache_key(raw, hashlib.sha256(raw.data).hexdigest())
+        key = cache_key(raw, raw.sha256)
         if key in previous:
             seen.add(key)
             if stamp is not None:
@@ -213,6 +213,7 @@ def delta(
             return None  # so many new inputs that the full build, in parallel, is faster
         else:
             new.append((*stage.keyed(raw), stamp))
+    stage.flush()  # the new dumps' results, written once
     if seen != previous:
         return None  # an input was removed or changed
     if settled:
@@ -251,12 +252,9 @@ def _rebuild(
     touched = {title_hash(s.title) for s in new_sightings}
     index = state.index
     hit = pc.is_in(index.column("title_hash"), value_set=pa.array(sorted(touched), pa.uint64()))
-    old_results = []
-    for key in sorted(set(index.filter(hit).column("key").to_pylist())):
-        result = stage.stored(key)
-        if result is None:
-            return None  # the cache lost an entry: only a full build can redo it
-        old_results.append(result)
+    old_results = stage.stored_all(index.filter(hit).column("key").to_pylist())
+    if old_results is None:
+        return None  # the cache lost an entry: only a full build can redo it
     with timing.timed("merge"):
         old_sightings = [
             s for r in old_results for s in r.sightings if title_hash(s.title) in touched

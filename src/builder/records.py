@@ -11,6 +11,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Literal
 
 Role = Literal["main", "related"]
@@ -79,6 +80,12 @@ class RawDump:
     #: file, bad JSON Lines record, ...): the dump is quarantined with this reason.
     error: str | None = None
     encoding_hint: str | None = None  # "utf-8" when a JSON record gave us text already
+
+    @cached_property
+    def sha256(self) -> str:
+        """The bytes' sha256, computed once per dump: the parse (the dumps row, its id)
+        and the cache key (builder.release.cache) both need it."""
+        return hashlib.sha256(self.data).hexdigest()
 
 
 @dataclass(frozen=True)

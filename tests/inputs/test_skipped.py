@@ -119,12 +119,15 @@ def test_a_dataset_folder_inside_an_input_folder_is_skipped_and_counted(tmp_path
     assert folders.line() == "1 folder skipped: a builder dataset, never an input (out)"
 
 
-@pytest.mark.parametrize("part", ["versions", "versions/1.0.0", "cache-only"])
+@pytest.mark.parametrize("part", ["versions", "versions/1.0.0", "cache-only", "old-cache-only"])
 def test_a_dataset_is_recognised_by_any_of_its_parts(tmp_path: Path, part: str) -> None:
     """Copied or renamed: a versions/ folder, one release, or a folder with only the cache."""
     dataset = _fake_dataset(tmp_path / "ds")
     write(tmp_path / "in" / "page.txt", "p")
-    if part == "cache-only":
+    if part == "cache-only":  # a folder of Arrow result files (builder.release.cache)
+        write(tmp_path / "in" / "odd" / ".cache" / "per-dump" / f"{'0' * 32}.arrow", b"ARROW1")
+        write(tmp_path / "in" / "odd" / "page.txt", "p")
+    elif part == "old-cache-only":  # an older builder's one SQLite file
         write(tmp_path / "in" / "odd" / ".cache" / "per-dump.sqlite", b"SQLite format 3\x00")
         write(tmp_path / "in" / "odd" / "page.txt", "p")
     else:

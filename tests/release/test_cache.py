@@ -4,8 +4,8 @@ the very bytes of a full one."""
 
 from __future__ import annotations
 
+import hashlib
 import shutil
-import sqlite3
 from dataclasses import replace
 from pathlib import Path
 
@@ -16,7 +16,17 @@ from builder.engines.partitioned import per_dump
 from builder.inputs.read import read_dumps
 from builder.parse.extract import extract
 from builder.records import DumpResult, RawDump
-from builder.release.cache import CachedStage, cache_key, cache_path, decode_result, encode_result
+from builder.release import cache as cache_module
+from builder.release.cache import (
+    SUFFIX,
+    CachedStage,
+    cache_key,
+    cache_path,
+    decode_results,
+    encode_results,
+    open_cache,
+    take_damaged,
+)
 from tests.releasing import WHEN, corpus, make, tree_hashes
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples" / "dumps"
@@ -45,24 +55,49 @@ def test_encoded_results_decode_to_what_extract_returned(tmp_path: Path) -> None
     results = [extract(raw) for raw in raws]
     assert any(r.dump.status == "quarantined" for r in results)
     assert any(s.repairs for r in results for s in r.sightings)
-    for result in results:
-        assert decode_result(encode_result(result)) == result
+    assert any(s.published_at for r in results for s in r.sightings)
+    pairs = [(f"k{i}", result) for i, result in enumerate(results)]
+    back = decode_results(encode_results(pairs))
+    assert back == pairs
+    # Exactly, not only equal: times come back in the very zone object they had.
+    for (_, decoded), result in zip(back, results, strict=True):
+        assert decoded.dump.captured_at.tzinfo is result.dump.captured_at.tzinfo
+    assert [type(s.repairs) for _, r in back for s in r.sightings] == [
+        tuple for r in results for s in r.sightings
+    ]
+
+
+def _files(path: Path) -> list[Path]:
+    return sorted(path.glob(f"*{SUFFIX}"))
 
 
 def test_second_pass_parses_only_new_and_changed_dumps(tmp_path: Path) -> None:
     root = corpus(tmp_path / "in", 20, seed=6)
     stage = Counting()
-    cached = CachedStage(tmp_path / "ds" / ".cache" / "c.sqlite", stage)
+    cached = CachedStage(tmp_path / "ds" / ".cache" / "per-dump", stage)
     first = [cached(raw) for raw in _raws(root)]
+    assert not _files(cached.path)  # nothing written per dump ...
+    cached.flush()
+    assert len(_files(cached.path)) == 1  # ... but one file per batch
     assert len(stage.parsed) == 20
     shutil.copy(root / "000003.txt", root / "copy.txt")  # same bytes, another path
     (root / "000007.txt").write_bytes((root / "000007.txt").read_bytes() + b"\n")
     stage.parsed.clear()
-    second = [cached(raw) for raw in _raws(root)]
+    again = CachedStage(cached.path, stage)
+    second = [again(raw) for raw in _raws(root)]
     assert sorted(stage.parsed) == ["000007.txt", "copy.txt"]
     same = [r for r in second if r.dump.path not in ("000007.txt", "copy.txt")]
     assert same == [r for r in first if r.dump.path != "000007.txt"]
     assert second == [per_dump(raw) for raw in _raws(root)]
+
+
+def test_the_parse_reuses_the_hash_the_key_took(tmp_path: Path) -> None:
+    """One sha256 per dump: the key and the dumps row share it."""
+    raw = _raws(SAMPLES / "01_logo_article.txt")[0]
+    assert "sha256" not in vars(raw)
+    key, result = CachedStage(tmp_path / "c", per_dump).keyed(raw)
+    assert vars(raw)["sha256"] == result.dump.sha256 == hashlib.sha256(raw.data).hexdigest()
+    assert key == cache_key(raw, result.dump.sha256)
 
 
 def test_key_holds_everything_the_result_depends_on(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -83,31 +118,64 @@ def test_key_holds_everything_the_result_depends_on(monkeypatch: pytest.MonkeyPa
     assert key not in others and len(others) == 7
 
 
-def test_a_damaged_entry_is_parsed_again_not_trusted(tmp_path: Path) -> None:
+def _build_cache(root: Path, folder: Path, stage: Counting) -> list[DumpResult]:
+    cached = CachedStage(folder, stage)
+    results = [cached(raw) for raw in _raws(root)]
+    cached.flush()
+    return results
+
+
+def test_a_damaged_file_is_set_aside_and_its_dumps_parsed_again(tmp_path: Path) -> None:
     root = corpus(tmp_path / "in", 5, seed=7)
-    path = tmp_path / "c.sqlite"
+    folder = tmp_path / "c"
     stage = Counting()
-    expected = [CachedStage(path, stage)(raw) for raw in _raws(root)]
-    with sqlite3.connect(path) as db:  # a torn value, and a valid one for another dump
-        keys = [row[0] for row in db.execute("SELECT key FROM results ORDER BY key")]
-        db.execute("UPDATE results SET value = substr(value, 1, 40) WHERE key = ?", (keys[0],))
-        other = db.execute("SELECT checksum, value FROM results WHERE key = ?", (keys[2],))
-        checksum, value = other.fetchone()
-        db.execute(
-            "UPDATE results SET checksum = ?, value = ? WHERE key = ?", (checksum, value, keys[1])
-        )
+    expected = _build_cache(root, folder, stage)
+    [path] = _files(folder)
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF  # one flipped bit in the middle: still an Arrow file
+    path.write_bytes(bytes(data))
     stage.parsed.clear()
-    again = [CachedStage(path, stage)(raw) for raw in _raws(root)]
-    assert again == expected and len(stage.parsed) == 2
+    again = _build_cache(root, folder, stage)
+    assert again == expected and len(stage.parsed) == 5
+    assert take_damaged(folder) == 1 and take_damaged(folder) == 0
+    assert len(_files(folder)) == 1  # written again, intact
 
 
-def test_a_torn_cache_file_is_replaced(tmp_path: Path) -> None:
+@pytest.mark.parametrize("damage", [b"", b"ARROW1\x00\x00" + b"\xff" * 300, b"not arrow"])
+def test_a_torn_or_foreign_file_is_never_read(tmp_path: Path, damage: bytes) -> None:
     root = corpus(tmp_path / "in", 5, seed=8)
-    path = tmp_path / "c.sqlite"
-    path.write_bytes(b"SQLite format 3\x00" + b"\xff" * 300)  # a header, then garbage
+    folder = tmp_path / "c"
+    folder.mkdir()
+    (folder / f"{'0' * 32}{SUFFIX}").write_bytes(damage)
+    (folder / f".{'1' * 32}{SUFFIX}.999999999.tmp").write_bytes(b"half")  # a killed run
+    open_cache(folder)
+    assert sorted(p.name for p in folder.iterdir()) == [f"{'0' * 32}.damaged"]
     stage = Counting()
-    results = [CachedStage(path, stage)(raw) for raw in _raws(root)]
+    results = _build_cache(root, folder, stage)
     assert results == [per_dump(raw) for raw in _raws(root)] and len(stage.parsed) == 5
+    assert take_damaged(folder) == 1
+
+
+def test_files_of_other_code_are_removed_when_the_cache_opens(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = corpus(tmp_path / "in", 3, seed=11)
+    folder = tmp_path / "c"
+    _build_cache(root, folder, Counting())
+    assert len(_files(folder)) == 1
+    open_cache(folder)
+    assert len(_files(folder)) == 1  # this code's file stays
+    monkeypatch.setattr(cache_module, "_metadata", lambda: {"format": "2", "code": "other"})
+    open_cache(folder)
+    assert _files(folder) == [] and take_damaged(folder) == 0  # stale, not damaged
+
+
+def test_an_older_builders_sqlite_cache_is_removed(tmp_path: Path) -> None:
+    folder = tmp_path / "ds" / ".cache" / "per-dump"
+    folder.parent.mkdir(parents=True)
+    (folder.parent / "per-dump.sqlite").write_bytes(b"SQLite format 3\x00")
+    open_cache(folder)
+    assert not (folder.parent / "per-dump.sqlite").exists()
 
 
 def test_incremental_and_full_builds_publish_identical_releases(tmp_path: Path) -> None:
@@ -117,12 +185,33 @@ def test_incremental_and_full_builds_publish_identical_releases(tmp_path: Path) 
     make(str(root), "--out", str(cached))
     shutil.copytree(cached, full)
     shutil.rmtree(full / ".cache")
-    assert cache_path(cached).is_file()
+    assert _files(cache_path(cached))
     assert not any(".cache" in str(p) for p in (cached / "versions").rglob("*"))
     corpus(root / "b", 2, seed=10)
     assert make(str(root), "--out", str(cached))["version"] == "1.1.0"
     assert make(str(root), "--out", str(full), "--no-cache")["version"] == "1.1.0"
     assert not (full / ".cache").exists()  # --no-cache neither reads nor writes it
     assert tree_hashes(cached) == tree_hashes(full)
-    with sqlite3.connect(cache_path(cached)) as db:
-        assert db.execute("SELECT count(*) FROM results").fetchone()[0] == 32
+    files = _files(cache_path(cached))
+    assert len(files) == 2  # one per batch (30 dumps, then 2), not one entry per dump
+    assert sum(len(decode_results(p.read_bytes())) for p in files) == 32
+
+
+def test_walks_know_the_cache_folder_by_its_name() -> None:
+    """`inputs` cannot import `release`, so it repeats the names: they must agree."""
+    from builder.inputs import skipped
+    from builder.release.cache import CACHE_DIR, CACHE_FOLDER
+
+    assert skipped._CACHE[:2] == (CACHE_DIR, CACHE_FOLDER)
+
+
+def test_the_build_warns_of_a_damaged_cache_file_and_removes_it(tmp_path: Path) -> None:
+    out = tmp_path / "ds"
+    first = make(str(SAMPLES), "--out", str(out))
+    [path] = _files(cache_path(out))
+    path.write_bytes(path.read_bytes()[:100])  # torn: Arrow cannot open it
+    again = make(str(SAMPLES), "--out", str(out), "--workers", "1")
+    assert not again["published"]  # the same release: nothing to publish
+    assert any("damaged file(s) in the per-dump cache" in w for w in again["warnings"])
+    assert first["warnings"] == [w for w in again["warnings"] if "per-dump cache" not in w]
+    assert not list(cache_path(out).glob("*.damaged"))  # removed once reported

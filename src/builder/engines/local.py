@@ -195,9 +195,12 @@ def run(
     on_rows: OnRows | None = None,
     on_stage: OnStage | None = None,
 ) -> Staged:
-    """All three steps; `workers` > 1 runs each step in a pool of its own."""
+    """All three steps; `workers` > 1 runs each step in a pool of its own. The timings
+    are wall seconds: each step's workers' totals fitted to the step's wall time."""
     step = on_stage or (lambda name, done, total: None)
     timings: dict[str, float] = {}
+    extract_timings: dict[str, float] = {}
+    started = time.perf_counter()
     known: set[str] = set()
     ambiguous: set[str] = set()
     rows: dict[str, int] = {}
@@ -225,7 +228,7 @@ def run(
                     out = _result(pending.popleft(), poll)
                     known.update(out.known)
                     ambiguous.update(out.ambiguous)
-                    timing.combine(timings, out.timings)
+                    timing.combine(extract_timings, out.timings)
                     if on_rows is not None:
                         on_rows(out.rows)
 
@@ -235,6 +238,9 @@ def run(
             drain(0)
     finally:
         ticks.hook(None)
+    timing.combine(timings, timing.fit(extract_timings, time.perf_counter() - started, "read"))
+    started = time.perf_counter()
+    merge_timings: dict[str, float] = {}
     frozen = frozenset(known)
     n = settings.partitions
     merged = 0
@@ -242,18 +248,22 @@ def run(
     for parts, size in _merge_rounds(work, n, workers):
         with _pool(workers, size) as pool:
             for result in [pool.submit(_merge_step, p, frozen, n, work) for p in parts]:
-                merge_timings: dict[str, float] = _result(result)
-                timing.combine(timings, merge_timings)
+                merged_timings: dict[str, float] = _result(result)
+                timing.combine(merge_timings, merged_timings)
                 merged += 1
                 step("merging", merged, n)
+    timing.combine(timings, timing.fit(merge_timings, time.perf_counter() - started, "merge"))
+    started = time.perf_counter()
+    finish_timings: dict[str, float] = {}
     step("collecting", 0, n)
     with _pool(workers) as pool:
         for done, finished in enumerate([pool.submit(_finish_step, r, work) for r in range(n)]):
             range_rows, range_timings = _result(finished)
             for name, count in range_rows.items():
                 rows[name] = rows.get(name, 0) + count
-            timing.combine(timings, range_timings)
+            timing.combine(finish_timings, range_timings)
             step("collecting", done + 1, n)
+    timing.combine(timings, timing.fit(finish_timings, time.perf_counter() - started, "write"))
     index_parts = tuple(sorted((work / "index").glob("*.arrows")))
     keyed = getattr(settings.stage, "keyed", None) is not None
     built = BuildIndex(index_parts, frozen, frozenset(ambiguous)) if keyed else None

@@ -208,6 +208,9 @@ def _extract(pairs: Iterable[tuple[RawDump, int | None]], settings: Settings) ->
             keys.append((key, stamp))
             results.append(result)
         ticks.tick()
+    flush = getattr(settings.stage, "flush", None)  # a cached stage writes the batch once
+    if flush is not None:
+        flush()
     by_title: dict[int, list[tuple[Dump, list[Sighting]]]] = {}
     index = TitleIndex()
     for position, result in enumerate(results):

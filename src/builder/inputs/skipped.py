@@ -27,7 +27,8 @@ MAX_PATHS: Final = 10
 #: files; a dataset folder holds release folders under `versions/`, or the cache.
 _RELEASE_FILES: Final = ("manifest.json", "croissant.json")
 _VERSIONS: Final = "versions"
-_CACHE: Final = (".cache", "per-dump.sqlite")
+#: The cache: a folder of result files (an older builder kept one SQLite file).
+_CACHE: Final = (".cache", "per-dump", "per-dump.sqlite")
 _SEMVER: Final = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+$")
 
 
@@ -38,7 +39,10 @@ def looks_like_a_dataset(path: str, names: Collection[str]) -> bool:
     only folders holding one of the telling names cost a look inside."""
     if all(name in names for name in _RELEASE_FILES):
         return True
-    if _CACHE[0] in names and os.path.isfile(os.path.join(path, *_CACHE)):
+    if _CACHE[0] in names and (
+        os.path.isdir(os.path.join(path, _CACHE[0], _CACHE[1]))
+        or os.path.isfile(os.path.join(path, _CACHE[0], _CACHE[2]))
+    ):
         return True
     if _VERSIONS in names and _holds_a_release(os.path.join(path, _VERSIONS)):
         return True

@@ -6,7 +6,6 @@ any order, in parallel, and can be cached by the dump's sha256.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import replace
 from time import perf_counter
 
@@ -121,7 +120,7 @@ def extract(raw: RawDump, *, keep_furniture: bool = False) -> DumpResult:
     `keep_furniture` leaves page furniture in main texts: for comparing with a
     transcription of the page as it was shown, never for a release.
     """
-    sha = hashlib.sha256(raw.data).hexdigest()
+    sha = raw.sha256
     dump = Dump(
         dump_id=dump_id_for(raw.path, sha),
         path=raw.path,

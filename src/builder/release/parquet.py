@@ -21,7 +21,7 @@ from builder.release.versions import SPLIT
 PARQUET_SETTINGS: Final[Mapping[str, Any]] = {
     "version": "2.6",
     "compression": "zstd",
-    "compression_level": 9,
+    "compression_level": 3,
     "use_dictionary": True,
     "dictionary_pagesize_limit": 1024 * 1024,
     "write_statistics": True,
