@@ -288,6 +288,7 @@ def build(
                 captured_at=captured_at,
                 max_bytes=max_bytes,
                 on_rows=on_rows,
+                on_stage=on_stage,
             )
         if staged is None:
             staged = run_engine(
@@ -371,6 +372,7 @@ def run_engine(
             captured_at=captured_at,
             max_bytes=max_bytes,
             on_rows=on_rows,
+            on_stage=on_stage,
         )
     if engine != "local":
         raise BuildError(f"unknown engine {engine!r}: use one of {', '.join(ENGINES)}")

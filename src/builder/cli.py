@@ -403,10 +403,11 @@ class _Progress:
             transient=True,
             disable=not enabled,
         )
+        self._n_dumps = n_dumps
         self._task: TaskID = self._bar.add_task("parsing", total=n_dumps)
         self._name = "parsing"
         self._rows = 0  # dumps whose rows came back
-        self._parsed = 0  # dumps the workers have parsed
+        self._parsed = 0  # dumps parsed so far (by the workers, ahead of their rows)
 
     def __enter__(self) -> _Progress:
         self._bar.__enter__()
@@ -418,19 +419,22 @@ class _Progress:
     def dump(self, result: DumpResult) -> None:
         """A dump's row is in (a batch's rows come at once)."""
         self._rows += 1
-        self._bar.update(self._task, completed=max(self._rows, self._parsed))
+        if self._name == "parsing":
+            self._bar.update(self._task, completed=max(self._rows, self._parsed))
 
     def stage(self, name: str, done: int, total: int | None) -> None:
         """`name` is at step `done` of `total` (None: of unknown length). "parsing"
-        counts dumps as workers parse them, ahead of their rows."""
-        if name == "parsing":
-            self._parsed = max(self._parsed, done)
-            self._bar.update(self._task, completed=max(self._rows, self._parsed))
-            return
+        counts dumps as they are parsed, ahead of their rows; it starts again from its
+        first count when an incremental build hands over to a full one."""
         if name != self._name:  # a new step: its own bar (no total: a pulsing one)
             self._bar.update(self._task, visible=False)
+            if name == "parsing":
+                total, self._rows = self._n_dumps, 0
             self._task = self._bar.add_task(name, total=total)
             self._name = name
+        if name == "parsing":
+            self._parsed = done
+            done = max(self._rows, done)
         self._bar.update(self._task, completed=done)
 
 
