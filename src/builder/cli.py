@@ -6,6 +6,7 @@ import itertools
 import json
 import os
 import sys
+import time
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -388,6 +389,11 @@ def make(
         out.print(_summary(report))
 
 
+#: The parsing count is handed to the bar at most this often (rich redraws it 10 times a
+#: second): a call per dump then costs a clock read, not a redraw's bookkeeping.
+_REDRAW_S = 0.05
+
+
 class _Progress:
     """The progress bar of `make`, on stderr when it is a terminal: one step per dump
     parsed, then one per step of the merge and the write, so it never looks stuck."""
@@ -408,6 +414,7 @@ class _Progress:
         self._name = "parsing"
         self._rows = 0  # dumps whose rows came back
         self._parsed = 0  # dumps parsed so far (by the workers, ahead of their rows)
+        self._shown = 0.0  # when the parsing count was last handed to the bar
 
     def __enter__(self) -> _Progress:
         self._bar.__enter__()
@@ -432,6 +439,12 @@ class _Progress:
                 total, self._rows = self._n_dumps, 0
             self._task = self._bar.add_task(name, total=total)
             self._name = name
+        elif name == "parsing":
+            self._parsed = done
+            now = time.monotonic()
+            if now - self._shown < _REDRAW_S:
+                return  # a call per dump: the bar is redrawn a few times a second anyway
+            self._shown = now
         if name == "parsing":
             self._parsed = done
             done = max(self._rows, done)
