@@ -241,3 +241,17 @@ def test_validate_and_diff_write_nothing(tmp_path: Path) -> None:
     assert piped("diff", f"{out}@1.0.0", str(out), cwd=cwd).code == 0
     assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before
     shutil.rmtree(out)
+
+
+def test_the_summary_shows_reasons_and_paths_as_text_not_markup(tmp_path: Path) -> None:
+    """A quarantine reason quoting `[tool]` and a folder named `ds[1]` were eaten by
+    rich as markup tags: the summary said `section ''`."""
+    settings = tmp_path / "settings.toml"
+    settings.write_text('[tool]\nname = "demo"\nlevel = 3\nmode = "fast"\n', encoding="utf-8")
+    run = piped("make", "settings.toml", "--out", "ds[1]", "--captured-at", WHEN, cwd=tmp_path)
+    assert run.code == 0, run.stderr
+    shown = " ".join(run.stdout.split())
+    assert "(section '[tool]')" in shown, shown
+    assert "│ release │ ds[1]/versions/1.0.0 │" in shown, shown
+    checked = piped("validate", "ds[1]", "--no-croissant", cwd=tmp_path)
+    assert "ds[1]/versions/1.0.0 (version 1.0.0): valid" in " ".join(checked.stdout.split())

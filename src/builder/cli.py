@@ -201,30 +201,34 @@ def _parse_time(text: str | None) -> datetime | None:
 
 
 def _summary(report: BuildReport) -> Table:
-    """The one rendering of a build's report as text (`--json` prints report.as_dict())."""
-    table = Table(title=report.message, show_header=False, title_justify="left")
+    """The one rendering of a build's report as text (`--json` prints report.as_dict()).
+    Every value is plain text, never markup: a reason quoting `[build-system]` or a path
+    with brackets shows as it is."""
+    table = Table(title=Text(report.message), show_header=False, title_justify="left")
     table.add_column(style="bold")
     table.add_column()
+
+    def row(name: str, value: object) -> None:
+        table.add_row(Text(name), Text(str(value)))
+
     for group in report.skipped:
-        table.add_row("skipped", group.line())
-    table.add_row("dumps", f"{report.n_inputs}")
-    table.add_row("  parsed", f"{report.n_parsed}")
-    table.add_row("  quarantined", f"{report.n_quarantined}")
+        row("skipped", group.line())
+    row("dumps", report.n_inputs)
+    row("  parsed", report.n_parsed)
+    row("  quarantined", report.n_quarantined)
     for reason, count in report.top_reasons:
-        table.add_row("", f"{count} x {reason}")
-    table.add_row("articles", f"{report.n_articles}")
-    table.add_row("sightings", f"{report.n_sightings}")
+        row("", f"{count} x {reason}")
+    row("articles", report.n_articles)
+    row("sightings", report.n_sightings)
     for name, d in report.diff.items():
-        table.add_row(
-            f"  {name} vs {report.previous_version}", f"+{d.added} -{d.removed} ~{d.changed}"
-        )
+        row(f"  {name} vs {report.previous_version}", f"+{d.added} -{d.removed} ~{d.changed}")
     if report.version is not None and report.bump_reason:
-        table.add_row("bump", f"{report.version}: {report.bump_reason}")
+        row("bump", f"{report.version}: {report.bump_reason}")
     if report.path is not None:
-        table.add_row("release", str(report.path))
+        row("release", report.path)
         if (report.path / REPORT).is_file():
-            table.add_row("report", str(report.path / REPORT))
-    table.add_row("elapsed", f"{report.elapsed_s:.2f} s")
+            row("report", report.path / REPORT)
+    row("elapsed", f"{report.elapsed_s:.2f} s")
     for note in report.warnings():
         table.add_row(Text("warning", style="bold yellow"), Text(note))
     return table
@@ -457,14 +461,16 @@ class OutputFormat(StrEnum):
 
 
 def _findings_table(report: ValidationReport) -> Table:
-    verdict = "[bold green]valid[/]" if report.ok else "[bold red]INVALID[/]"
+    """Plain text, never markup: failing values and paths show as they are."""
+    verdict = ("valid", "bold green") if report.ok else ("INVALID", "bold red")
     rows = ", ".join(f"{name} {count}" for name, count in report.row_counts.items())
-    title = f"{report.path} (version {report.version}): {verdict} — {rows}"
+    title = Text.assemble(f"{report.path} (version {report.version}): ", verdict, f" — {rows}")
     table = Table(title=title, title_justify="left", show_lines=False)
     for name in ("table", "column", "check", "failing values", "count"):
         table.add_column(name, overflow="fold", justify="right" if name == "count" else "left")
     for f in report.findings:
-        table.add_row(f.table, f.column or "", f.check, "\n".join(f.examples), str(f.count))
+        cells = (f.table, f.column or "", f.check, "\n".join(f.examples), str(f.count))
+        table.add_row(*(Text(cell) for cell in cells))
     return table
 
 
