@@ -357,6 +357,13 @@ def make(
         listing = None if remote else list_inputs(inputs, exclude=[out_dir])
     except InputError as exc:
         raise _fail(str(exc)) from None
+    if listing is not None and not listing.files:  # a wrong folder, not a wish to empty
+        skipped = "; ".join(g.line() for g in listing.skip_groups())
+        raise _fail(
+            f"{', '.join(inputs)}: no dump to read (.txt, .jsonl, .jsonl.gz)"
+            + (f"; {skipped}" if skipped else "")
+            + ": nothing built"
+        )
     files = listing.files if listing is not None else ()
     # One dump per text file; a JSON Lines file holds an unknown number of them.
     known_total = not remote and all(f.kind == "text" for f in files)
