@@ -231,6 +231,35 @@ def test_ctrl_c_with_a_pool_stops_at_once_without_worker_tracebacks(tmp_path: Pa
     assert not (out / "versions").exists() or not any((out / "versions").iterdir())
 
 
+@pytest.mark.slow
+def test_ctrl_c_on_a_local_dask_cluster_stops_at_once_in_one_line(tmp_path: Path) -> None:
+    """The nannies waited 4 s for their workers' running tasks, logging warnings."""
+    big = tmp_path / "big"
+    corpus_module().generate_corpus(big, 3000, seed=5, mean_size=4000)
+    out = tmp_path / "ds"
+    args = ["make", str(big), "--out", str(out), "--captured-at", WHEN]
+    proc = subprocess.Popen(
+        [BUILDER, *args, "--engine", "dask", "--workers", "2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env(),
+        start_new_session=True,
+    )
+    time.sleep(12)  # the cluster is up and parsing
+    assert proc.poll() is None, "the build finished before it could be interrupted"
+    interrupted = time.monotonic()
+    os.killpg(proc.pid, signal.SIGINT)
+    _, stderr = proc.communicate(timeout=60)
+    took = time.monotonic() - interrupted
+    print(f"stopped {took:.2f} s after Ctrl-C")
+    assert proc.returncode == 130
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    assert lines == ["error: interrupted: nothing was published"], stderr[-2000:]
+    assert took < 3.0  # was ~5 s
+    assert not (out / "versions").exists() or not any((out / "versions").iterdir())
+
+
 def test_validate_and_diff_write_nothing(tmp_path: Path) -> None:
     out = tmp_path / "ds"
     assert piped("make", str(SAMPLES), "--out", str(out), "--captured-at", WHEN, "-q").code == 0
