@@ -164,7 +164,8 @@ class _Parsed:
         now = time.monotonic()
         if now - self.sent >= PROGRESS_EVERY_S:
             self.sent = now
-            get_worker().log_event(self.topic, [self.batch, self.count])
+            with contextlib.suppress(ValueError):  # not on a worker: nobody to tell
+                get_worker().log_event(self.topic, [self.batch, self.count])
 
 
 def _tick_in_this_thread() -> None:
