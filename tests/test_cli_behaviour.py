@@ -231,6 +231,35 @@ def test_ctrl_c_with_a_pool_stops_at_once_without_worker_tracebacks(tmp_path: Pa
     assert not (out / "versions").exists() or not any((out / "versions").iterdir())
 
 
+@pytest.mark.slow
+def test_ctrl_c_on_a_local_dask_cluster_stops_at_once_in_one_line(tmp_path: Path) -> None:
+    """The nannies waited 4 s for their workers' running tasks, logging warnings."""
+    big = tmp_path / "big"
+    corpus_module().generate_corpus(big, 3000, seed=5, mean_size=4000)
+    out = tmp_path / "ds"
+    args = ["make", str(big), "--out", str(out), "--captured-at", WHEN]
+    proc = subprocess.Popen(
+        [BUILDER, *args, "--engine", "dask", "--workers", "2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env(),
+        start_new_session=True,
+    )
+    time.sleep(12)  # the cluster is up and parsing
+    assert proc.poll() is None, "the build finished before it could be interrupted"
+    interrupted = time.monotonic()
+    os.killpg(proc.pid, signal.SIGINT)
+    _, stderr = proc.communicate(timeout=60)
+    took = time.monotonic() - interrupted
+    print(f"stopped {took:.2f} s after Ctrl-C")
+    assert proc.returncode == 130
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    assert lines == ["error: interrupted: nothing was published"], stderr[-2000:]
+    assert took < 3.0  # was ~5 s
+    assert not (out / "versions").exists() or not any((out / "versions").iterdir())
+
+
 def test_validate_and_diff_write_nothing(tmp_path: Path) -> None:
     out = tmp_path / "ds"
     assert piped("make", str(SAMPLES), "--out", str(out), "--captured-at", WHEN, "-q").code == 0
@@ -241,3 +270,17 @@ def test_validate_and_diff_write_nothing(tmp_path: Path) -> None:
     assert piped("diff", f"{out}@1.0.0", str(out), cwd=cwd).code == 0
     assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before
     shutil.rmtree(out)
+
+
+def test_the_summary_shows_reasons_and_paths_as_text_not_markup(tmp_path: Path) -> None:
+    """A quarantine reason quoting `[tool]` and a folder named `ds[1]` were eaten by
+    rich as markup tags: the summary said `section ''`."""
+    settings = tmp_path / "settings.toml"
+    settings.write_text('[tool]\nname = "demo"\nlevel = 3\nmode = "fast"\n', encoding="utf-8")
+    run = piped("make", "settings.toml", "--out", "ds[1]", "--captured-at", WHEN, cwd=tmp_path)
+    assert run.code == 0, run.stderr
+    shown = " ".join(run.stdout.split())
+    assert "(section '[tool]')" in shown, shown
+    assert "│ release │ ds[1]/versions/1.0.0 │" in shown, shown
+    checked = piped("validate", "ds[1]", "--no-croissant", cwd=tmp_path)
+    assert "ds[1]/versions/1.0.0 (version 1.0.0): valid" in " ".join(checked.stdout.split())

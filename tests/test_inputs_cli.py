@@ -111,6 +111,29 @@ def test_a_dataset_named_as_input_is_refused(tmp_path: Path) -> None:
     assert not (tmp_path / "other").exists()
 
 
+def test_inputs_without_a_dump_are_refused_before_anything_is_published(
+    tmp_path: Path,
+) -> None:
+    """A folder holding no dump (empty, notes only, a dataset's cache) is a wrong path:
+    it published an empty release, or a new major version removing every row."""
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "page.txt").write_text(_page(), encoding="utf-8")
+    _make(str(tmp_path / "in"), "--out", str(tmp_path / "ds"))
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "todo.md").write_text("# To do\n", encoding="utf-8")
+    for inputs in ["empty", "notes", "ds/.cache"]:
+        result = run_cli("make", str(tmp_path / inputs), "--out", str(tmp_path / "ds"))
+        assert result.exit_code == 2, result.output
+        flat = " ".join(result.output.split())
+        assert "no dump to read" in flat and "nothing built" in flat, flat
+    flat = " ".join(
+        run_cli("make", str(tmp_path / "notes"), "--out", str(tmp_path / "x")).output.split()
+    )
+    assert "1 file skipped: not a dump format (.md)" in flat
+    assert [p.name for p in (tmp_path / "ds" / "versions").iterdir()] == ["1.0.0"]
+
+
 def test_same_name_in_two_folders_gives_two_dump_rows(tmp_path: Path) -> None:
     for name, sample in (("a", "04_plain_article.txt"), ("b", "01_logo_article.txt")):
         (tmp_path / name).mkdir()

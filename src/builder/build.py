@@ -312,6 +312,7 @@ def build(
                 captured_at=captured_at,
                 max_bytes=max_bytes,
                 on_rows=on_rows,
+                on_stage=on_stage,
             )
             if staged is None:
                 wall.lap("cache")  # the state said a full build is needed
@@ -405,6 +406,7 @@ def run_engine(
             captured_at=captured_at,
             max_bytes=max_bytes,
             on_rows=on_rows,
+            on_stage=on_stage,
         )
     if engine != "local":
         raise BuildError(f"unknown engine {engine!r}: use one of {', '.join(ENGINES)}")

@@ -7,6 +7,7 @@ import itertools
 import json
 import os
 import sys
+import time
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -201,30 +202,34 @@ def _parse_time(text: str | None) -> datetime | None:
 
 
 def _summary(report: BuildReport) -> Table:
-    """The one rendering of a build's report as text (`--json` prints report.as_dict())."""
-    table = Table(title=report.message, show_header=False, title_justify="left")
+    """The one rendering of a build's report as text (`--json` prints report.as_dict()).
+    Every value is plain text, never markup: a reason quoting `[build-system]` or a path
+    with brackets shows as it is."""
+    table = Table(title=Text(report.message), show_header=False, title_justify="left")
     table.add_column(style="bold")
     table.add_column()
+
+    def row(name: str, value: object) -> None:
+        table.add_row(Text(name), Text(str(value)))
+
     for group in report.skipped:
-        table.add_row("skipped", group.line())
-    table.add_row("dumps", f"{report.n_inputs}")
-    table.add_row("  parsed", f"{report.n_parsed}")
-    table.add_row("  quarantined", f"{report.n_quarantined}")
+        row("skipped", group.line())
+    row("dumps", report.n_inputs)
+    row("  parsed", report.n_parsed)
+    row("  quarantined", report.n_quarantined)
     for reason, count in report.top_reasons:
-        table.add_row("", f"{count} x {reason}")
-    table.add_row("articles", f"{report.n_articles}")
-    table.add_row("sightings", f"{report.n_sightings}")
+        row("", f"{count} x {reason}")
+    row("articles", report.n_articles)
+    row("sightings", report.n_sightings)
     for name, d in report.diff.items():
-        table.add_row(
-            f"  {name} vs {report.previous_version}", f"+{d.added} -{d.removed} ~{d.changed}"
-        )
+        row(f"  {name} vs {report.previous_version}", f"+{d.added} -{d.removed} ~{d.changed}")
     if report.version is not None and report.bump_reason:
-        table.add_row("bump", f"{report.version}: {report.bump_reason}")
+        row("bump", f"{report.version}: {report.bump_reason}")
     if report.path is not None:
-        table.add_row("release", str(report.path))
+        row("release", report.path)
         if (report.path / REPORT).is_file():
-            table.add_row("report", str(report.path / REPORT))
-    table.add_row("elapsed", f"{report.elapsed_s:.2f} s")
+            row("report", report.path / REPORT)
+    row("elapsed", f"{report.elapsed_s:.2f} s")
     for note in report.warnings():
         table.add_row(Text("warning", style="bold yellow"), Text(note))
     return table
@@ -355,6 +360,13 @@ def make(
         listing = None if remote else list_inputs(inputs, exclude=[out_dir])
     except InputError as exc:
         raise _fail(str(exc)) from None
+    if listing is not None and not listing.files:  # a wrong folder, not a wish to empty
+        skipped = "; ".join(g.line() for g in listing.skip_groups())
+        raise _fail(
+            f"{', '.join(inputs)}: no dump to read (.txt, .jsonl, .jsonl.gz)"
+            + (f"; {skipped}" if skipped else "")
+            + ": nothing built"
+        )
     files = listing.files if listing is not None else ()
     wall.lap("list")
     # One dump per text file; a JSON Lines file holds an unknown number of them.
@@ -406,6 +418,11 @@ def _process_started() -> float | None:
     return None
 
 
+#: The parsing count is handed to the bar at most this often (rich redraws it 10 times a
+#: second): a call per dump then costs a clock read, not a redraw's bookkeeping.
+_REDRAW_S = 0.05
+
+
 class _Progress:
     """The progress bar of `make`, on stderr when it is a terminal: one step per dump
     parsed, then one per step of the merge and the write, so it never looks stuck."""
@@ -421,10 +438,12 @@ class _Progress:
             transient=True,
             disable=not enabled,
         )
+        self._n_dumps = n_dumps
         self._task: TaskID = self._bar.add_task("parsing", total=n_dumps)
         self._name = "parsing"
         self._rows = 0  # dumps whose rows came back
-        self._parsed = 0  # dumps the workers have parsed
+        self._parsed = 0  # dumps parsed so far (by the workers, ahead of their rows)
+        self._shown = 0.0  # when the parsing count was last handed to the bar
 
     def __enter__(self) -> _Progress:
         self._bar.__enter__()
@@ -436,19 +455,28 @@ class _Progress:
     def dump(self, result: DumpResult) -> None:
         """A dump's row is in (a batch's rows come at once)."""
         self._rows += 1
-        self._bar.update(self._task, completed=max(self._rows, self._parsed))
+        if self._name == "parsing":
+            self._bar.update(self._task, completed=max(self._rows, self._parsed))
 
     def stage(self, name: str, done: int, total: int | None) -> None:
         """`name` is at step `done` of `total` (None: of unknown length). "parsing"
-        counts dumps as workers parse them, ahead of their rows."""
-        if name == "parsing":
-            self._parsed = max(self._parsed, done)
-            self._bar.update(self._task, completed=max(self._rows, self._parsed))
-            return
+        counts dumps as they are parsed, ahead of their rows; it starts again from its
+        first count when an incremental build hands over to a full one."""
         if name != self._name:  # a new step: its own bar (no total: a pulsing one)
             self._bar.update(self._task, visible=False)
+            if name == "parsing":
+                total, self._rows = self._n_dumps, 0
             self._task = self._bar.add_task(name, total=total)
             self._name = name
+        elif name == "parsing":
+            self._parsed = done
+            now = time.monotonic()
+            if now - self._shown < _REDRAW_S:
+                return  # a call per dump: the bar is redrawn a few times a second anyway
+            self._shown = now
+        if name == "parsing":
+            self._parsed = done
+            done = max(self._rows, done)
         self._bar.update(self._task, completed=done)
 
 
@@ -458,14 +486,16 @@ class OutputFormat(StrEnum):
 
 
 def _findings_table(report: ValidationReport) -> Table:
-    verdict = "[bold green]valid[/]" if report.ok else "[bold red]INVALID[/]"
+    """Plain text, never markup: failing values and paths show as they are."""
+    verdict = ("valid", "bold green") if report.ok else ("INVALID", "bold red")
     rows = ", ".join(f"{name} {count}" for name, count in report.row_counts.items())
-    title = f"{report.path} (version {report.version}): {verdict} — {rows}"
+    title = Text.assemble(f"{report.path} (version {report.version}): ", verdict, f" — {rows}")
     table = Table(title=title, title_justify="left", show_lines=False)
     for name in ("table", "column", "check", "failing values", "count"):
         table.add_column(name, overflow="fold", justify="right" if name == "count" else "left")
     for f in report.findings:
-        table.add_row(f.table, f.column or "", f.check, "\n".join(f.examples), str(f.count))
+        cells = (f.table, f.column or "", f.check, "\n".join(f.examples), str(f.count))
+        table.add_row(*(Text(cell) for cell in cells))
     return table
 
 

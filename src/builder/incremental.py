@@ -42,7 +42,7 @@ import pyarrow.parquet as pq
 
 from builder import contract, timing
 from builder.contract.tables import to_tables
-from builder.engines import BuildIndex, OnRows, Staged
+from builder.engines import BuildIndex, OnRows, OnStage, Staged
 from builder.engines.partitioned import (
     INDEX_SCHEMA,
     TitleIndex,
@@ -171,6 +171,7 @@ def delta(
     captured_at: datetime | None,
     max_bytes: int,
     on_rows: OnRows | None = None,
+    on_stage: OnStage | None = None,
 ) -> Staged | None:
     """The tables of `files` built from the latest release plus the new inputs, or None
     when the inputs are not the previous ones plus new ones (see the module docstring).
@@ -181,7 +182,13 @@ def delta(
     parsed. This runs in one process: reading many small files is bound by the kernel,
     and two processes read them no faster than one (measured on the 2-core machine of
     benchmarks/RESULTS.md), while a pool costs its start-up.
+
+    `on_stage` hears ("parsing", dumps so far, None) once per dump: the dumps of inputs
+    not read again count at once, then each dump read (and parsed when new) adds one;
+    then "merging" and "collecting", each a step of one. A call in this process, not a
+    message between processes: the bar moves per dump at no measurable cost.
     """
+    step = on_stage or _no_stage
     state = load_state(dataset_dir)
     if state is None or state.code != code_fingerprint():
         return None  # other code: every input would be new
@@ -200,6 +207,8 @@ def delta(
             to_read.append(file)
     same = pc.is_in(index.column("stamp"), value_set=pa.array(unread, pa.uint64()))
     seen = set(index.filter(same).column("key").to_pylist())
+    counted = len(seen)  # dumps of the inputs not read again: already done
+    step("parsing", counted, None)
     new: list[tuple[str, DumpResult, int | None]] = []
     settled: dict[str, int] = {}  # old inputs read again whose stamp can now be trusted
     pairs = stamped_dumps(to_read, captured_at=captured_at, max_bytes=max_bytes)
@@ -213,14 +222,27 @@ def delta(
             return None  # so many new inputs that the full build, in parallel, is faster
         else:
             new.append((*stage.keyed(raw), stamp))
+        counted += 1
+        step("parsing", counted, None)
     stage.flush()  # the new dumps' results, written once
     if seen != previous:
         return None  # an input was removed or changed
     if settled:
         state = replace(state, index=_restamp(index, settled))
     return _rebuild(
-        state, new, dataset_dir, scratch, stage=stage, on_rows=on_rows, read=len(to_read)
+        state,
+        new,
+        dataset_dir,
+        scratch,
+        stage=stage,
+        on_rows=on_rows,
+        on_stage=step,
+        read=len(to_read),
     )
+
+
+def _no_stage(name: str, done: int, total: int | None) -> None:
+    return None
 
 
 def _restamp(index: pa.Table, stamps: Mapping[str, int]) -> pa.Table:
@@ -242,6 +264,7 @@ def _rebuild(
     *,
     stage: CachedStage,
     on_rows: OnRows | None,
+    on_stage: OnStage,
     read: int,
 ) -> Staged | None:
     new_results = [result for _, result, _ in new]
@@ -255,12 +278,15 @@ def _rebuild(
     old_results = stage.stored_all(index.filter(hit).column("key").to_pylist())
     if old_results is None:
         return None  # the cache lost an entry: only a full build can redo it
+    on_stage("merging", 0, 1)
     with timing.timed("merge"):
         old_sightings = [
             s for r in old_results for s in r.sightings if title_hash(s.title) in touched
         ]
         dumps = {r.dump.dump_id: r.dump for r in (*old_results, *new_results)}
         articles, placed = merge_part([*old_sightings, *new_sightings], dumps, known)
+    on_stage("merging", 1, 1)
+    on_stage("collecting", 0, 1)
     with timing.timed("write"):
         fresh = to_tables(Merged(articles, placed, [r.dump for r in new_results]))
         previous = read_intact_release(Path(dataset_dir) / VERSIONS_DIR / state.version)
@@ -268,6 +294,7 @@ def _rebuild(
             return None  # a published file was altered: its rows cannot be reused
         tables = _combine(previous, fresh, [s.sighting_id for s in old_sightings])
         whole: dict[str, SpilledTable] = {name: held(table) for name, table in tables.items()}
+    on_stage("collecting", 1, 1)
     if on_rows is not None:
         on_rows([r.dump for r in new_results])  # the dumps the per-dump stage saw
     new_index = TitleIndex()

@@ -49,6 +49,22 @@ LETTER = (
     "the river afterwards and hope to see you both again before the summer is over.\n"
 )
 
+EMAIL = (
+    "From: Anna Berg <anna@example.org>\n"
+    "To: Sam Holt <sam@example.org>\n"
+    "Subject: The minutes of the harbour committee meeting\n\n"
+    "Hello Sam, here are the minutes of the harbour committee meeting on Tuesday evening,\n"
+    "with the list of the decisions we took about the new moorings and the ferry times.\n"
+)
+LICENCE = (
+    "The MIT License (MIT)\n\n"
+    "Copyright (c) 2024 Somebody Someone\n\n"
+    "Permission is hereby granted, free of charge, to any person obtaining a copy of this\n"
+    "software and associated documentation files (the Software), to deal in the Software\n"
+    "without restriction, including without limitation the rights to use, copy, modify.\n"
+)
+LICENCE_NO_TITLE = "\n" + LICENCE.split("\n\n", 2)[2]
+
 TITLE = "Ferry operator adds night sailings to the outer islands"
 PROSE = (
     "The regional ferry operator said on Monday that it would add two night sailings a week\n"
@@ -80,8 +96,22 @@ def _extract(text: str, name: str = "x.txt") -> DumpResult:
         (PYPROJECT, "looks like TOML/INI (section '[build-system]')"),
         (JSON_FILE, "looks like JSON"),
         (LETTER, "the first line 'Dear Sam,' does not read like a headline"),
+        # both were read as daily8 pages (a LICENSE.txt is a common stray in a folder)
+        (EMAIL, "looks like an e-mail (header 'To: Sam Holt <sam@example.org>')"),
+        (LICENCE, "looks like a licence text (clause 'Permission is hereby granted"),
+        (LICENCE_NO_TITLE, "looks like a licence text (clause 'Permission is hereby"),
     ],
-    ids=["shopping-list", "markdown", "python", "pyproject", "json", "letter"],
+    ids=[
+        "shopping-list",
+        "markdown",
+        "python",
+        "pyproject",
+        "json",
+        "letter",
+        "email",
+        "licence",
+        "licence-no-title",
+    ],
 )
 def test_text_that_is_no_page_is_quarantined_with_a_hint(text: str, hint: str) -> None:
     result = extract(RawDump("notes.txt", text.encode("utf-8"), CAPTURED, "option"))
@@ -171,6 +201,16 @@ def test_one_odd_line_in_prose_is_no_sign_of_code() -> None:
     assert article_hint(TITLE, body) is None
     code = [*PROSE.split("\n"), "int x = 1;", "return x;", "}"]
     assert article_hint(TITLE, code) == "looks like source code (statement 'int x = 1;')"
+
+
+def test_articles_about_licences_and_with_a_date_line_are_articles() -> None:
+    body = [
+        "Date: Tuesday",
+        *PROSE.split("\n"),
+        "The software is licensed under the new rules, the minister said, and the company's",
+        "copyright over the design was upheld by the court on Monday after a long hearing.",
+    ]
+    assert article_hint(TITLE, body) is None
 
 
 def test_hint_looks_at_the_first_lines_only() -> None:

@@ -11,18 +11,25 @@ Imported only for `--engine dask`: dask is the optional extra builder[dask].
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import os
 import re
-from collections.abc import Iterator, Sequence
+import signal
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from distributed import Client, Future, LocalCluster
+from distributed import Client, Future, LocalCluster, get_worker
 
 from builder import timing
-from builder.engines import OnRows, Staged, partitioned
+from builder.engines import OnRows, OnStage, Staged, partitioned, ticks
 from builder.engines.spill import spill, spilled_tables
 from builder.inputs.files import (
     DEFAULT_MAX_BYTES,
@@ -134,7 +141,96 @@ def _remote_raws(
             yield RawDump(file.path, b"", when, source, error=reason)
 
 
+#: How often a worker tells the client how many dumps of its batch it has parsed: an
+#: event sent without waiting (the worker's batched stream to the scheduler, which
+#: forwards it to the client), never a round trip per dump.
+PROGRESS_EVERY_S = 0.1
+
+_parsing = threading.local()  # the _Parsed of the batch this worker thread is parsing
+_hooked = threading.Lock()
+_hooked_tasks = 0
+
+
+class _Parsed:
+    """Dumps of one batch parsed so far, sent as (batch, count) events on `topic` at most
+    every PROGRESS_EVERY_S: a batch is ~4 MB of input, a thousand small dumps."""
+
+    def __init__(self, topic: str, batch: int) -> None:
+        self.topic, self.batch, self.count = topic, batch, 0
+        self.sent = time.monotonic()
+
+    def one(self) -> None:
+        self.count += 1
+        now = time.monotonic()
+        if now - self.sent >= PROGRESS_EVERY_S:
+            self.sent = now
+            with contextlib.suppress(ValueError):  # not on a worker: nobody to tell
+                get_worker().log_event(self.topic, [self.batch, self.count])
+
+
+def _tick_in_this_thread() -> None:
+    parsed: _Parsed | None = getattr(_parsing, "batch", None)
+    if parsed is not None:
+        parsed.one()
+
+
 def _extract(
+    files: Sequence[InputFile | RemoteFile],
+    batch: int,
+    settings: partitioned.Settings,
+    topic: str | None = None,
+) -> partitioned.BatchOut:
+    """One batch's per-dump stage; with a `topic`, its dumps are counted for the
+    client's progress bar as they are parsed (ticks, per worker thread)."""
+    global _hooked_tasks
+    if topic is None:
+        return _extract_files(files, settings)
+    _parsing.batch = _Parsed(topic, batch)
+    with _hooked:
+        _hooked_tasks += 1
+        ticks.hook(_tick_in_this_thread)
+    try:
+        return _extract_files(files, settings)
+    finally:
+        _parsing.batch = None
+        with _hooked:
+            _hooked_tasks -= 1
+            if _hooked_tasks == 0:
+                ticks.hook(None)
+
+
+class _Counts:
+    """Dumps parsed per batch, as the workers' events tell (a retried batch counts
+    once: the largest count heard for it)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._by_batch: dict[int, int] = {}
+
+    def heard(self, event: tuple[float, list[int]]) -> None:  # on the client's loop
+        batch, count = event[1]
+        with self._lock:
+            self._by_batch[batch] = max(count, self._by_batch.get(batch, 0))
+
+    def done(self, batch: int, count: int) -> None:
+        with self._lock:
+            self._by_batch[batch] = count
+
+    def total(self) -> int:
+        with self._lock:
+            return sum(self._by_batch.values())
+
+
+def _result(future: Future[Any], poll: Callable[[], None]) -> Any:
+    """`future`'s result, calling `poll` every PROGRESS_EVERY_S while it is not ready."""
+    while True:
+        try:
+            return future.result(timeout=PROGRESS_EVERY_S)
+        except TimeoutError:
+            poll()
+
+
+def _extract_files(
     files: Sequence[InputFile | RemoteFile], settings: partitioned.Settings
 ) -> partitioned.BatchOut:
     if files and isinstance(files[0], RemoteFile):
@@ -196,7 +292,28 @@ def _client(scheduler: str | None, workers: int | None) -> Iterator[Client]:
         ) as cluster,
         Client(cluster) as client,
     ):
-        yield client
+        try:
+            yield client
+        except BaseException:  # Ctrl-C or a failure: stop now, not after the running tasks
+            _stop_workers_now(cluster)
+            raise
+
+
+def _stop_workers_now(cluster: LocalCluster) -> None:
+    """Kill the local cluster's worker processes at once, quietly.
+
+    A nanny otherwise asks its worker to finish the task it runs, waits 4 s, then
+    kills it, logging warnings on the way; an interrupted build has no use for the
+    task, and its one line of error should be all the user sees."""
+    logging.getLogger("distributed").setLevel(logging.CRITICAL)
+    for nanny in list(cluster.workers.values()):
+        process = getattr(getattr(nanny, "process", None), "process", None)
+        pid = getattr(process, "pid", None)
+        if not isinstance(pid, int):
+            continue
+        nanny.close_gracefully(reason="interrupted")  # no restart of the killed worker
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
 
 
 def run(
@@ -208,10 +325,16 @@ def run(
     captured_at: datetime | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
     on_rows: OnRows | None = None,
+    on_stage: OnStage | None = None,
     inputs: Sequence[InputFile] | None = None,
 ) -> Staged:
     """Build on the cluster at `scheduler` (a new LocalCluster without one); `inputs`:
-    the local inputs of `specs` when the caller has listed them already."""
+    the local inputs of `specs` when the caller has listed them already.
+
+    `on_stage` hears ("parsing", dumps parsed, None) as the workers parse (their counts
+    come as events, at most every PROGRESS_EVERY_S per worker), then each merged
+    partition ("merging") and each collected id range ("collecting")."""
+    step = on_stage or (lambda name, done, total: None)
     files: list[InputFile | RemoteFile]
     sizes: list[int]
     if any("://" in spec for spec in specs):
@@ -227,17 +350,29 @@ def run(
     ]
     timings: dict[str, float] = {}
     rows: dict[str, int] = {}
+    counts = _Counts()
+    topic = f"builder-parsed-{uuid.uuid4().hex}" if on_stage is not None else None
+
+    def poll() -> None:
+        step("parsing", counts.total(), None)
+
     with _client(scheduler, workers) as client:
+        if topic is not None:
+            client.subscribe_topic(topic, counts.heard)
         extracted: list[Future[partitioned.BatchOut]] = client.map(
-            _extract, batches, settings=settings, pure=False
+            _extract, batches, range(len(batches)), settings=settings, topic=topic, pure=False
         )
         known: set[str] = set()
-        for meta in client.map(_batch_meta, extracted):
-            out = meta.result()
+        for batch, meta in enumerate(client.map(_batch_meta, extracted)):
+            out = _result(meta, poll)
+            counts.done(batch, len(out.rows))
+            poll()
             known.update(out.known)
             timing.combine(timings, out.timings)
             if on_rows is not None:
                 on_rows(out.rows)
+        if topic is not None:
+            client.unsubscribe_topic(topic)
         frozen = frozenset(known)
         merged = [
             client.submit(
@@ -245,8 +380,10 @@ def run(
             )
             for p in range(n)
         ]
-        for merge_timings in client.gather(client.map(_merge_timings, merged)):
-            timing.combine(timings, merge_timings)
+        step("merging", 0, n)
+        for done, merge_future in enumerate(client.map(_merge_timings, merged)):
+            timing.combine(timings, _result(merge_future, lambda: None))
+            step("merging", done + 1, n)
         finished = []
         for r in range(n):
             dump_pieces = [client.submit(_dump_piece, b, r) for b in extracted]
@@ -263,11 +400,13 @@ def run(
                 )
             )
         del extracted, merged
+        step("collecting", 0, n)
         for r, future in enumerate(finished):
-            result: partitioned.RangeOut = future.result()
+            result: partitioned.RangeOut = _result(future, lambda: None)
             future.release()  # one range at a time in this process, and on the cluster
             for name, payload in result.tables.items():
                 spill(payload, scratch / "tables" / name / f"{r:05d}.arrows")
                 rows[name] = rows.get(name, 0) + result.rows[name]
             timing.combine(timings, result.timings)
+            step("collecting", r + 1, n)
     return Staged(spilled_tables(scratch / "tables", rows), timings)

@@ -9,8 +9,9 @@ lines instead of prose, is not guessed at: `article_hint` says what it looked li
 the quarantine reason helps the user find the stray file.
 
 These rules are deliberately few and language-neutral (word counts, punctuation, the
-syntax of common file formats). Site or language specific words belong in the layout
-data, not here.
+syntax of common file formats, e-mail headers), but for the clauses of software licences
+(written in English whatever the project's language: a LICENSE.txt is a common stray
+among dumps). Site or language specific words belong in the layout data, not here.
 
 The module also finds image-URL fragments (`&w=3840&q=100)`) left above a page's title,
 which copying a page by selection leaves where a picture was.
@@ -101,6 +102,22 @@ SIGNS: tuple[Sign, ...] = (
     ),
     _sign("Markdown", "table row", r"\|.*\|", first_line=False),
     _sign("Markdown", "task item", r"[-*+] \[[ xX]\] .*"),
+    _sign(
+        "an e-mail",
+        "header",
+        r"(?:From|To|Cc|Bcc|Subject|Date|Reply-To|Message-ID|MIME-Version|Content-Type)"
+        r": .{1,200}",
+        first_line=False,
+    ),
+    _sign(
+        "a licence text",
+        "clause",
+        r"(?i)(?:permission is hereby granted,? free of charge|redistribution and use in "
+        r"source and binary forms|this program is free software|the software is provided "
+        r"\W?as is\W|licensed under the (?:apache|mit|bsd|gnu|mozilla|eclipse)\b).{0,200}",
+        1,
+        anywhere=True,
+    ),
     _sign(
         "source code",
         "statement",
