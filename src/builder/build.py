@@ -509,8 +509,9 @@ def _publish_staged(
                 "max_bytes": max_bytes,
                 "parser_version": PARSER_VERSION,
                 "builder_version": __version__,
-                # What the card and croissant.json say about the dataset (builder.toml).
-                "dataset": dataset.as_dict(),
+                # What the card and croissant.json say about the dataset (builder.toml);
+                # absent means the defaults, so such manifests are as they were before.
+                **({} if dataset == DatasetSettings() else {"dataset": dataset.as_dict()}),
             },
             inputs=dumps.select(["path", "sha256", "size_bytes"]),  # Arrow: no dict per input
             changes=diffs if previous is not None else None,
