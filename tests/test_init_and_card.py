@@ -144,3 +144,13 @@ def test_init_help_teaches_the_settings() -> None:
         assert word in text, word
     make_help = " ".join(cli("make", "--help").stdout.split())
     assert "--pretty-name" in make_help and "builder.toml" in make_help
+
+
+def test_without_builder_toml_the_defaults_are_used_and_not_recorded(tmp_path: Path) -> None:
+    folder = tmp_path / "ds"
+    make(str(SAMPLES), "--out", str(folder))
+    manifest = json.loads((folder / "versions" / "1.0.0" / "manifest.json").read_text())
+    assert "dataset" not in manifest["settings"]  # the manifests builds wrote before
+    card = DatasetCard.load(folder / "README.md")
+    assert card.data.license == "unknown" and card.data.pretty_name == "news-aggregator-articles"
+    assert not (folder / "builder.toml").exists()  # make never writes the user's settings
