@@ -42,6 +42,8 @@ from builder.release.diff import (
 )
 from builder.release.ownership import NotOurFolder, check_output, claim
 from builder.release.publish import files_differ, publish_release, repair_pointer
+from builder.release.settings import DatasetSettings, SettingsError, from_mapping
+from builder.release.settings import load as load_settings
 from builder.release.versions import latest_version, semver
 
 
@@ -68,9 +70,11 @@ def check_request(
     version: str | None = None,
     engine: str = "local",
     scheduler: str | None = None,
+    dataset: Mapping[str, Any] | None = None,
 ) -> Path:
     """The dataset folder to build into, once every setting that can be checked without
-    reading an input is valid; else OptionError (one line).
+    reading an input is valid (`dataset`: overrides of its builder.toml); else
+    OptionError (one line).
 
     Run first, so a mistyped option fails in a second instead of after parsing every
     input, and so nothing is written into a folder that is not a builder dataset.
@@ -94,6 +98,7 @@ def check_request(
         previous = latest_version(folder) if folder.is_dir() else None
         if previous is not None and wanted <= semver(previous):
             raise OptionError(f"version {version} is not after the latest release {previous}")
+    dataset_settings(folder, dataset)
     return folder
 
 
@@ -103,6 +108,15 @@ def _warm_up_arrow() -> None:
     whichever stage converts first, and the pool's workers, forks of this process,
     inherit it instead of each importing it again."""
     pa.array([0])
+
+
+def dataset_settings(folder: Path, overrides: Mapping[str, Any] | None = None) -> DatasetSettings:
+    """The dataset's settings: its builder.toml (defaults without one) with `overrides`
+    (None values ignored) in place; OptionError names what is wrong."""
+    try:
+        return load_settings(folder).with_overrides(**(overrides or {}))
+    except SettingsError as exc:
+        raise OptionError(str(exc)) from None
 
 
 def _strict_message(dumps: Sequence[Any]) -> str:
@@ -215,6 +229,7 @@ def _choose_version(
     requested_version: str | None,
     read: tuple[str, Mapping[str, pa.Table]] | None = None,
     row_counts: Mapping[str, int] | None = None,
+    dataset: DatasetSettings | None = None,
 ) -> tuple[Bump | None, str | None, dict[str, TableDiff]]:
     """The version to publish and why (None: nothing changed), and the diff against the
     latest; `read` is the latest release's (version, tables) when the build has them,
@@ -238,6 +253,8 @@ def _choose_version(
             new_contract=contract.CONTRACT_VERSION,
             files_changed=not rows_changed and files_differ(old_release, tables),
         )
+        if automatic is None and dataset is not None:
+            automatic = _settings_bump(previous, read_manifest(old_release), dataset)
     if requested_version is None:
         return automatic, previous, diffs
     try:
@@ -247,6 +264,22 @@ def _choose_version(
     if previous is not None and wanted <= parse_version(previous):
         raise BuildError(f"version {requested_version} is not after the latest release {previous}")
     return requested(requested_version, automatic), previous, diffs
+
+
+def _settings_bump(
+    previous: str, manifest: Mapping[str, Any], dataset: DatasetSettings
+) -> Bump | None:
+    """A PATCH when only the dataset's settings changed (a license stated, a new
+    citation): the rows are the same, the card and croissant.json are not. A version
+    built before builder.toml existed counts as built with the defaults."""
+    settings = manifest.get("settings")
+    old = from_mapping(settings.get("dataset") if isinstance(settings, Mapping) else None)
+    changed = [key for key, value in dataset.as_dict().items() if old.as_dict()[key] != value]
+    if not changed:
+        return None
+    major, minor, patch = parse_version(previous)
+    reason = f"same rows, dataset settings changed: {', '.join(changed)}"
+    return Bump(f"{major}.{minor}.{patch + 1}", "patch", reason)
 
 
 def build(
@@ -265,8 +298,12 @@ def build(
     cache: bool = True,
     inputs: Sequence[InputFile] | Listing | None = None,
     wall: timing.Wall | None = None,
+    dataset: Mapping[str, Any] | None = None,
 ) -> BuildReport:
     """Build a release of `dataset_dir` from the dumps named by `specs`.
+
+    The card and croissant.json describe the dataset with its builder.toml (see
+    `builder.release.settings`), `dataset` overriding some of its keys for this build.
 
     With `cache`, per-dump results are reused from `dataset_dir`/.cache/ (local engine),
     so only new or changed dumps are parsed; and when the inputs are the latest
@@ -287,7 +324,10 @@ def build(
     wall = timing.Wall() if wall is None else wall
     _warm_up_arrow()
     wall.lap("startup")
-    dataset_dir = check_request(dataset_dir, version=version, engine=engine, scheduler=scheduler)
+    dataset_dir = check_request(
+        dataset_dir, version=version, engine=engine, scheduler=scheduler, dataset=dataset
+    )
+    about = dataset_settings(dataset_dir, dataset)
     claim(dataset_dir)  # marked ours before anything else is written there
     repair_pointer(dataset_dir)  # a publish killed before its card update is finished first
     wall.lap("publish")
@@ -340,6 +380,7 @@ def build(
             version=version,
             max_bytes=max_bytes,
             strict=strict,
+            dataset=about,
         )
         if staged.index is not None:
             incremental.save_state(dataset_dir, staged.index)
@@ -468,6 +509,7 @@ def _publish_staged(
     version: str | None,
     max_bytes: int,
     strict: bool,
+    dataset: DatasetSettings,
 ) -> BuildReport:
     dumps = staged.tables["dumps"].read_all()
     # Counted in Arrow: lists of every dump's status and reason grew with the corpus.
@@ -485,7 +527,7 @@ def _publish_staged(
     wall.lap("check")
     row_counts = {name: table.num_rows for name, table in staged.tables.items()}
     chosen_bump, previous, diffs = _choose_version(
-        dataset_dir, _Materialised(staged.tables), version, staged.previous, row_counts
+        dataset_dir, _Materialised(staged.tables), version, staged.previous, row_counts, dataset
     )
     wall.lap("compare")
     chosen = None if chosen_bump is None else chosen_bump.version
@@ -504,6 +546,9 @@ def _publish_staged(
                 "max_bytes": max_bytes,
                 "parser_version": PARSER_VERSION,
                 "builder_version": __version__,
+                # What the card and croissant.json say about the dataset (builder.toml);
+                # absent means the defaults, so such manifests are as they were before.
+                **({} if dataset == DatasetSettings() else {"dataset": dataset.as_dict()}),
             },
             inputs=dumps.select(["path", "sha256", "size_bytes"]),  # Arrow: no dict per input
             changes=diffs if previous is not None else None,

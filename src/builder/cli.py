@@ -44,7 +44,9 @@ from builder.contract.checks import ContractError
 from builder.inputs.files import DEFAULT_MAX_BYTES, InputError
 from builder.inputs.walk import list_inputs
 from builder.records import DumpResult
+from builder.release import settings as dataset_settings
 from builder.release.diff import diff_release_dirs, render_text
+from builder.release.ownership import NotOurFolder, check_output
 from builder.release.validate import ValidationReport, validate_release
 from builder.release.versions import (
     REPORT,
@@ -235,6 +237,185 @@ def _summary(report: BuildReport) -> Table:
     return table
 
 
+_SETTINGS_PANEL = "Dataset settings (override the dataset's builder.toml for this build)"
+
+_NameOption = Annotated[
+    str | None,
+    typer.Option(
+        "--name",
+        help="Short name: lowercase letters, digits, '.', '_', '-' (the dataset folder's "
+        "name; the card's load example and Croissant use it).",
+        rich_help_panel=_SETTINGS_PANEL,
+        show_default=False,
+    ),
+]
+_PrettyNameOption = Annotated[
+    str | None,
+    typer.Option(
+        "--pretty-name",
+        help="The card's title (`pretty_name`).",
+        rich_help_panel=_SETTINGS_PANEL,
+        show_default=False,
+    ),
+]
+_DescriptionOption = Annotated[
+    str | None,
+    typer.Option(
+        "--description",
+        help="What the dataset is for, in a sentence or two.",
+        rich_help_panel=_SETTINGS_PANEL,
+        show_default=False,
+    ),
+]
+_LicenseOption = Annotated[
+    str | None,
+    typer.Option(
+        "--license",
+        help="License identifier (cc-by-4.0, mit, other, ...). Default: unknown, said as "
+        "such: builder never picks a license for you.",
+        rich_help_panel=_SETTINGS_PANEL,
+        show_default=False,
+    ),
+]
+_HomepageOption = Annotated[
+    str | None,
+    typer.Option(
+        "--homepage",
+        help="http(s) URL where the dataset lives.",
+        rich_help_panel=_SETTINGS_PANEL,
+        show_default=False,
+    ),
+]
+_CitationOption = Annotated[
+    str | None,
+    typer.Option(
+        "--citation",
+        help="How to cite the dataset (plain text or BibTeX).",
+        rich_help_panel=_SETTINGS_PANEL,
+        show_default=False,
+    ),
+]
+_MaintainerOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--maintainer",
+        help="A maintainer, e.g. 'Ada Lovelace <ada@example.org>'; repeat the option "
+        "for several (or separate them with ';').",
+        rich_help_panel=_SETTINGS_PANEL,
+        show_default=False,
+    ),
+]
+
+
+def _dataset_values(
+    name: str | None,
+    pretty_name: str | None,
+    description: str | None,
+    license_id: str | None,
+    homepage: str | None,
+    citation: str | None,
+    maintainers: list[str] | None,
+) -> dict[str, Any]:
+    """The dataset settings given on the command line (None: not given)."""
+    return {
+        "name": name,
+        "pretty_name": pretty_name,
+        "description": description,
+        "license": license_id,
+        "homepage": homepage,
+        "citation": citation,
+        "maintainers": None if not maintainers else dataset_settings.split_people(maintainers),
+    }
+
+
+#: What `builder init` asks for on a terminal, in order, with the prompt's text.
+_PROMPTS: tuple[tuple[str, str], ...] = (
+    ("pretty_name", "Title of the card (pretty name)"),
+    ("description", "What the dataset is for (a sentence)"),
+    ("license", "License identifier (cc-by-4.0, mit, other; unknown if nobody stated one)"),
+    ("homepage", "Homepage URL (empty: none)"),
+    ("citation", "How to cite it (empty: none)"),
+    ("maintainers", "Maintainers, ';' between them (empty: none)"),
+)
+
+
+def _prompt_missing(folder: Path, values: dict[str, Any]) -> dict[str, Any]:
+    """On a terminal, ask for each setting neither the options nor an existing
+    builder.toml give; an empty answer keeps the default."""
+    if not sys.stdin.isatty() or dataset_settings.path_in(folder).is_file():
+        return values
+    asked = dict(values)
+    if asked["name"] is None:
+        default = dataset_settings.slug(folder.resolve().name)
+        asked["name"] = typer.prompt("Short name", default=default)
+    for key, text in _PROMPTS:
+        if asked[key] is not None:
+            continue
+        default = dataset_settings.UNKNOWN_LICENSE if key == "license" else ""
+        answer = str(typer.prompt(text, default=default, show_default=bool(default)))
+        if key == "maintainers":
+            asked[key] = dataset_settings.split_people([answer])
+        else:
+            asked[key] = answer.strip() or None
+    return asked
+
+
+@app.command(cls=_Command)
+def init(
+    folder: Annotated[
+        Path,
+        typer.Argument(
+            help="The dataset folder: new, empty, or a builder dataset (then its "
+            "builder.toml is updated).",
+            show_default=False,
+        ),
+    ],
+    name: _NameOption = None,
+    pretty_name: _PrettyNameOption = None,
+    description: _DescriptionOption = None,
+    license_id: _LicenseOption = None,
+    homepage: _HomepageOption = None,
+    citation: _CitationOption = None,
+    maintainers: _MaintainerOption = None,
+) -> None:
+    """Create a dataset folder with its settings (builder.toml), or update them.
+
+    builder.toml holds what builder cannot read from the pages: the dataset's name,
+    title, description, license, homepage, citation and maintainers. `builder make
+    --out FOLDER` puts them into the card (README.md) and croissant.json of every
+    version; edit the file by hand at any time. On a terminal, init asks for each value
+    not given as an option; elsewhere it writes the options and defaults. Nothing is
+    made up: the license stays `unknown` until you state one, the rest stays empty.
+
+    Exit 0: written; 2: a bad value, a malformed builder.toml, or a non-empty folder
+    that is not a builder dataset (nothing written).
+
+    Example:
+
+        builder init news/ --license cc-by-4.0 --maintainer 'Ada Lovelace <ada@example.org>'
+
+        builder make dumps/ --out news/
+    """
+    values = _dataset_values(
+        name, pretty_name, description, license_id, homepage, citation, maintainers
+    )
+    try:
+        check_output(folder)  # refused before any question is asked
+        written = dataset_settings.init(folder, **_prompt_missing(folder, values))
+    except (NotOurFolder, dataset_settings.SettingsError) as exc:
+        raise _fail(str(exc)) from None
+    except OSError as exc:
+        raise _fail(f"cannot write {folder}: {exc.strerror or exc}") from None
+    path = dataset_settings.path_in(folder)
+    out.print(
+        f"wrote {path} (name {written.name}, license {written.license}); "
+        f"next: builder make DUMPS --out {folder}",
+        highlight=False,
+        markup=False,
+        soft_wrap=True,
+    )
+
+
 @app.command(cls=_Command)
 def make(
     inputs: Annotated[
@@ -332,6 +513,13 @@ def make(
             "(the release is the same either way).",
         ),
     ] = False,
+    name: _NameOption = None,
+    pretty_name: _PrettyNameOption = None,
+    description: _DescriptionOption = None,
+    license_id: _LicenseOption = None,
+    homepage: _HomepageOption = None,
+    citation: _CitationOption = None,
+    maintainers: _MaintainerOption = None,
 ) -> None:
     """Build (or add a version to) a dataset from page dumps.
 
@@ -351,8 +539,11 @@ def make(
     wall = timing.Wall(_process_started())  # what `time builder make` would show
     wall.lap("startup")
     when = _parse_time(captured_at)
+    about = _dataset_values(
+        name, pretty_name, description, license_id, homepage, citation, maintainers
+    )
     try:  # every option is checked before the first input is read
-        check_request(out_dir, version=version, engine=engine, scheduler=scheduler)
+        check_request(out_dir, version=version, engine=engine, scheduler=scheduler, dataset=about)
     except OptionError as exc:
         raise _fail(str(exc)) from None
     remote = any("://" in spec for spec in inputs)  # fsspec URLs: the dask engine lists them
@@ -392,6 +583,7 @@ def make(
                 cache=not no_cache,
                 inputs=listing,
                 wall=wall,
+                dataset=about,
             )
     except (StrictError, ContractError, DamagedReleaseError) as exc:
         raise _fail(str(exc), 1) from None

@@ -18,6 +18,7 @@ import yaml
 
 from builder import contract
 from builder.contract import models
+from builder.contract.fields import undescribed
 from builder.release import croissant
 from tests.helpers import run_cli
 
@@ -41,8 +42,10 @@ def drift(
     model: pa_pl.DataFrameSchema,
     card_features: list[dict[str, Any]] | None,
 ) -> list[str]:
-    """Every disagreement between the four definitions of one table."""
+    """Every disagreement between the four definitions of one table, and every field the
+    JSON Schema leaves unexplained (the card and croissant.json print its description)."""
     problems: list[str] = []
+    problems += [f"{path}: no description in schema/" for path in undescribed("", json_schema)]
     json_cols = _json_columns(json_schema)
     if arrow_schema.names != json_cols:
         problems.append(f"arrow columns {arrow_schema.names} != json {json_cols}")
@@ -172,6 +175,19 @@ def test_nullability_changed_in_one_place_is_detected(card: dict[str, Any]) -> N
         card["sightings"],
     )
     assert any("title: arrow nullable" in p for p in problems)
+
+
+def test_a_field_without_a_description_is_detected(card: dict[str, Any]) -> None:
+    changed = contract.json_schema("articles")
+    del changed["properties"]["provenance"]["properties"]["line_end"]["description"]
+    changed["properties"]["title"]["description"] = "  "
+    problems = drift(
+        changed, contract.arrow_schema("articles"), models.table_model("articles"), card["articles"]
+    )
+    assert problems == [
+        "title: no description in schema/",
+        "provenance.line_end: no description in schema/",
+    ]
 
 
 def test_models_are_generated_from_the_schema_files_not_copied() -> None:

@@ -1,9 +1,14 @@
 """croissant.json: the release described in Croissant 1.1 (MLCommons), from the contract.
 
 Croissant lets dataset search engines and ML loaders read a release without our code.
-It is generated from the same JSON Schema as everything else and written with sorted
-keys and no time stamps, so the same release gives the same bytes. Writing it needs no
-mlcroissant (publish stays light); checking it does (`check`).
+Its fields and their descriptions come from the same JSON Schema as everything else,
+its name, license, homepage, citation and creators from the dataset's settings
+(`builder.toml`; what nobody stated is left out, never made up), and it is written with
+sorted keys and no time stamps, so the same release gives the same bytes.
+
+It stays small as a dataset grows: one FileSet per table names the version's files;
+their sha256 and sizes are in the version's manifest.json, not repeated here. Writing
+it needs no mlcroissant (publish stays light); checking it does (`check`).
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import itertools
 import json
 import logging
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Mapping
@@ -22,7 +28,9 @@ from typing import Any, Final
 import pyarrow as pa
 
 from builder import contract
+from builder.contract.fields import node_text
 from builder.contract.findings import Finding
+from builder.release.settings import DEFAULT_DESCRIPTION, DatasetSettings
 from builder.release.store import UP, store_path, table_files
 from builder.release.versions import MANIFEST
 
@@ -97,9 +105,9 @@ def _data_type(node: Mapping[str, Any]) -> str:
 
 
 def _description(name: str, node: Mapping[str, Any]) -> str:
-    text = str(node.get("description", name))
-    enum = [item for item in node.get("enum", ()) if item is not None]
-    return f"{text} One of: {', '.join(enum)}." if enum else text
+    """The schema's description of the field (with its enum values); the drift test
+    holds every field to having one."""
+    return node_text(node) or name
 
 
 def _field(
@@ -164,42 +172,72 @@ def _url(key: str) -> str:
     return key.removeprefix(UP)
 
 
-def _distribution(files: Mapping[str, Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """One FileObject per shard (its sha256) and one FileSet per table (what record
-    sets read: exactly this version's files, which the shared store holds among the
-    other versions' files), so both the hashes and the readable layout are stated."""
-    objects = [
-        {
-            "@type": "cr:FileObject",
-            "@id": _url(name),
-            "name": _url(name),
-            "contentUrl": _url(name),
-            "contentSize": f"{entry['size_bytes']} B",
-            "encodingFormat": "application/x-parquet",
-            "sha256": entry["sha256"],
-        }
-        for name, entry in sorted(files.items())
-        if name.endswith(".parquet")
-    ]
+def _file_sets(files: Mapping[str, Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """One FileSet per table whose `includes` name exactly this version's files (the
+    shared store holds other versions' files too, so no glob would do). Their sha256
+    and sizes are in manifest.json: repeating them here made the file grow by ~450
+    bytes per stored file."""
     manifest = {"files": files}
-    sets = [
+    return [
         {
             "@type": "cr:FileSet",
             "@id": f"{table}-parquet",
             "name": f"{table}-parquet",
-            "description": f"The Parquet files of the {table} table in this version.",
+            "description": f"The Parquet files of the {table} table in this version "
+            "(sha256 and sizes: manifest.json).",
             "encodingFormat": "application/x-parquet",
             "includes": [_url(key) for key in table_files(manifest, table)],
         }
         for table in contract.TABLES
     ]
-    return objects + sets
+
+
+_PERSON = re.compile(r"^(?P<name>[^<>]*?)\s*<(?P<email>[^<>\s]+@[^<>\s]+)>$")
+
+
+def _creators(maintainers: tuple[str, ...]) -> list[dict[str, str]]:
+    """`Ada Lovelace <ada@example.org>` as a schema.org Person with name and email."""
+    people = []
+    for person in maintainers:
+        match = _PERSON.match(person.strip())
+        if match and match["name"]:
+            people.append({"@type": "sc:Person", "name": match["name"], "email": match["email"]})
+        else:
+            people.append({"@type": "sc:Person", "name": person.strip()})
+    return people
+
+
+def _about(dataset: DatasetSettings) -> dict[str, Any]:
+    """Name, description, license, url, citation and creators: only what the settings
+    state. A license nobody stated is left out (Croissant has no "unknown" license) and
+    the description says it is unknown."""
+    description = " ".join((dataset.description or DEFAULT_DESCRIPTION).split())
+    about: dict[str, Any] = {"name": dataset.name}
+    if dataset.license_known:
+        about["license"] = dataset.license
+    else:
+        description += " License: unknown (its maintainers have not stated one)."
+    about["description"] = description
+    if dataset.pretty_name:
+        about["alternateName"] = dataset.pretty_name
+    if dataset.homepage:
+        about["url"] = dataset.homepage
+    if dataset.citation:
+        about["citeAs"] = dataset.citation
+    if dataset.maintainers:
+        about["creator"] = _creators(dataset.maintainers)
+    return about
 
 
 def metadata(
-    version: str, files: Mapping[str, Mapping[str, Any]], *, date_published: str
+    version: str,
+    files: Mapping[str, Mapping[str, Any]],
+    *,
+    date_published: str,
+    dataset: DatasetSettings | None = None,
 ) -> dict[str, Any]:
-    """The Croissant document of one version; `files` as in the manifest (shards).
+    """The Croissant document of one version; `files` as in the manifest (shards),
+    `dataset` the dataset's settings (the defaults when not given).
 
     `date_published` is the manifest's build time, so a rebuild under the same
     SOURCE_DATE_EPOCH gives the same bytes.
@@ -208,35 +246,41 @@ def metadata(
         "@context": dict(CONTEXT),
         "@type": "sc:Dataset",
         "conformsTo": CONFORMS_TO,
-        "name": "news-aggregator-articles",
-        "description": (
-            "Articles (main stories and related-article cards) extracted from captured "
-            "pages of news aggregators, deduplicated across captures, with the provenance "
-            "of every row: the dump, lines and byte span, capture time and text repairs."
-        ),
+        **_about(dataset or DatasetSettings()),
         "version": version,
-        "license": "https://spdx.org/licenses/CC-BY-4.0.html",
-        "url": f"https://example.invalid/datasets/news-aggregator-articles/{version}",
-        "citeAs": "news-aggregator-articles, built with builder "
-        f"(data contract {contract.CONTRACT_VERSION})",
         "datePublished": date_published,
         "isLiveDataset": False,
-        "distribution": _distribution(files),
+        "distribution": _file_sets(files),
         "recordSet": [_record_set(table) for table in contract.TABLES],
     }
 
 
-def render(version: str, files: Mapping[str, Mapping[str, Any]], *, date_published: str) -> str:
-    """Sorted keys and a trailing newline: the same inputs give the same bytes."""
-    document = metadata(version, files, date_published=date_published)
-    return json.dumps(document, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+def render(
+    version: str,
+    files: Mapping[str, Mapping[str, Any]],
+    *,
+    date_published: str,
+    dataset: DatasetSettings | None = None,
+) -> str:
+    """Sorted keys, no indentation, a trailing newline: the same inputs give the same
+    bytes, and the file stays small (indenting the nested fields added a third to it;
+    any JSON viewer indents it again)."""
+    document = metadata(version, files, date_published=date_published, dataset=dataset)
+    text = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return text + "\n"
 
 
 def write(
-    folder: Path, version: str, files: Mapping[str, Mapping[str, Any]], *, date_published: str
+    folder: Path,
+    version: str,
+    files: Mapping[str, Mapping[str, Any]],
+    *,
+    date_published: str,
+    dataset: DatasetSettings | None = None,
 ) -> dict[str, Any]:
     """Write croissant.json into a version folder; returns its manifest `files` entry."""
-    data = render(version, files, date_published=date_published).encode("utf-8")
+    text = render(version, files, date_published=date_published, dataset=dataset)
+    data = text.encode("utf-8")
     path = Path(folder) / FILE_NAME
     with path.open("wb") as handle:
         handle.write(data)
@@ -252,29 +296,32 @@ def _finding(column: str | None, check: str, *examples: str) -> Finding:
     return Finding("croissant", column, check, 1, tuple(text[:200] for text in examples))
 
 
-def _hash_findings(
+def _file_set_findings(
     document: Mapping[str, Any], listed: Mapping[str, Mapping[str, Any]]
 ) -> list[Finding]:
-    """Croissant's sha256 per shard must be the manifest's (which is checked against
-    the bytes), and every shard must be described."""
-    objects = {
-        UP + str(item.get("contentUrl")): item
+    """Each table's FileSet names exactly the table's files in the manifest (whose
+    sha256 and sizes are checked against the bytes)."""
+    sets = {
+        str(item.get("@id")): item
         for item in document.get("distribution", [])
-        if isinstance(item, Mapping) and item.get("@type") == "cr:FileObject"
+        if isinstance(item, Mapping) and item.get("@type") == "cr:FileSet"
     }
+    manifest = {"files": listed}
     findings: list[Finding] = []
-    for name, entry in sorted(listed.items()):
-        if not name.endswith(".parquet"):
+    for table in contract.TABLES:
+        file_set = sets.get(f"{table}-parquet")
+        if file_set is None:
+            findings.append(_finding(table, "the table's FileSet exists", f"{table}-parquet"))
             continue
-        item = objects.get(name)
-        if item is None:
-            findings.append(_finding(_url(name), "shard is described by a FileObject", name))
-        elif item.get("sha256") != entry.get("sha256"):
-            findings.append(
-                _finding(_url(name), "sha256 equals the manifest's", str(item.get("sha256")))
-            )
-    for name in sorted(set(objects) - set(listed)):
-        findings.append(_finding(_url(name), "FileObject is a listed file", _url(name)))
+        included = file_set.get("includes")
+        included = [included] if isinstance(included, str) else list(included or [])
+        expected = [_url(key) for key in table_files(manifest, table)]
+        missing = sorted(set(expected) - set(map(str, included)))
+        extra = sorted(set(map(str, included)) - set(expected))
+        if missing:
+            findings.append(_finding(table, "FileSet includes every listed file", *missing[:3]))
+        if extra:
+            findings.append(_finding(table, "FileSet includes only listed files", *extra[:3]))
     return findings
 
 
@@ -362,7 +409,7 @@ def check(
     release: Path, listed: Mapping[str, Mapping[str, Any]], *, read_records: bool = True
 ) -> list[Finding]:
     """Findings for a release's croissant.json: present, valid JSON, Croissant 1.1 for
-    mlcroissant, hashes equal to the manifest, fields equal to the contract, and a few
+    mlcroissant, file sets equal to the manifest's files, fields equal to the contract, and a few
     records of each record set readable."""
     path = Path(release) / FILE_NAME
     try:
@@ -378,7 +425,7 @@ def check(
         findings.append(
             _finding("conformsTo", f"conformsTo is {CONFORMS_TO}", str(document.get("conformsTo")))
         )
-    findings += _hash_findings(document, listed)
+    findings += _file_set_findings(document, listed)
     findings += _field_findings(document)
     if read_records:
         findings += _records_findings(Path(release))

@@ -8,7 +8,7 @@ CHANGELOG, so a non-empty folder is written only when it is recognisably a datas
 Recognised by what stays stable as the release layout evolves: the marker file every
 build writes first, or any published `versions/<X.Y.Z>/manifest.json` (datasets made
 before the marker existed), or nothing but what a build leaves behind before its first
-publish (the marker, the cache, temporaries).
+publish (the marker, builder.toml, the cache, temporaries).
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from typing import Final
 from builder.release.cache import CACHE_DIR
 from builder.release.versions import MANIFEST, SEMVER, TMP_PREFIX, VERSIONS_DIR
 
+#: The dataset's settings (`builder init`; see settings.py, which imports this module).
+SETTINGS: Final = "builder.toml"
 #: Written at the top of every dataset folder before a build does anything else there.
 MARKER: Final = ".builder-dataset"
 _MARKER_TEXT: Final = (
@@ -49,7 +51,7 @@ def _only_leftovers(folder: Path) -> bool:
     """Empty, or holding only what a build writes before its first publish."""
     for entry in folder.iterdir():
         name = entry.name
-        if name in (MARKER, CACHE_DIR) or name.startswith(TMP_PREFIX):
+        if name in (MARKER, CACHE_DIR, SETTINGS) or name.startswith(TMP_PREFIX):
             continue
         if name == VERSIONS_DIR and entry.is_dir() and not any(entry.iterdir()):
             continue

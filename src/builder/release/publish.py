@@ -36,7 +36,6 @@ from builder.release.card import (
     ConfigStats,
     changes_section,
     front_matter,
-    release_dumps,
     release_stats,
     render_card,
 )
@@ -50,6 +49,7 @@ from builder.release.manifest import (
     require_json,
 )
 from builder.release.parquet import PARQUET_SETTINGS, AnyTable, in_memory
+from builder.release.settings import from_mapping as dataset_settings
 from builder.release.versions import (
     CARD,
     MANIFEST,
@@ -177,7 +177,13 @@ def _build_version(
         for f in written.files:
             files[f.key] = {"sha256": f.sha256, "size_bytes": f.size_bytes, "rows": f.rows}
     built = build_time()
-    files[croissant.FILE_NAME] = croissant.write(staging, version, files, date_published=built)
+    files[croissant.FILE_NAME] = croissant.write(
+        staging,
+        version,
+        files,
+        date_published=built,
+        dataset=dataset_settings(settings.get("dataset")),
+    )
     manifest: dict[str, Any] = {
         "version": version,
         "previous_version": previous_version,
@@ -207,34 +213,16 @@ def _build_version(
 
 
 def _write_card(
-    staging: Path,
-    manifest: Mapping[str, Any],
-    stats: Mapping[str, ConfigStats],
-    dumps: pa.Table,
+    staging: Path, final: Path, manifest: Mapping[str, Any], stats: Mapping[str, ConfigStats]
 ) -> None:
-    """The version's card, last: it shows the report's picture when one was written."""
+    """The version's card, last: it shows the report's picture when one was written.
+    Its facts are counted from the stored files, which are in place by then."""
     version = str(manifest["version"])
-    card = render_card(
-        version,
-        top_level=False,
-        stats=stats,
-        dumps=dumps,
-        files=_files_by_table(manifest["files"]),
-        release=staging,
-    )
+    card = render_card(manifest, stats, top_level=False, placed_at=final, release=staging)
     history = changes_section(
         manifest["previous_version"], manifest["changes"], manifest["bump_reason"], version
     )
     write_text(staging / CARD, card + history)
-
-
-def _files_by_table(files: Mapping[str, Any]) -> dict[str, list[str]]:
-    """Each table's files as paths from the dataset folder, in row order."""
-    manifest = {"files": files}
-    return {
-        name: [key.removeprefix(store.UP) for key in store.table_files(manifest, name)]
-        for name in contract.TABLES
-    }
 
 
 def publish_release(
@@ -295,7 +283,7 @@ def publish_release(
         shutil.rmtree(staging / STORE_DIR)
         if extra_files is not None:  # the report and its picture, from the stored tables
             extra_files(staging, final)
-        _write_card(staging, manifest, stats, in_memory(tables["dumps"]))
+        _write_card(staging, final, manifest, stats)
         fsync_dir(staging)
         os.rename(staging, final)
     except BaseException:
@@ -338,12 +326,7 @@ def _point_at(dataset_dir: Path, version: str) -> None:
             append_changelog(dataset_dir, changelog_entry(versions / name))
     release = versions / version
     top_card = render_card(
-        version,
-        top_level=True,
-        stats=release_stats(release),
-        dumps=release_dumps(release),
-        files=_files_by_table(load_manifest(release).get("files", {})),
-        release=release,
+        load_manifest(release), release_stats(release), top_level=True, placed_at=release
     )
     replace_text(dataset_dir / CARD, top_card)
 
