@@ -181,7 +181,7 @@ def _card_body(
             "",
             "What changed between versions: `CHANGELOG.md`. Versions share their",
             "Parquet files: each is stored once under `data/<table>/`, cut by day (capture",
-            "day; for articles, the day last seen) and named by its sha256; a version's card",
+            "day; for articles, the day first seen) and named by its sha256; a version's card",
             "lists the files it is made of. On the Hub, each version is a git tag of its",
             'number: `load_dataset(repo, revision="X.Y.Z")`.',
         ]
