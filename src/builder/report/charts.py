@@ -24,6 +24,7 @@ from typing import Any, Final
 import matplotlib
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
+from PIL import Image
 
 #: The settings every chart is drawn with (matplotlib rcParams).
 STYLE: Final[dict[str, Any]] = {
@@ -301,7 +302,24 @@ def summary_png(
         _mini(panels[2], sightings, "articles by sightings")
         buffer = io.BytesIO()
         figure.savefig(buffer, format="png", metadata=PNG_METADATA)
-        return buffer.getvalue()
+    return _indexed_png(buffer.getvalue())
+
+
+#: Colours of the card's picture: flat bars and anti-aliased text need few.
+PNG_COLOURS: Final = 32
+
+
+def _indexed_png(png: bytes) -> bytes:
+    """The picture with a palette of PNG_COLOURS colours instead of 8-bit RGBA: a
+    third of the bytes, the same picture to the eye (flat colours, no gradients)."""
+    with Image.open(io.BytesIO(png)) as image:
+        rgb = image.convert("RGB")
+    indexed = rgb.quantize(
+        colors=PNG_COLOURS, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE
+    )
+    out = io.BytesIO()
+    indexed.save(out, format="PNG", optimize=True)
+    return out.getvalue()
 
 
 def _mini(
@@ -317,9 +335,17 @@ def _mini(
     else:
         axes.bar(positions, values, color=COLOURS[0])
         step = max(1, len(labels) // 6)
-        axes.set_xticks(positions[::step], [labels[i] for i in positions[::step]], fontsize=7)
-    axes.bar_label(axes.containers[0], padding=2, fontsize=7, fmt="{:,.0f}")
+        # Days as MM-DD: six full dates do not fit under a third of the picture.
+        ticks = [_DATE.sub(r"\1", labels[i]) for i in positions[::step]]
+        axes.set_xticks(positions[::step], ticks, fontsize=7)
+    if len(values) <= MINI_LABELS:  # more would overlap
+        axes.bar_label(axes.containers[0], padding=2, fontsize=7, fmt="{:,.0f}")
     axes.set_title(title, fontsize=9)
+
+
+#: Bars of a summary panel labelled with their count.
+MINI_LABELS: Final = 12
+_DATE = re.compile(r"^\d{4}-(\d\d-\d\d)$")
 
 
 def _short(label: str, limit: int = 48) -> str:
