@@ -1,7 +1,7 @@
 """The report of one release as a single HTML file: styles and charts inline, no
 script, no link to anything outside the file, so it opens offline and makes no request.
 
-Rendered from the release folder alone (its tables through `read_release`, its manifest
+Rendered from the release folder alone (the columns it counts, see `read`, its manifest
 and those of the versions before it), with nothing of the machine or the moment in it:
 the report of a version is byte-identical whenever and wherever it is rendered.
 """
@@ -18,9 +18,10 @@ import polars as pl
 import pyarrow as pa
 
 from builder import contract
-from builder.release.diff import diff_release_dirs, read_manifest, read_release
+from builder.release.diff import diff_release_dirs, read_manifest
 from builder.release.versions import REPORT, SEMVER, SUMMARY_PICTURE, VERSIONS_DIR, semver
 from builder.report import charts
+from builder.report.read import article_texts, report_tables
 from builder.report.stats import NONE_LABEL, UNCERTAIN_S, ReleaseStats, release_stats
 
 #: The report's file name inside a version folder, and its summary picture's.
@@ -422,7 +423,10 @@ class ReportError(Exception):
 
 def _read_stats(release_dir: Path, placed_at: Path | None = None) -> ReleaseStats:
     try:
-        return release_stats(read_release(release_dir, placed_at=placed_at))
+        return release_stats(
+            report_tables(release_dir, placed_at),
+            lambda ids: article_texts(release_dir, ids, placed_at),
+        )
     except (OSError, ValueError, KeyError, pa.ArrowException, pl.exceptions.PolarsError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ReportError(f"cannot read the release in {release_dir}: {first}") from exc
