@@ -21,7 +21,7 @@ from builder import contract
 from builder.release.diff import diff_release_dirs, read_manifest
 from builder.release.versions import REPORT, SEMVER, SUMMARY_PICTURE, VERSIONS_DIR, semver
 from builder.report import charts
-from builder.report.read import article_texts, report_tables
+from builder.report.read import report_tables
 from builder.report.stats import NONE_LABEL, UNCERTAIN_S, ReleaseStats, release_stats
 
 #: The report's file name inside a version folder, and its summary picture's.
@@ -423,10 +423,8 @@ class ReportError(Exception):
 
 def _read_stats(release_dir: Path, placed_at: Path | None = None) -> ReleaseStats:
     try:
-        return release_stats(
-            report_tables(release_dir, placed_at),
-            lambda ids: article_texts(release_dir, ids, placed_at),
-        )
+        tables, texts = report_tables(release_dir, placed_at)
+        return release_stats(tables, lambda _: texts)
     except (OSError, ValueError, KeyError, pa.ArrowException, pl.exceptions.PolarsError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ReportError(f"cannot read the release in {release_dir}: {first}") from exc

@@ -4,13 +4,13 @@ A release's `articles` table is mostly its texts; the report needs their lengths
 the texts of a handful of example rows. Reading every column of every table (as
 `release.diff.read_release` does for a diff) held over half a gigabyte at 20,000
 dumps. Here each table is read with only the columns the report uses, the texts a
-batch at a time and kept as their lengths (`text_chars`), and the examples' texts are
-fetched by id once the examples are chosen.
+batch at a time and kept as their lengths (`text_chars`) but for the few example rows
+the report shows, chosen before the texts are read.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Final
 
@@ -21,6 +21,7 @@ import pyarrow.parquet as pq
 from builder.contract import TABLES
 from builder.release.diff import read_manifest
 from builder.release.store import store_path, table_files
+from builder.report.stats import example_ids
 
 #: The columns the report counts, per table (`provenance.x`: one field of the struct).
 COLUMNS: Final[Mapping[str, tuple[str, ...]]] = {
@@ -61,7 +62,7 @@ COLUMNS: Final[Mapping[str, tuple[str, ...]]] = {
     ),
 }
 #: Rows of texts held at a time while their lengths are counted.
-TEXT_BATCH: Final = 8_192
+TEXT_BATCH: Final = 2_048
 
 
 def _files(release: Path, placed_at: Path | None, table: str) -> list[Path]:
@@ -80,44 +81,42 @@ def _with_provenance(table: pa.Table) -> pa.Table:
     return table.drop_columns(names).append_column("provenance", struct)
 
 
-def _text_chars(paths: Sequence[Path]) -> pa.Array:
-    """Each article's text length in characters (null: no text), a batch at a time."""
+def _texts(paths: Sequence[Path], examples: pa.Array) -> tuple[pa.Array, dict[str, str | None]]:
+    """Each article's text length in characters (null: no text), and the texts of the
+    `examples`, in one pass a batch at a time. One thread: with Arrow's pool, each
+    thread decodes a whole column chunk of texts at once."""
     parts: list[pa.Array] = [pa.array([], pa.int32())]
+    found: dict[str, str | None] = {}
     for path in paths:
-        for batch in pq.ParquetFile(path).iter_batches(TEXT_BATCH, columns=["text"]):
-            parts.append(pc.utf8_length(batch.column(0)))
-    return pa.concat_arrays(parts)
+        batches = pq.ParquetFile(path).iter_batches(
+            TEXT_BATCH, columns=["article_id", "text"], use_threads=False
+        )
+        for batch in batches:
+            ids, texts = batch.column(0), batch.column(1)
+            parts.append(pc.utf8_length(texts))
+            keep = pc.is_in(ids, value_set=examples)
+            if pc.any(keep).as_py():
+                picked = zip(
+                    ids.filter(keep).to_pylist(), texts.filter(keep).to_pylist(), strict=True
+                )
+                found.update(picked)
+    return pa.concat_arrays(parts), found
 
 
-def report_tables(release: Path, placed_at: Path | None = None) -> dict[str, pa.Table]:
-    """The three tables with the report's columns; `articles` has `text_chars`
-    instead of `text`."""
+def report_tables(
+    release: Path, placed_at: Path | None = None
+) -> tuple[dict[str, pa.Table], dict[str, str | None]]:
+    """The three tables with the report's columns (`articles` with `text_chars`
+    instead of `text`), and the texts of the example articles by id."""
     tables: dict[str, pa.Table] = {}
+    texts: dict[str, str | None] = {}
     for table in TABLES:
         paths = _files(release, placed_at, table)
-        read = pq.read_table(paths, columns=list(COLUMNS[table]))
+        read = pq.read_table(paths, columns=list(COLUMNS[table]), use_threads=False)
         if table == "articles":
-            read = _with_provenance(read).append_column("text_chars", _text_chars(paths))
+            read = _with_provenance(read)
+            examples = pa.array(example_ids(read), pa.string())
+            lengths, texts = _texts(paths, examples)
+            read = read.append_column("text_chars", lengths)
         tables[table] = read
-    return tables
-
-
-def article_texts(
-    release: Path, ids: Sequence[str], placed_at: Path | None = None
-) -> dict[str, str | None]:
-    """The texts of the articles `ids` (the examples), a batch at a time."""
-    wanted = pa.array(sorted(set(ids)), pa.string())
-    found: dict[str, str | None] = {}
-    for path in _files(release, placed_at, "articles"):
-        for batch in _batches(path):
-            keep = pc.is_in(batch.column(0), value_set=wanted)
-            if pc.any(keep).as_py():
-                picked = batch.filter(keep)
-                found.update(
-                    zip(picked.column(0).to_pylist(), picked.column(1).to_pylist(), strict=True)
-                )
-    return found
-
-
-def _batches(path: Path) -> Iterator[pa.RecordBatch]:
-    yield from pq.ParquetFile(path).iter_batches(TEXT_BATCH, columns=["article_id", "text"])
+    return tables, texts

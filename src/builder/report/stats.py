@@ -207,9 +207,20 @@ def _suspicious(sightings: pl.DataFrame, dumps: pl.DataFrame) -> tuple[pl.DataFr
     return picked, int(counts[0]), int(counts[1]), int(counts[2])
 
 
-def _examples(articles: pl.DataFrame, texts: Texts | None) -> tuple[Example, ...]:
+def _example_rows(articles: pl.DataFrame) -> pl.DataFrame:
     """The most-sighted articles (ties by id): those merging did most for."""
-    rows = articles.sort(["n_sightings", "article_id"], descending=[True, False]).head(EXAMPLES)
+    return articles.sort(["n_sightings", "article_id"], descending=[True, False]).head(EXAMPLES)
+
+
+def example_ids(articles: pa.Table) -> list[str]:
+    """The ids of the example rows (of an `articles` table with at least `article_id`
+    and `n_sightings`): whose texts to keep when only lengths are read."""
+    frame = _frame(articles.select(["article_id", "n_sightings"]))
+    return [str(i) for i in _example_rows(frame)["article_id"]]
+
+
+def _examples(articles: pl.DataFrame, texts: Texts | None) -> tuple[Example, ...]:
+    rows = _example_rows(articles)
     if "text" in rows.columns:
         found = dict(zip(rows["article_id"], rows["text"], strict=True))
     else:
