@@ -92,13 +92,13 @@ def _table(
 
     def cell(tag: str, value: object) -> str:
         text = _num(value) if isinstance(value, int) and not isinstance(value, bool) else esc(value)
-        return f"<{tag}>{text}</{tag}>"
+        return f"<{tag}>{text}"  # HTML ends a cell at the next one or the row's end
 
     lines = [
         f'<div class="wide"><table class="{css.strip()}">' if css else '<div class="wide"><table>',
-        "<tr>" + "".join(cell("th", h) for h in head) + "</tr>",
+        "<tr>" + "".join(cell("th", h) for h in head),
     ]
-    body = ["<tr>" + "".join(cell("td", v) for v in row) + "</tr>" for row in rows]
+    body = ["<tr>" + "".join(cell("td", v) for v in row) for row in rows]  # rows end likewise
     if not body:
         body = [f'<tr><td colspan="{len(head)}" class="note">none</td></tr>']
     return "\n".join([*lines, *body, "</table></div>"])
