@@ -6,8 +6,10 @@ days is added to the inputs and `builder make` runs again on all of them, as a d
 job would. The benchmark prints, per append, the version and its bump and whether any
 article id disappeared since the previous version; then the dataset folder's size
 (without .cache) against one release of the final inputs, the bytes each append added
-against a full release, and whether a from-scratch build of the final inputs has the
-content hashes of the last version.
+against a full release (and, per kind of file, where those bytes went: each table's
+new store files, the version's report, Croissant file, manifest, card and picture),
+and whether a from-scratch build of the final inputs has the content hashes of the
+last version.
 
 Sizes are disk bytes of files (st_size), so they do not depend on the machine's load;
 the run times it prints do.
@@ -79,6 +81,25 @@ def article_ids(dataset: Path, version: str) -> set[str]:
     return set(pq.read_table(paths, columns=["article_id"]).column("article_id").to_pylist())
 
 
+def by_kind(dataset: Path, version: str, stored: set[Path]) -> dict[str, int]:
+    """The bytes a version added, per kind of file: the store files it lists that no
+    earlier version listed (`stored` holds those, and is updated), per table, and each
+    file of its own folder. (The top-level card and CHANGELOG change too; they are
+    rewritten, not added to, and are left out.)"""
+    release = dataset / "versions" / version
+    kinds: dict[str, int] = {}
+    for key, entry in manifest(dataset, version)["files"].items():
+        path = Path(os.path.normpath(release / key))
+        if "data" not in Path(key).parts or path in stored:
+            continue
+        stored.add(path)
+        kind = f"data/{path.parent.name}"
+        kinds[kind] = kinds.get(kind, 0) + int(entry["size_bytes"])
+    for path in sorted(release.iterdir()):
+        kinds[path.name] = path.stat().st_size
+    return kinds
+
+
 def bump_of(previous: str, version: str) -> str:
     old, new = (tuple(int(p) for p in v.split(".")) for v in (previous, version))
     if new[0] != old[0]:
@@ -110,6 +131,9 @@ def main(argv: list[str] | None = None) -> None:
     )
 
     versions = [str(base["version"])]
+    stored: set[Path] = set()
+    by_kind(dataset, versions[0], stored)
+    kinds: list[dict[str, int]] = []
     added: list[int] = []
     added_data: list[int] = []
     disappeared_total = 0
@@ -126,6 +150,7 @@ def main(argv: list[str] | None = None) -> None:
         grew = folder_bytes(dataset) - before
         grew_data = folder_bytes(dataset / "data") - before_data
         added.append(grew)
+        kinds.append(by_kind(dataset, version, stored))
         added_data.append(grew_data)
         versions.append(version)
         mode = "incremental" if report.get("incremental") else "full"
@@ -163,6 +188,15 @@ def main(argv: list[str] | None = None) -> None:
         "  of which Parquet files (the rest: the version's card, manifest, Croissant "
         "file, and the CHANGELOG entry): " + ", ".join(f"{share:.1%}" for share in data_shares)
     )
+    print("bytes an append added, by kind of file (min-max over the appends; vs a full release):")
+    for kind in sorted(
+        {k for ks in kinds for k in ks}, key=lambda k: -max(ks.get(k, 0) for ks in kinds)
+    ):
+        sizes = [ks.get(kind, 0) for ks in kinds]
+        print(
+            f"  {kind:<16} {min(sizes):>9,}-{max(sizes):>9,} B  "
+            f"({min(sizes) / full:.1%}-{max(sizes) / full:.1%})"
+        )
     same = rebuilt == last
     print(f"from-scratch content hashes equal those of version {versions[-1]}: {same}")
     if not same:

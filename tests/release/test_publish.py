@@ -28,6 +28,7 @@ import yaml
 import builder
 from builder import contract
 from builder.release import store
+from builder.release.manifest import dump_json
 from builder.release.parquet import write_parquet
 from builder.release.publish import Release, publish_release
 from builder.release.store import placement, store_path, table_digest, table_files, version_paths
@@ -301,7 +302,14 @@ def test_manifest_describes_the_release(tmp_path: Path, monkeypatch: pytest.Monk
     text = (release.path / "manifest.json").read_text()
     manifest = json.loads(text)
     assert manifest == release.manifest
-    assert text.endswith("}\n") and text == json.dumps(manifest, sort_keys=True, indent=2) + "\n"
+    # Compact, yet one line per file: a fifth smaller than indent=2, and diffable.
+    assert text.endswith("}\n") and text == dump_json(manifest, "manifest")
+    assert len(text) < 0.85 * len(json.dumps(manifest, sort_keys=True, indent=2))
+    lines = set(text.splitlines())
+    for key, entry in manifest["files"].items():
+        assert f"{json.dumps(key)}:{json.dumps(entry, sort_keys=True, separators=(',', ':'))}" in {
+            line.rstrip(",") for line in lines
+        }
     assert manifest["version"] == "1.0.0" and manifest["previous_version"] is None
     assert manifest["contract_version"] == contract.CONTRACT_VERSION
     assert manifest["builder_version"] == builder.__version__

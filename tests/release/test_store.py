@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 from collections import Counter
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ from builder import contract
 from builder.build import build
 from builder.engines.spill import SpilledTable
 from builder.release.publish import publish_release
-from builder.release.store import table_files, version_paths
+from builder.release.store import SETTLE_DAYS, placement, table_files, version_paths
 from builder.release.validate import validate_release
 from tests.helpers import daily_corpus_module, run_cli
 from tests.releasing import BUILDER, builder_env
@@ -257,3 +258,24 @@ def test_a_damaged_latest_release_stops_the_next_build_in_one_line(tmp_path: Pat
     [line] = done.stderr.strip().splitlines()
     assert "the latest release 1.0.0 cannot be read" in line and "nothing published" in line
     assert sorted(p.name for p in (out / "versions").iterdir()) == ["1.0.0"]
+
+
+def test_articles_stay_in_their_first_day_file_until_they_turn_evergreen() -> None:
+    """An article seen again within SETTLE_DAYS of its first sighting keeps its first
+    day (only the recent days' files change); one shown later follows its last day."""
+    day = [datetime(2025, 6, d, 12, tzinfo=UTC) for d in range(1, 9)]
+    dumps = pa.table(
+        {"dump_id": [f"d{i}" for i in range(8)], "captured_at": day},
+        schema=pa.schema([("dump_id", pa.string()), ("captured_at", pa.timestamp("us", "UTC"))]),
+    )
+    seen = {"young": [0, 1, 3], "evergreen": [0, 2, 7], "once": [5]}  # dump indexes
+    sightings = pa.table(
+        {
+            "article_id": [a for a, ds in seen.items() for _ in ds],
+            "dump_id": [f"d{i}" for ds in seen.values() for i in ds],
+        }
+    )
+    where = placement({"dumps": dumps, "sightings": sightings})
+    days = dict(zip(where.article_ids.to_pylist(), where.article_days.to_pylist(), strict=True))
+    assert SETTLE_DAYS == 3
+    assert days == {"young": "2025-06-01", "evergreen": "2025-06-08", "once": "2025-06-06"}

@@ -31,17 +31,28 @@ class ReportPage(HTMLParser):
         elif tag == "table":
             self.tables.setdefault(self._section, []).append([])
         elif tag == "tr":
+            self._end_row()  # a row's end tag may be left out, as HTML allows
             self._row = []
         elif tag in ("td", "th"):
+            self._end_cell()  # so may a cell's
             self._cell = []
 
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ("td", "th") and self._cell is not None and self._row is not None:
+    def _end_cell(self) -> None:
+        if self._cell is not None and self._row is not None:
             self._row.append("".join(self._cell).strip())
-            self._cell = None
-        elif tag == "tr" and self._row is not None:
+        self._cell = None
+
+    def _end_row(self) -> None:
+        self._end_cell()
+        if self._row is not None:
             self.tables[self._section][-1].append(self._row)
-            self._row = None
+        self._row = None
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("td", "th"):
+            self._end_cell()
+        elif tag in ("tr", "table"):
+            self._end_row()
 
     def handle_data(self, data: str) -> None:
         self.text.append(data)

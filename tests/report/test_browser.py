@@ -16,11 +16,16 @@ from builder.release.versions import latest_version
 from tests.report import browser
 from tests.report.test_report import SECTIONS
 
-#: Per chart: its id, how many SVG shapes it holds, and its drawn width in pixels.
+#: Per chart: its id, how many SVG shapes it holds, its drawn width in pixels, and how
+#: many filled shapes (bars, steps) have an area on screen: the data, not only the axes.
 CHARTS_JS = """[...document.querySelectorAll('figure.chart')].map(f => {
   const svg = f.querySelector('svg');
+  const filled = svg ? [...svg.querySelectorAll('path')].filter(p => {
+    const box = p.getBoundingClientRect(), fill = getComputedStyle(p).fill;
+    return box.width > 0 && box.height > 0 && fill !== 'none' && fill !== 'rgb(0, 0, 0)';
+  }).length : 0;
   return [f.id, svg ? svg.querySelectorAll('path, rect, text').length : 0,
-          svg ? svg.getBoundingClientRect().width : 0];
+          svg ? svg.getBoundingClientRect().width : 0, filled];
 })"""
 SECTIONS_JS = "[...document.querySelectorAll('section')].map(s => s.id)"
 TILES_JS = """Object.fromEntries([...document.querySelectorAll('.tile')].map(
@@ -49,8 +54,9 @@ def test_the_report_loads_offline_with_every_chart_drawn(
     assert seen.values["sections"] == list(SECTIONS)
     charts = seen.values["charts"]
     assert len(charts) == 9
-    for chart_id, shapes, width in charts:
+    for chart_id, shapes, width, filled in charts:
         assert shapes > 5 and width > 200, f"{chart_id} is not drawn"
+        assert filled >= 1, f"{chart_id} draws no data"
     counts = json.loads((release / "manifest.json").read_text(encoding="utf-8"))["row_counts"]
     assert seen.values["tiles"]["articles"] == f"{counts['articles']:,}"
     assert seen.values["tiles"]["inputs"] == f"{counts['dumps']:,}"

@@ -488,8 +488,8 @@ def _limit_lines(facts: Facts) -> list[str]:
         "`dumps.reason` says why. Nothing was taken from them.",
         "- Duplicates are merged by normalised title: two stories with the same title are "
         "one article, and a story retitled later is two.",
-        "- Languages are detected from the text (py3langid): short teasers can be "
-        "detected wrongly.",
+        "- Languages are detected from the text (fastText's lid.176 small model): short "
+        "teasers can be detected wrongly.",
     ]
     return lines
 
@@ -542,8 +542,9 @@ def _top_level_lines(version: str) -> list[str]:
         f"This card points at the latest version, {version}. Every version stays under",
         "`versions/<X.Y.Z>/`, unchanged, and loads on its own. What changed between",
         "versions: `CHANGELOG.md`. Versions share their Parquet files: each is stored once",
-        "under `data/<table>/`, cut by day (capture day; for articles, the day last seen)",
-        "and named by its sha256; a version's card lists the files it is made of.",
+        "under `data/<table>/`, cut by day (capture day; for articles, the day first seen,",
+        "or the day last seen once an article is shown for more than three days) and named",
+        "by its sha256; a version's card lists the files it is made of.",
     ]
 
 

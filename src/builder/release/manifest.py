@@ -25,16 +25,34 @@ def build_time() -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _compact(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
 def dump_json(value: Any, what: str) -> str:
+    """Compact JSON that still reads and diffs line by line: one line per key of the
+    top object and per entry of the objects in it (a file of `files` per line), every
+    deeper value on its line without spaces. Four fifths of the bytes of `indent=2`
+    (a manifest is written with every version); the same text for the same value."""
     try:
-        return json.dumps(value, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+        if not isinstance(value, Mapping):
+            return _compact(value) + "\n"
+        lines = []
+        for key in sorted(value):
+            item = value[key]
+            if isinstance(item, Mapping) and item:
+                entries = ",\n".join(f"{_compact(k)}:{_compact(item[k])}" for k in sorted(item))
+                lines.append(f"{_compact(key)}:{{\n{entries}\n}}")
+            else:
+                lines.append(f"{_compact(key)}:{_compact(item)}")
+        return "{\n" + ",\n".join(lines) + "\n}\n"
     except TypeError as error:
         raise TypeError(f"{what} must be JSON-serialisable: {error}") from error
 
 
 def require_json(value: Any, what: str) -> None:
-    """Fail before writing anything if `value` cannot go into the manifest. Without
-    `indent`, json uses its C encoder: a tenth of the time `dump_json` takes."""
+    """Fail before writing anything if `value` cannot go into the manifest (in one
+    call of json's C encoder, without building the text `dump_json` writes)."""
     try:
         json.dumps(value, sort_keys=True, ensure_ascii=False)
     except TypeError as error:

@@ -1,7 +1,7 @@
 """The report of one release as a single HTML file: styles and charts inline, no
 script, no link to anything outside the file, so it opens offline and makes no request.
 
-Rendered from the release folder alone (its tables through `read_release`, its manifest
+Rendered from the release folder alone (the columns it counts, see `read`, its manifest
 and those of the versions before it), with nothing of the machine or the moment in it:
 the report of a version is byte-identical whenever and wherever it is rendered.
 """
@@ -18,15 +18,26 @@ import polars as pl
 import pyarrow as pa
 
 from builder import contract
-from builder.release.diff import diff_release_dirs, read_manifest, read_release
+from builder.release.diff import diff_release_dirs, read_manifest
 from builder.release.versions import REPORT, SEMVER, SUMMARY_PICTURE, VERSIONS_DIR, semver
 from builder.report import charts
+from builder.report.read import report_tables
 from builder.report.stats import NONE_LABEL, UNCERTAIN_S, ReleaseStats, release_stats
 
 #: The report's file name inside a version folder, and its summary picture's.
 REPORT_FILE: Final = REPORT
 SUMMARY_FILE: Final = SUMMARY_PICTURE
 
+#: Versions the history table lists, newest last (the chart shows all of them).
+HISTORY_ROWS: Final = 30
+#: Right-aligned numeric columns a table can have (their rules are in the page's CSS).
+NUMERIC_COLUMNS: Final = 12
+_NUMERIC_CSS: Final = (
+    ",".join(
+        f".n{i} td:nth-child({i}),.n{i} th:nth-child({i})" for i in range(1, NUMERIC_COLUMNS + 1)
+    )
+    + "{text-align:right;font-variant-numeric:tabular-nums}"
+)
 _CSS: Final = """
 body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;color:#1d2330;
 background:#f6f7f9;line-height:1.45}
@@ -48,7 +59,6 @@ figure.chart{margin:.4rem 0}
 figure.chart svg{max-width:100%;height:auto}
 table{border-collapse:collapse;font-size:.85rem;margin:.4rem 0}
 th,td{border-bottom:1px solid #e3e6eb;padding:.25rem .6rem;text-align:left;vertical-align:top}
-td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
 .note{color:#556;font-size:.85rem}
 .bad{color:#a3281b}
 code{font-size:.85em}
@@ -56,6 +66,7 @@ code{font-size:.85em}
 td{max-width:24rem;overflow-wrap:anywhere}
 footer{padding:0 2rem 2rem;color:#556;font-size:.8rem}
 """
+_STYLE: Final = _CSS + _NUMERIC_CSS + "\n"
 
 
 def esc(value: object) -> str:
@@ -74,18 +85,20 @@ def _share(part: int, whole: int) -> str:
 def _table(
     head: Sequence[str], rows: Iterable[Sequence[object]], numeric: Iterable[int] = ()
 ) -> str:
-    right = set(numeric)
+    # Numeric columns are right-aligned by the table's classes (`n2`: the 2nd column),
+    # not by a class on every cell.
+    right = sorted(set(numeric))
+    css = "".join(f" n{index + 1}" for index in right if index < NUMERIC_COLUMNS)
 
-    def cell(tag: str, index: int, value: object) -> str:
-        css = ' class="n"' if index in right else ""
+    def cell(tag: str, value: object) -> str:
         text = _num(value) if isinstance(value, int) and not isinstance(value, bool) else esc(value)
-        return f"<{tag}{css}>{text}</{tag}>"
+        return f"<{tag}>{text}"  # HTML ends a cell at the next one or the row's end
 
     lines = [
-        '<div class="wide"><table>',
-        "<tr>" + "".join(cell("th", i, h) for i, h in enumerate(head)) + "</tr>",
+        f'<div class="wide"><table class="{css.strip()}">' if css else '<div class="wide"><table>',
+        "<tr>" + "".join(cell("th", h) for h in head),
     ]
-    body = ["<tr>" + "".join(cell("td", i, v) for i, v in enumerate(row)) + "</tr>" for row in rows]
+    body = ["<tr>" + "".join(cell("td", v) for v in row) for row in rows]  # rows end likewise
     if not body:
         body = [f'<tr><td colspan="{len(head)}" class="note">none</td></tr>']
     return "\n".join([*lines, *body, "</table></div>"])
@@ -305,11 +318,18 @@ def _history(history: Sequence[Mapping[str, Any]]) -> _Section:
             *(int(m.get("row_counts", {}).get(name, 0)) for name in contract.TABLES),
             m.get("bump_reason") or "",
         )
-        for m in history
+        for m in history[-HISTORY_ROWS:]
     ]
     head = ["version", "built", "previous", *contract.TABLES, "why this number"]
     table = _table(head, rows, numeric=[3, 4, 5])
-    return _Section("history", "History of all versions", _chart("history", svg) + table)
+    older = len(history) - HISTORY_ROWS
+    note = (
+        f'<p class="note">The chart shows every version; the table the last {HISTORY_ROWS} '
+        f"({_num(older)} older: <code>builder versions DIR</code>).</p>"
+        if older > 0
+        else ""
+    )
+    return _Section("history", "History of all versions", _chart("history", svg) + note + table)
 
 
 def _examples(s: ReleaseStats) -> _Section:
@@ -403,7 +423,8 @@ class ReportError(Exception):
 
 def _read_stats(release_dir: Path, placed_at: Path | None = None) -> ReleaseStats:
     try:
-        return release_stats(read_release(release_dir, placed_at=placed_at))
+        tables, texts = report_tables(release_dir, placed_at)
+        return release_stats(tables, lambda _: texts)
     except (OSError, ValueError, KeyError, pa.ArrowException, pl.exceptions.PolarsError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ReportError(f"cannot read the release in {release_dir}: {first}") from exc
@@ -452,7 +473,7 @@ def _render(release_dir: Path, dataset_dir: Path | None, stats: ReleaseStats) ->
         '<meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>Release {version}: report</title>",
-        f"<style>{_CSS}</style>",
+        f"<style>{_STYLE}</style>",
         "</head>",
         "<body>",
         f"<header><h1>Release {version}</h1><p>built {esc(manifest.get('build_time'))} by builder "

@@ -7,7 +7,7 @@ same way every time: the report of a release is byte-identical when rendered twi
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final, TypeAlias
 
@@ -151,7 +151,7 @@ def _capture_days(
 
 
 def _text_lengths(articles: pl.DataFrame) -> Counts:
-    lengths = articles.select(pl.col("text").str.len_chars().alias("n")).drop_nulls()["n"]
+    lengths = articles["text_chars"].drop_nulls()
     buckets: list[tuple[str, int]] = []
     low = 0
     for high in LENGTH_BUCKETS:
@@ -207,13 +207,28 @@ def _suspicious(sightings: pl.DataFrame, dumps: pl.DataFrame) -> tuple[pl.DataFr
     return picked, int(counts[0]), int(counts[1]), int(counts[2])
 
 
-def _examples(articles: pl.DataFrame) -> tuple[Example, ...]:
+def _example_rows(articles: pl.DataFrame) -> pl.DataFrame:
     """The most-sighted articles (ties by id): those merging did most for."""
-    rows = articles.sort(["n_sightings", "article_id"], descending=[True, False]).head(EXAMPLES)
+    return articles.sort(["n_sightings", "article_id"], descending=[True, False]).head(EXAMPLES)
+
+
+def example_ids(articles: pa.Table) -> list[str]:
+    """The ids of the example rows (of an `articles` table with at least `article_id`
+    and `n_sightings`): whose texts to keep when only lengths are read."""
+    frame = _frame(articles.select(["article_id", "n_sightings"]))
+    return [str(i) for i in _example_rows(frame)["article_id"]]
+
+
+def _examples(articles: pl.DataFrame, texts: Texts | None) -> tuple[Example, ...]:
+    rows = _example_rows(articles)
+    if "text" in rows.columns:
+        found = dict(zip(rows["article_id"], rows["text"], strict=True))
+    else:
+        found = dict(texts(list(rows["article_id"]))) if texts is not None else {}
     examples: list[Example] = []
     for row in rows.to_dicts():
         prov: Mapping[str, Any] = row["provenance"]
-        text = row["text"]
+        text = found.get(row["article_id"])
         examples.append(
             Example(
                 article_id=row["article_id"],
@@ -238,14 +253,23 @@ def _preview(text: str, limit: int = 240) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
 
 
-def release_stats(tables: Mapping[str, pa.Table]) -> ReleaseStats:
-    """Everything the report shows, from the `articles`, `sightings` and `dumps` tables."""
+#: The texts of some articles by id (the examples'), when the table holds only lengths.
+Texts: TypeAlias = Callable[[list[str]], Mapping[str, str | None]]
+
+
+def release_stats(tables: Mapping[str, pa.Table], texts: Texts | None = None) -> ReleaseStats:
+    """Everything the report shows, from the `articles`, `sightings` and `dumps` tables.
+
+    `articles` may hold `text_chars` (each text's length) instead of `text`, as
+    `read.report_tables` reads it; `texts` then gives the examples' texts."""
     articles = _frame(tables["articles"])
+    if "text_chars" not in articles.columns:
+        articles = articles.with_columns(pl.col("text").str.len_chars().alias("text_chars"))
     sightings = _frame(tables["sightings"])
     dumps = _frame(tables["dumps"])
     quarantined = dumps.filter(pl.col("status") == "quarantined")
     published = articles.filter(pl.col("published_at").is_not_null())
-    with_text = articles.filter(pl.col("text").is_not_null())
+    with_text = articles.filter(pl.col("text_chars").is_not_null())
     repairs, repaired = _repairs(articles)
     picked, n_uncertain, n_after, n_unresolved = _suspicious(sightings, dumps)
     suspicious = tuple(
@@ -291,5 +315,5 @@ def release_stats(tables: Mapping[str, pa.Table]) -> ReleaseStats:
         n_after_capture=n_after,
         n_unresolved=n_unresolved,
         suspicious=suspicious,
-        examples=_examples(articles),
+        examples=_examples(articles, texts),
     )

@@ -1,0 +1,122 @@
+"""The columns of a release the report counts, and nothing else.
+
+A release's `articles` table is mostly its texts; the report needs their lengths and
+the texts of a handful of example rows. Reading every column of every table (as
+`release.diff.read_release` does for a diff) held over half a gigabyte at 20,000
+dumps. Here each table is read with only the columns the report uses, the texts a
+batch at a time and kept as their lengths (`text_chars`) but for the few example rows
+the report shows, chosen before the texts are read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Final
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from builder.contract import TABLES
+from builder.release.diff import read_manifest
+from builder.release.store import store_path, table_files
+from builder.report.stats import example_ids
+
+#: The columns the report counts, per table (`provenance.x`: one field of the struct).
+COLUMNS: Final[Mapping[str, tuple[str, ...]]] = {
+    "articles": (
+        "article_id",
+        "role",
+        "title",
+        "text_is_teaser",
+        "source",
+        "language",
+        "published_at",
+        "n_sightings",
+        "first_seen_at",
+        "provenance.dump_path",
+        "provenance.line_start",
+        "provenance.line_end",
+        "provenance.captured_at",
+        "provenance.layout",
+        "provenance.repairs",
+    ),
+    "sightings": (
+        "sighting_id",
+        "article_id",
+        "dump_id",
+        "title",
+        "published_text",
+        "published_at",
+        "published_at_uncertainty_s",
+    ),
+    "dumps": (
+        "dump_id",
+        "captured_at",
+        "layout",
+        "status",
+        "reason",
+        "truncated",
+        "replaced_bytes",
+    ),
+}
+#: Rows of texts held at a time while their lengths are counted.
+TEXT_BATCH: Final = 2_048
+
+
+def _files(release: Path, placed_at: Path | None, table: str) -> list[Path]:
+    """The files of `table` in row order (a version still being staged lists them
+    relative to where it will be, `placed_at`)."""
+    base = release if placed_at is None else placed_at
+    return [store_path(base, key) for key in table_files(read_manifest(release), table)]
+
+
+def _with_provenance(table: pa.Table) -> pa.Table:
+    """The `provenance.x` columns (read flat) as one `provenance` struct again."""
+    names = [c.split(".", 1)[1] for c in COLUMNS["articles"] if c.startswith("provenance.")]
+    struct = pa.StructArray.from_arrays(
+        [table.column(n).combine_chunks() for n in names], names=names
+    )
+    return table.drop_columns(names).append_column("provenance", struct)
+
+
+def _texts(paths: Sequence[Path], examples: pa.Array) -> tuple[pa.Array, dict[str, str | None]]:
+    """Each article's text length in characters (null: no text), and the texts of the
+    `examples`, in one pass a batch at a time. One thread: with Arrow's pool, each
+    thread decodes a whole column chunk of texts at once."""
+    parts: list[pa.Array] = [pa.array([], pa.int32())]
+    found: dict[str, str | None] = {}
+    for path in paths:
+        batches = pq.ParquetFile(path).iter_batches(
+            TEXT_BATCH, columns=["article_id", "text"], use_threads=False
+        )
+        for batch in batches:
+            ids, texts = batch.column(0), batch.column(1)
+            parts.append(pc.utf8_length(texts))
+            keep = pc.is_in(ids, value_set=examples)
+            if pc.any(keep).as_py():
+                picked = zip(
+                    ids.filter(keep).to_pylist(), texts.filter(keep).to_pylist(), strict=True
+                )
+                found.update(picked)
+    return pa.concat_arrays(parts), found
+
+
+def report_tables(
+    release: Path, placed_at: Path | None = None
+) -> tuple[dict[str, pa.Table], dict[str, str | None]]:
+    """The three tables with the report's columns (`articles` with `text_chars`
+    instead of `text`), and the texts of the example articles by id."""
+    tables: dict[str, pa.Table] = {}
+    texts: dict[str, str | None] = {}
+    for table in TABLES:
+        paths = _files(release, placed_at, table)
+        read = pq.read_table(paths, columns=list(COLUMNS[table]), use_threads=False)
+        if table == "articles":
+            read = _with_provenance(read)
+            examples = pa.array(example_ids(read), pa.string())
+            lengths, texts = _texts(paths, examples)
+            read = read.append_column("text_chars", lengths)
+        tables[table] = read
+    return tables, texts
