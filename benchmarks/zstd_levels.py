@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 
 from builder import contract
 from builder.release.diff import read_release
-from builder.release.parquet import PARQUET_SETTINGS
+from builder.release.parquet import PARQUET_SETTINGS, writer_options
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> None:
                 best = float("inf")
                 for _ in range(args.repeat):
                     started = time.perf_counter()
-                    pq.write_table(table, path, **settings)
+                    pq.write_table(table, path, **writer_options(settings, table.schema))
                     best = min(best, time.perf_counter() - started)
                 mb = path.stat().st_size / 1e6
                 total_s, total_mb = total_s + best, total_mb + mb

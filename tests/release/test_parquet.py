@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 
 from builder import contract
@@ -30,6 +31,23 @@ def test_zstd_level_is_the_measured_one() -> None:
     (benchmarks/zstd_levels.py, benchmarks/RESULTS.md)."""
     assert PARQUET_SETTINGS["compression"] == "zstd"
     assert PARQUET_SETTINGS["compression_level"] == 3
+
+
+def test_long_free_text_has_no_statistics_and_every_other_column_has(tmp_path: Path) -> None:
+    """Min/max of article texts would repeat texts in every footer and page index."""
+    report = build([str(SAMPLES)], tmp_path / "ds", captured_at=WHEN, workers=1)
+    skipped = set(PARQUET_SETTINGS["no_statistics_for"])
+    assert report.path is not None
+    for name in ("articles", "sightings"):
+        (path,) = version_paths(report.path, name)
+        metadata = pq.ParquetFile(path).metadata
+        group = metadata.row_group(0)
+        for i in range(group.num_columns):
+            column = group.column(i)
+            top = column.path_in_schema.split(".", 1)[0]
+            assert column.is_stats_set == (top not in skipped), (name, column.path_in_schema)
+        paths = {group.column(i).path_in_schema for i in range(group.num_columns)}
+        assert "title" in paths and (name != "articles" or "text" in paths)
 
 
 def _parquet_bytes(dataset: Path, version: str) -> dict[str, list[bytes]]:

@@ -25,6 +25,9 @@ PARQUET_SETTINGS: Final[Mapping[str, Any]] = {
     "use_dictionary": True,
     "dictionary_pagesize_limit": 1024 * 1024,
     "write_statistics": True,
+    # Min/max of long free text lets no reader skip anything, yet repeats up to two
+    # texts per page and row group: about a fifth of an articles file (writer_options).
+    "no_statistics_for": ["published_text", "text", "title", "url"],
     "data_page_size": 1024 * 1024,
     "data_page_version": "1.0",
     "write_batch_size": 1024,
@@ -47,9 +50,30 @@ PARQUET_SETTINGS: Final[Mapping[str, Any]] = {
 # --- Parquet --------------------------------------------------------------------------
 
 
+def _leaf_paths(schema: pa.Schema) -> list[str]:
+    """Parquet's dotted column paths of every leaf of `schema` (nested lists included)."""
+    sink = pa.BufferOutputStream()
+    pq.write_table(schema.empty_table(), sink)
+    parquet_schema = pq.ParquetFile(pa.BufferReader(sink.getvalue())).schema
+    return [parquet_schema.column(i).path for i in range(len(parquet_schema))]
+
+
+def writer_options(settings: Mapping[str, Any], schema: pa.Schema) -> dict[str, Any]:
+    """pyarrow's keyword arguments for `settings` and a table of `schema`: statistics for
+    every leaf column but those under `no_statistics_for`."""
+    options = dict(settings)
+    skipped = set(options.pop("no_statistics_for", ()))
+    if skipped and options.get("write_statistics") is True:
+        options["write_statistics"] = [
+            path for path in _leaf_paths(schema) if path.split(".", 1)[0] not in skipped
+        ]
+    return options
+
+
 def write_parquet(table: pa.Table, path: Path) -> None:
     """Same table, same bytes: pinned settings and no schema metadata (pandas, HF, ...)."""
-    pq.write_table(table.replace_schema_metadata(None), path, **PARQUET_SETTINGS)
+    table = table.replace_schema_metadata(None)
+    pq.write_table(table, path, **writer_options(PARQUET_SETTINGS, table.schema))
 
 
 #: A table to publish: in memory, or spilled to disk by a partitioned build.
@@ -62,9 +86,9 @@ def _write_parquet_slice(table: AnyTable, start: int, rows: int, path: Path) -> 
     if isinstance(table, pa.Table):
         write_parquet(table.slice(start, rows), path)
         return
-    settings = dict(PARQUET_SETTINGS)
-    row_group = int(settings.pop("row_group_size"))
     schema = table.schema.remove_metadata()
+    settings = writer_options(PARQUET_SETTINGS, schema)
+    row_group = int(settings.pop("row_group_size"))
     with pq.ParquetWriter(path, schema, **settings) as writer:
         for chunk in table.slices(row_group, start, start + rows):
             writer.write_table(chunk.replace_schema_metadata(None), row_group_size=row_group)

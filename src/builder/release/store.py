@@ -43,6 +43,7 @@ import pyarrow.parquet as pq
 from builder import contract
 from builder.engines.spill import HeldTable, SpilledTable, fixed_runs
 from builder.release.atomic import fsync_dir, sha256_and_sync
+from builder.release.parquet import writer_options
 from builder.release.versions import MANIFEST, STORE_DIR, VERSIONS_DIR
 
 #: How a version folder's card and manifest reach the store.
@@ -228,9 +229,9 @@ def _write_partition(
     hasher: contract.TableHasher,
 ) -> list[StoredFile]:
     """One partition's shards (`rows` cut at shard boundaries), written and named."""
-    options = dict(settings)
-    row_group = int(options.pop("row_group_size"))
     schema = contract.arrow_schema(name).remove_metadata()
+    options = writer_options(settings, schema)
+    row_group = int(options.pop("row_group_size"))
     shards = max(1, math.ceil(count / rows_per_shard))
     written: list[StoredFile] = []
     for index in range(shards):
