@@ -157,9 +157,9 @@ def _extract_step(
     """The batch's payloads go to files; what returns to the driver is small."""
     out = partitioned.extract_batch(files, settings)
     for part, payload in out.titles.items():
-        _write(work / "titles" / f"{part:05d}", f"{index:06d}.pkl", payload)
+        _write(work / "titles" / f"{part:05d}", f"{index:06d}.arrows", payload)
     for part, payload in out.dumps.items():
-        _write(work / "dumps" / f"{part:05d}", f"{index:06d}.pkl", payload)
+        _write(work / "dumps" / f"{part:05d}", f"{index:06d}.arrows", payload)
     if out.index is not None:
         _write(work / "index", f"{index:06d}.arrows", out.index)
     return partitioned.BatchOut({}, {}, out.rows, out.known, out.timings, None, out.ambiguous)
@@ -169,9 +169,9 @@ def _merge_step(part: int, known: frozenset[str], n: int, work: Path) -> dict[st
     folder = work / "titles" / f"{part:05d}"
     out = partitioned.merge_partition(_read_all(folder), known, n)
     for rng, payload in out.articles.items():
-        _write(work / "articles" / f"{rng:05d}", f"{part:05d}.pkl", payload)
+        _write(work / "articles" / f"{rng:05d}", f"{part:05d}.arrows", payload)
     for rng, payload in out.placed.items():
-        _write(work / "placed" / f"{rng:05d}", f"{part:05d}.pkl", payload)
+        _write(work / "placed" / f"{rng:05d}", f"{part:05d}.arrows", payload)
     shutil.rmtree(folder, ignore_errors=True)
     return out.timings
 
