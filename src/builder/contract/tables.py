@@ -138,16 +138,18 @@ def _nulls_refused(array: pa.Array | pa.ChunkedArray, field: pa.Field, at: str) 
     data_type = field.type
     for chunk in chunks:
         if pa.types.is_struct(data_type):
-            for index, child in enumerate(data_type):
-                _nulls_refused(chunk.field(index), child, f"{at}.{child.name}")
+            if chunk.null_count:  # a null struct may hold nulls in required children
+                chunk = chunk.filter(chunk.is_valid())
+            for child in data_type:
+                _nulls_refused(chunk.field(child.name), child, f"{at}.{child.name}")
         elif pa.types.is_list(data_type):
             _nulls_refused(chunk.flatten(), data_type.value_field, f"{at}[]")
 
 
 def conform(table: str, data: pa.Table) -> pa.Table:
     """A table built in columns (polars, Arrow compute) as the contract's `table`: its
-    columns in the contract's order and types, refused when a column is missing or holds
-    a null where the contract allows none (a cast alone would store it).
+    columns in the contract's order and types, refused with the column's name when it is
+    missing or holds a null where the contract allows none.
 
     The columnar counterpart of `to_arrow`: what the merge builds is typed by the
     engine that built it (large strings, int64 counts, nullable children).
@@ -156,7 +158,6 @@ def conform(table: str, data: pa.Table) -> pa.Table:
     missing = [name for name in schema.names if name not in data.column_names]
     if missing:
         raise ValueError(f"{table}: missing required column(s) {', '.join(missing)}")
-    shaped = data.select(schema.names).cast(schema)
-    for field in schema:
-        _nulls_refused(shaped.column(field.name), field, f"{table}.{field.name}")
-    return shaped
+    for field in schema:  # before the cast, which would refuse them in its own words
+        _nulls_refused(data.column(field.name), field, f"{table}.{field.name}")
+    return data.select(schema.names).cast(schema)
