@@ -291,6 +291,10 @@ def _utc(value: datetime | None) -> datetime | None:
     return value.astimezone(UTC)
 
 
+def _alternatives(s: Sighting) -> list[dict[str, object]]:
+    return [{**vars(a), "published_at": _utc(a.published_at)} for a in s.source_alternatives]
+
+
 def sightings_frame(groups: Iterable[tuple[Dump, Sequence[Sighting]]]) -> pa.Table:
     """The sightings of some dumps as one Arrow table of FRAME_SCHEMA, built by columns."""
     sightings: list[Sighting] = []
@@ -318,11 +322,8 @@ def sightings_frame(groups: Iterable[tuple[Dump, Sequence[Sighting]]]) -> pa.Tab
         "line_end": [s.line_end for s in sightings],
         "text_byte_start": [s.text_byte_start for s in sightings],
         "text_byte_end": [s.text_byte_end for s in sightings],
-        "repairs": [[vars(r) for r in s.repairs] for s in sightings],
-        "alternatives": [
-            [{**vars(a), "published_at": _utc(a.published_at)} for a in s.source_alternatives]
-            for s in sightings
-        ],
+        "repairs": [[vars(r) for r in s.repairs] if s.repairs else [] for s in sightings],
+        "alternatives": [_alternatives(s) if s.source_alternatives else [] for s in sightings],
         "language": [s.language for s in sightings],
         "captured_at": [_utc(d.captured_at) for d in dumps],
         "captured_key": [keys[id(d)] for d in dumps],

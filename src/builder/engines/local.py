@@ -7,6 +7,7 @@ the workers one batch or one partition at a time: memory does not grow with the 
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.forkserver
 import os
 import shutil
 import signal
@@ -27,6 +28,13 @@ from builder.inputs.files import InputFile
 R = TypeVar("R")
 #: Workers are forks of the driver: they inherit its modules and the progress counter.
 _FORK = multiprocessing.get_context("fork")
+#: Except the merge step's: it runs polars, whose thread pool does not survive a fork of
+#: a process that has used it (the child waits forever on a lock the parent's threads
+#: held; seen when one process builds twice, as tests and library callers do). Its
+#: workers are forks of a fork server instead, a clean process started once per driver
+#: that has imported builder but never run polars.
+_CLEAN = multiprocessing.get_context("forkserver")
+_CLEAN.set_forkserver_preload([__name__])
 
 
 class _Inline(Executor):
@@ -39,7 +47,12 @@ class _Inline(Executor):
 
 
 @contextmanager
-def _pool(workers: int, size: int | None = None, counter: Any = None) -> Iterator[Executor]:
+def _pool(
+    workers: int,
+    size: int | None = None,
+    counter: Any = None,
+    context: multiprocessing.context.BaseContext = _FORK,
+) -> Iterator[Executor]:
     """Fresh workers for one step: `size` (default: `workers`) forks of the driver, or
     this process when the build runs without a pool (`workers` 1).
 
@@ -54,11 +67,13 @@ def _pool(workers: int, size: int | None = None, counter: Any = None) -> Iterato
     if workers <= 1:
         yield _Inline()
         return
+    # A fork server's child watches the fork server, which ends with the driver.
+    parent = os.getpid() if context is _FORK else None
     pool = ProcessPoolExecutor(
         max_workers=size or workers,
-        mp_context=_FORK,
+        mp_context=context,
         initializer=_worker_setup,
-        initargs=(os.getpid(), counter),
+        initargs=(parent, counter),
     )
     try:
         yield pool
@@ -97,7 +112,7 @@ def _result(future: Future[R], poll: Callable[[], None] | None = None) -> R:
             continue
 
 
-def _worker_setup(parent: int, counter: Any = None) -> None:
+def _worker_setup(parent: int | None, counter: Any = None) -> None:
     """Pool initializer: Ctrl-C is the driver's to handle, and the worker ends soon
     after the build that started it is gone.
 
@@ -111,6 +126,7 @@ def _worker_setup(parent: int, counter: Any = None) -> None:
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     ticks.share(counter)  # dumps parsed, for the driver's progress bar
+    parent = os.getppid() if parent is None else parent
 
     def watch() -> None:
         while os.getppid() == parent:
@@ -215,6 +231,8 @@ def run(
 
     if workers <= 1 and on_stage is not None:
         ticks.hook(one_parsed)
+    if workers > 1:
+        multiprocessing.forkserver.ensure_running()  # it imports while the dumps are parsed
     try:
         with _pool(workers, counter=counter) as pool:
             pending: deque[Future[partitioned.BatchOut]] = deque()
@@ -240,7 +258,7 @@ def run(
     merged = 0
     step("merging", merged, n)
     for parts, size in _merge_rounds(work, n, workers):
-        with _pool(workers, size) as pool:
+        with _pool(workers, size, context=_CLEAN) as pool:
             for result in [pool.submit(_merge_step, p, frozen, n, work) for p in parts]:
                 merge_timings: dict[str, float] = _result(result)
                 timing.combine(timings, merge_timings)
