@@ -67,13 +67,11 @@ def _pool(
     if workers <= 1:
         yield _Inline()
         return
-    # A fork server's child watches the fork server, which ends with the driver.
-    parent = os.getpid() if context is _FORK else None
     pool = ProcessPoolExecutor(
         max_workers=size or workers,
         mp_context=context,
         initializer=_worker_setup,
-        initargs=(parent, counter),
+        initargs=(os.getpid(), counter, context is _FORK),
     )
     try:
         yield pool
@@ -112,7 +110,7 @@ def _result(future: Future[R], poll: Callable[[], None] | None = None) -> R:
             continue
 
 
-def _worker_setup(parent: int | None, counter: Any = None) -> None:
+def _worker_setup(parent: int, counter: Any = None, forked: bool = True) -> None:
     """Pool initializer: Ctrl-C is the driver's to handle, and the worker ends soon
     after the build that started it is gone.
 
@@ -126,10 +124,21 @@ def _worker_setup(parent: int | None, counter: Any = None) -> None:
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     ticks.share(counter)  # dumps parsed, for the driver's progress bar
-    parent = os.getppid() if parent is None else parent
+
+    def alive() -> bool:
+        if forked:
+            return os.getppid() == parent
+        # A fork server's child: its parent is the fork server, which lives as long as
+        # any of its children (each holds the pipe whose end tells it the driver is
+        # gone), so the child watches the driver itself.
+        try:
+            os.kill(parent, 0)
+        except ProcessLookupError:
+            return False
+        return True
 
     def watch() -> None:
-        while os.getppid() == parent:
+        while alive():
             time.sleep(0.2)
         os._exit(1)
 
