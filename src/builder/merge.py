@@ -13,8 +13,14 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import replace
+from datetime import UTC, datetime
+
+import polars as pl
+import pyarrow as pa
 
 from builder import PARSER_VERSION, __version__
+from builder.contract.schema import arrow_schema
+from builder.contract.tables import conform
 from builder.parse.language import detect
 from builder.records import (
     Article,
@@ -205,3 +211,326 @@ def merge_part(
     articles = [_article(aid, group, dumps) for aid, group in groups.items()]
     placed = [(aid, s) for aid, group in groups.items() for s in group]
     return articles, placed
+
+
+# --- the same merge in columns ---------------------------------------------------------
+#
+# What the engines run: one title partition's sightings as an Arrow table (a "frame"),
+# merged by polars group-bys instead of a Python object per sighting and per article.
+# The rules are the ones above, row for row (tests/test_merge_columns.py holds the two
+# to the same tables); `merge` and `merge_part` stay the reference and serve the
+# incremental build's few groups.
+
+_INSTANT = pa.timestamp("us", tz="UTC")
+
+#: A sighting's other readings of a glued publisher line (Sighting.source_alternatives).
+ALTERNATIVES = pa.list_(
+    pa.field(
+        "item",
+        pa.struct(
+            [
+                pa.field("source", pa.string(), nullable=False),
+                pa.field("published_text", pa.string(), nullable=False),
+                pa.field("published_at", _INSTANT),
+                pa.field("published_at_uncertainty_s", pa.int64()),
+                pa.field("published_after_capture", pa.bool_(), nullable=False),
+            ]
+        ),
+        nullable=False,
+    )
+)
+
+
+def _frame_schema() -> pa.Schema:
+    """One row per sighting, with what the merge needs of its dump beside it."""
+    repairs = arrow_schema("articles").field("provenance").type.field("repairs").type
+    text, integer, flag = pa.string(), pa.int64(), pa.bool_()
+    return pa.schema(
+        [
+            ("article_id", text),
+            ("dump_id", text),
+            ("position", pa.int32()),
+            ("role", text),
+            ("title", text),
+            ("source", text),
+            ("source_key", text),  # normalise_key(source), for a source that is named
+            ("category", text),
+            ("published_text", text),
+            ("published_at", _INSTANT),
+            ("published_at_uncertainty_s", integer),
+            ("published_after_capture", flag),
+            ("text", text),
+            ("text_is_teaser", flag),
+            ("line_start", pa.int32()),
+            ("line_end", pa.int32()),
+            ("text_byte_start", integer),
+            ("text_byte_end", integer),
+            ("repairs", repairs),
+            ("alternatives", ALTERNATIVES),
+            ("language", text),
+            ("captured_at", _INSTANT),
+            ("captured_key", text),  # captured_at.isoformat(): the preference's own key
+            ("dump_path", text),
+            ("dump_sha256", text),
+            ("captured_at_source", text),
+            ("layout", text),
+            ("url", text),
+        ]
+    )
+
+
+FRAME_SCHEMA = _frame_schema()
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    """An instant as Arrow must be given it: aware, in UTC (see contract.tables._guard)."""
+    if value is None or value.tzinfo is UTC:
+        return value
+    if value.tzinfo is None:
+        raise ValueError(f"naive datetime {value.isoformat()}; the contract stores UTC instants")
+    return value.astimezone(UTC)
+
+
+def _alternatives(s: Sighting) -> list[dict[str, object]]:
+    return [{**vars(a), "published_at": _utc(a.published_at)} for a in s.source_alternatives]
+
+
+def sightings_frame(groups: Iterable[tuple[Dump, Sequence[Sighting]]]) -> pa.Table:
+    """The sightings of some dumps as one Arrow table of FRAME_SCHEMA, built by columns."""
+    sightings: list[Sighting] = []
+    dumps: list[Dump] = []
+    for dump, group in groups:
+        sightings.extend(group)
+        dumps.extend([dump] * len(group))
+    keys = {id(d): d.captured_at.isoformat() for d in dumps}
+    columns: dict[str, list[object]] = {
+        "article_id": [article_id_for(s.title) for s in sightings],
+        "dump_id": [s.dump_id for s in sightings],
+        "position": [s.position for s in sightings],
+        "role": [s.role for s in sightings],
+        "title": [s.title for s in sightings],
+        "source": [s.source for s in sightings],
+        "source_key": [normalise_key(s.source) if s.source else None for s in sightings],
+        "category": [s.category for s in sightings],
+        "published_text": [s.published_text for s in sightings],
+        "published_at": [_utc(s.published_at) for s in sightings],
+        "published_at_uncertainty_s": [s.published_at_uncertainty_s for s in sightings],
+        "published_after_capture": [s.published_after_capture for s in sightings],
+        "text": [s.text for s in sightings],
+        "text_is_teaser": [s.text_is_teaser for s in sightings],
+        "line_start": [s.line_start for s in sightings],
+        "line_end": [s.line_end for s in sightings],
+        "text_byte_start": [s.text_byte_start for s in sightings],
+        "text_byte_end": [s.text_byte_end for s in sightings],
+        "repairs": [[vars(r) for r in s.repairs] if s.repairs else [] for s in sightings],
+        "alternatives": [_alternatives(s) if s.source_alternatives else [] for s in sightings],
+        "language": [s.language for s in sightings],
+        "captured_at": [_utc(d.captured_at) for d in dumps],
+        "captured_key": [keys[id(d)] for d in dumps],
+        "dump_path": [d.path for d in dumps],
+        "dump_sha256": [d.sha256 for d in dumps],
+        "captured_at_source": [d.captured_at_source for d in dumps],
+        "layout": [d.layout for d in dumps],
+        "url": [d.url for d in dumps],
+    }
+    arrays = [pa.array(columns[f.name], f.type) for f in FRAME_SCHEMA]
+    return pa.Table.from_arrays(arrays, schema=FRAME_SCHEMA)
+
+
+_SETTLED = (
+    "source",
+    "source_key",
+    "published_text",
+    "published_at",
+    "published_at_uncertainty_s",
+    "published_after_capture",
+)
+
+
+def _settle_columns(frame: pl.DataFrame, known: AbstractSet[str]) -> pl.DataFrame:
+    """settle_glued_sources on a frame: the few rows with other readings are settled in
+    Python, by the same rule, and put back in place."""
+    ambiguous = frame.get_column("alternatives").list.len() > 0
+    if not ambiguous.any():
+        return frame
+    indexed = frame.with_row_index("_row")
+    rows = indexed.filter(ambiguous).select("_row", "source", "alternatives").to_dicts()
+    updates: list[dict[str, object]] = []
+    for row in rows:
+        if normalise_key(row["source"] or "") in known:
+            continue
+        pick = next((a for a in row["alternatives"] if normalise_key(a["source"]) in known), None)
+        if pick is not None:
+            updates.append(
+                {"_row": row["_row"], **pick, "source_key": normalise_key(pick["source"])}
+            )
+    if not updates:
+        return frame
+    schema = {"_row": indexed.schema["_row"], **{name: frame.schema[name] for name in _SETTLED}}
+    settled = pl.DataFrame(updates, schema=schema).with_columns(pl.lit(True).alias("_hit"))
+    joined = indexed.join(settled, on="_row", how="left", suffix="_settled")
+    hit = pl.col("_hit").fill_null(False)
+    return joined.with_columns(
+        pl.when(hit).then(pl.col(f"{name}_settled")).otherwise(pl.col(name)).alias(name)
+        for name in _SETTLED
+    ).select(frame.columns)
+
+
+def _named(column: str) -> pl.Expr:
+    """Truthy in Python's sense: neither null nor empty."""
+    return pl.col(column).is_not_null() & (pl.col(column) != "")
+
+
+def _publishers(frame: pl.DataFrame) -> pl.DataFrame:
+    """`publishers` for every article at once: article_id, source, sources."""
+    named = frame.filter(_named("source"))
+    group = ["article_id", "source_key"]
+    shown = (
+        named.group_by([*group, "source"])
+        .agg(pl.len().alias("_n"))
+        .sort([*group, "_n", "source"], descending=[False, False, True, False])
+        .group_by(group, maintain_order=True)
+        .agg(pl.col("source").first().alias("_shown"))
+    )
+    per_key = (
+        named.group_by(group)
+        .agg(pl.len().alias("_all"), (pl.col("role") == "main").sum().alias("_main"))
+        .join(shown, on=group)
+        .with_columns(
+            pl.when(pl.col("_main").max().over("article_id") > 0)
+            .then(pl.col("_main"))
+            .otherwise(pl.col("_all"))
+            .alias("_score")
+        )
+    )
+    chosen = (
+        per_key.filter(pl.col("_score") > 0)
+        .sort(["article_id", "_score", "_shown"], descending=[False, True, False])
+        .group_by("article_id", maintain_order=True)
+        .agg(pl.col("_shown").first().alias("source"))
+    )
+    listed = per_key.group_by("article_id").agg(pl.col("_shown").sort().alias("sources"))
+    return chosen.join(listed, on="article_id")
+
+
+_TIMED = ("published_text", "published_at", "published_at_uncertainty_s", "published_after_capture")
+_BEST = (
+    "role",
+    "title",
+    "text",
+    "text_is_teaser",
+    "language",
+    "url",
+    "dump_id",
+    "dump_path",
+    "dump_sha256",
+    "position",
+    "line_start",
+    "line_end",
+    "text_byte_start",
+    "text_byte_end",
+    "captured_at",
+    "captured_at_source",
+    "layout",
+    "repairs",
+)
+
+
+def merge_columns(frame: pa.Table, known: AbstractSet[str]) -> tuple[pa.Table, pa.Table]:
+    """`merge_part` in columns: the articles and sightings tables (the contract's
+    schemas, unsorted) of a frame that holds whole title groups."""
+    if frame.num_rows == 0:
+        return arrow_schema("articles").empty_table(), arrow_schema("sightings").empty_table()
+    sightings = _settle_columns(pl.from_arrow(frame), known)  # type: ignore[arg-type]
+    # _preference, per article: a main one, the longest text, the earliest capture
+    # (by its ISO text, as the rule says), then dump id and position.
+    ordered = sightings.sort(
+        [
+            "article_id",
+            pl.col("role") != "main",
+            pl.col("text").fill_null("").str.len_chars(),
+            "captured_key",
+            "dump_id",
+            "position",
+        ],
+        descending=[False, False, True, False, False, False],
+        maintain_order=True,
+    )
+    timed = pl.struct(list(_TIMED))
+    best = ordered.group_by("article_id", maintain_order=True).agg(
+        *(pl.col(name).first() for name in _BEST),
+        pl.len().alias("n_sightings"),
+        pl.col("captured_at").min().alias("first_seen_at"),
+        pl.col("category").filter(_named("category")).first(),
+        pl.coalesce(
+            timed.filter(_named("published_text") & ~pl.col("published_after_capture")).first(),
+            timed.filter(_named("published_text")).first(),
+        ).alias("_timed"),
+    )
+    best = best.join(_publishers(sightings), on="article_id", how="left", maintain_order="left")
+    related = best.filter(pl.col("role") != "main")
+    detected = pl.DataFrame(
+        {
+            "article_id": related.get_column("article_id"),
+            "_detected": [
+                detect(title, text)
+                for title, text in zip(
+                    related.get_column("title").to_list(),
+                    related.get_column("text").to_list(),
+                    strict=True,
+                )
+            ],
+        },
+        schema={"article_id": pl.String, "_detected": pl.String},
+    )
+    best = best.join(detected, on="article_id", how="left", maintain_order="left")
+    main = pl.col("role") == "main"
+    articles = best.unnest("_timed").select(
+        "article_id",
+        "role",
+        "title",
+        "text",
+        "text_is_teaser",
+        "source",
+        pl.col("sources").fill_null(pl.lit([], dtype=pl.List(pl.String))),
+        "category",
+        *_TIMED[:3],
+        pl.col("published_after_capture").fill_null(False),
+        pl.when(main).then(pl.col("language")).otherwise(pl.col("_detected")).alias("language"),
+        pl.when(main).then(pl.col("url")).otherwise(None).alias("url"),
+        "n_sightings",
+        "first_seen_at",
+        pl.struct(
+            "dump_id",
+            "dump_path",
+            "dump_sha256",
+            "position",
+            "line_start",
+            "line_end",
+            "text_byte_start",
+            "text_byte_end",
+            "captured_at",
+            "captured_at_source",
+            pl.col("layout").fill_null(""),
+            pl.lit(PARSER_VERSION).alias("parser_version"),
+            pl.lit(__version__).alias("builder_version"),
+            "repairs",
+        ).alias("provenance"),
+    )
+    placed = sightings.select(
+        pl.format("{}-{}", "dump_id", pl.col("position").cast(pl.String).str.zfill(4)).alias(
+            "sighting_id"
+        ),
+        "article_id",
+        "dump_id",
+        "position",
+        "role",
+        "title",
+        "source",
+        "category",
+        *_TIMED,
+        _named("text").alias("has_text"),
+        "line_start",
+        "line_end",
+    )
+    return conform("articles", articles.to_arrow()), conform("sightings", placed.to_arrow())

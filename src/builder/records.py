@@ -11,7 +11,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Literal
 
 Role = Literal["main", "related"]
@@ -37,11 +37,14 @@ _QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "…": 
 _SPACES = re.compile(r"\s+")
 
 
+@lru_cache(maxsize=1 << 14)
 def normalise_key(text: str) -> str:
     """The form of a title or publisher used for identity.
 
     Pages render the same title with curly or straight quotes and varying spaces;
-    those differences must not split one article into two.
+    those differences must not split one article into two. Cached (a few MB at most):
+    hot titles and publishers recur on most pages, and routing, ids and publisher
+    sets each ask for the same key.
     """
     text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
     return _SPACES.sub(" ", text).strip().casefold()

@@ -128,3 +128,36 @@ def to_tables(merged: Merged) -> dict[str, pa.Table]:
         "sightings": to_arrow("sightings", (sighting_row(aid, s) for aid, s in merged.sightings)),
         "dumps": to_arrow("dumps", (dump_row(d) for d in merged.dumps)),
     }
+
+
+def _nulls_refused(array: pa.Array | pa.ChunkedArray, field: pa.Field, at: str) -> None:
+    """Raise if `array` holds a null where `field` (or a field inside it) allows none."""
+    if not field.nullable and array.null_count:
+        raise ValueError(f"{at} is null but the contract does not allow null")
+    chunks = array.chunks if isinstance(array, pa.ChunkedArray) else [array]
+    data_type = field.type
+    for chunk in chunks:
+        if pa.types.is_struct(data_type):
+            if chunk.null_count:  # a null struct may hold nulls in required children
+                chunk = chunk.filter(chunk.is_valid())
+            for child in data_type:
+                _nulls_refused(chunk.field(child.name), child, f"{at}.{child.name}")
+        elif pa.types.is_list(data_type):
+            _nulls_refused(chunk.flatten(), data_type.value_field, f"{at}[]")
+
+
+def conform(table: str, data: pa.Table) -> pa.Table:
+    """A table built in columns (polars, Arrow compute) as the contract's `table`: its
+    columns in the contract's order and types, refused with the column's name when it is
+    missing or holds a null where the contract allows none.
+
+    The columnar counterpart of `to_arrow`: what the merge builds is typed by the
+    engine that built it (large strings, int64 counts, nullable children).
+    """
+    schema = arrow_schema(table)
+    missing = [name for name in schema.names if name not in data.column_names]
+    if missing:
+        raise ValueError(f"{table}: missing required column(s) {', '.join(missing)}")
+    for field in schema:  # before the cast, which would refuse them in its own words
+        _nulls_refused(data.column(field.name), field, f"{table}.{field.name}")
+    return data.select(schema.names).cast(schema)

@@ -7,6 +7,7 @@ the workers one batch or one partition at a time: memory does not grow with the 
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.forkserver
 import os
 import shutil
 import signal
@@ -27,6 +28,13 @@ from builder.inputs.files import InputFile
 R = TypeVar("R")
 #: Workers are forks of the driver: they inherit its modules and the progress counter.
 _FORK = multiprocessing.get_context("fork")
+#: Except the merge step's: it runs polars, whose thread pool does not survive a fork of
+#: a process that has used it (the child waits forever on a lock the parent's threads
+#: held; seen when one process builds twice, as tests and library callers do). Its
+#: workers are forks of a fork server instead, a clean process started once per driver
+#: that has imported builder but never run polars.
+_CLEAN = multiprocessing.get_context("forkserver")
+_CLEAN.set_forkserver_preload([__name__])
 
 
 class _Inline(Executor):
@@ -39,7 +47,12 @@ class _Inline(Executor):
 
 
 @contextmanager
-def _pool(workers: int, size: int | None = None, counter: Any = None) -> Iterator[Executor]:
+def _pool(
+    workers: int,
+    size: int | None = None,
+    counter: Any = None,
+    context: multiprocessing.context.BaseContext = _FORK,
+) -> Iterator[Executor]:
     """Fresh workers for one step: `size` (default: `workers`) forks of the driver, or
     this process when the build runs without a pool (`workers` 1).
 
@@ -56,9 +69,9 @@ def _pool(workers: int, size: int | None = None, counter: Any = None) -> Iterato
         return
     pool = ProcessPoolExecutor(
         max_workers=size or workers,
-        mp_context=_FORK,
+        mp_context=context,
         initializer=_worker_setup,
-        initargs=(os.getpid(), counter),
+        initargs=(os.getpid(), counter, context is _FORK),
     )
     try:
         yield pool
@@ -97,7 +110,7 @@ def _result(future: Future[R], poll: Callable[[], None] | None = None) -> R:
             continue
 
 
-def _worker_setup(parent: int, counter: Any = None) -> None:
+def _worker_setup(parent: int, counter: Any = None, forked: bool = True) -> None:
     """Pool initializer: Ctrl-C is the driver's to handle, and the worker ends soon
     after the build that started it is gone.
 
@@ -112,8 +125,20 @@ def _worker_setup(parent: int, counter: Any = None) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     ticks.share(counter)  # dumps parsed, for the driver's progress bar
 
+    def alive() -> bool:
+        if forked:
+            return os.getppid() == parent
+        # A fork server's child: its parent is the fork server, which lives as long as
+        # any of its children (each holds the pipe whose end tells it the driver is
+        # gone), so the child watches the driver itself.
+        try:
+            os.kill(parent, 0)
+        except ProcessLookupError:
+            return False
+        return True
+
     def watch() -> None:
-        while os.getppid() == parent:
+        while alive():
             time.sleep(0.2)
         os._exit(1)
 
@@ -157,9 +182,9 @@ def _extract_step(
     """The batch's payloads go to files; what returns to the driver is small."""
     out = partitioned.extract_batch(files, settings)
     for part, payload in out.titles.items():
-        _write(work / "titles" / f"{part:05d}", f"{index:06d}.pkl", payload)
+        _write(work / "titles" / f"{part:05d}", f"{index:06d}.arrows", payload)
     for part, payload in out.dumps.items():
-        _write(work / "dumps" / f"{part:05d}", f"{index:06d}.pkl", payload)
+        _write(work / "dumps" / f"{part:05d}", f"{index:06d}.arrows", payload)
     if out.index is not None:
         _write(work / "index", f"{index:06d}.arrows", out.index)
     return partitioned.BatchOut({}, {}, out.rows, out.known, out.timings, None, out.ambiguous)
@@ -169,9 +194,9 @@ def _merge_step(part: int, known: frozenset[str], n: int, work: Path) -> dict[st
     folder = work / "titles" / f"{part:05d}"
     out = partitioned.merge_partition(_read_all(folder), known, n)
     for rng, payload in out.articles.items():
-        _write(work / "articles" / f"{rng:05d}", f"{part:05d}.pkl", payload)
+        _write(work / "articles" / f"{rng:05d}", f"{part:05d}.arrows", payload)
     for rng, payload in out.placed.items():
-        _write(work / "placed" / f"{rng:05d}", f"{part:05d}.pkl", payload)
+        _write(work / "placed" / f"{rng:05d}", f"{part:05d}.arrows", payload)
     shutil.rmtree(folder, ignore_errors=True)
     return out.timings
 
@@ -218,6 +243,8 @@ def run(
 
     if workers <= 1 and on_stage is not None:
         ticks.hook(one_parsed)
+    if workers > 1:
+        multiprocessing.forkserver.ensure_running()  # it imports while the dumps are parsed
     try:
         with _pool(workers, counter=counter) as pool:
             pending: deque[Future[partitioned.BatchOut]] = deque()
@@ -246,7 +273,7 @@ def run(
     merged = 0
     step("merging", merged, n)
     for parts, size in _merge_rounds(work, n, workers):
-        with _pool(workers, size) as pool:
+        with _pool(workers, size, context=_CLEAN) as pool:
             for result in [pool.submit(_merge_step, p, frozen, n, work) for p in parts]:
                 merged_timings: dict[str, float] = _result(result)
                 timing.combine(merge_timings, merged_timings)

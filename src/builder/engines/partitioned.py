@@ -1,14 +1,16 @@
 """The build as partitioned steps: the same pure functions for every engine.
 
 Memory must stay bounded by a partition, not by the corpus, and the local pool and Dask
-must give the same bytes. So the build is three steps over pickled payloads, and an
-engine only decides where each step runs and where the payloads wait:
+must give the same bytes. So the build is three steps over payloads that are Arrow IPC
+streams (no pickled rows), and an engine only decides where each step runs and where
+the payloads wait:
 
-1. `extract_batch`: a batch of inputs -> per-dump results, routed by normalised title
-   (merge.assign_articles groups by title first, so a title partition holds whole
-   groups) and the dumps rows routed by dump id range.
-2. `merge_partition`: one title partition -> its articles, routed by article id range,
-   and its sightings with their article ids, routed by dump id range.
+1. `extract_batch`: a batch of inputs -> per-dump results; their sightings as Arrow
+   frames routed by normalised title (merge.assign_articles groups by title first, so
+   a title partition holds whole groups) and the dumps rows routed by dump id range.
+2. `merge_partition`: one title partition -> its articles (merge.merge_columns, polars
+   group-bys), routed by article id range, and its sightings with their article ids,
+   routed by dump id range.
 3. `finish_range`: one id range of each table -> sorted Arrow tables. Ids are a prefix
    plus hex digits, so ranges in order are the tables in key order: byte-identical to
    sorting everything at once.
@@ -18,25 +20,33 @@ from __future__ import annotations
 
 import hashlib
 import os
-import pickle
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from time import perf_counter
-from typing import Any, TypeVar
+from typing import TypeVar
 
+import numpy as np
+import polars as pl
 import pyarrow as pa
 
 from builder import timing
 from builder.contract.rows import check_dump
-from builder.contract.tables import to_tables
+from builder.contract.schema import arrow_schema
+from builder.contract.tables import conform, dump_row, to_arrow
 from builder.engines import ticks
 from builder.inputs.files import InputFile
 from builder.inputs.read import iter_dumps
 from builder.inputs.walk import reading_stamp
-from builder.merge import ambiguous_publishers, known_publishers, merge_part
+from builder.merge import (
+    FRAME_SCHEMA,
+    ambiguous_publishers,
+    known_publishers,
+    merge_columns,
+    sightings_frame,
+)
 from builder.parse.extract import extract
-from builder.records import Article, Dump, DumpResult, Merged, RawDump, Sighting, normalise_key
+from builder.records import Dump, DumpResult, RawDump, Sighting, normalise_key
 
 #: Input bytes per partition: small enough that a partition's Python objects stay far
 #: below a worker's memory, large enough to keep the number of spill files modest.
@@ -112,12 +122,30 @@ def id_range(identifier: str, n: int) -> int:
     return (int(identifier[2:10], 16) * n) >> 32
 
 
-def dumps_payload(payload: bytes) -> Any:
-    return pickle.loads(payload)
+def id_ranges(table: pa.Table, column: str, n: int) -> dict[int, pa.Table]:
+    """`table` cut by the `id_range` of its `column`, in columns (one slice per range)."""
+    if table.num_rows == 0:
+        return {}
+    hex_digits = pl.Series(table.column(column)).str.slice(2, 8).str.to_integer(base=16)
+    ranges = ((hex_digits * n) // (1 << 32)).to_numpy()
+    order = np.argsort(ranges, kind="stable")
+    present, starts = np.unique(ranges[order], return_index=True)
+    ordered = table.take(pa.array(order))
+    stops = [*starts[1:], table.num_rows]
+    return {
+        int(rng): ordered.slice(int(start), int(stop - start))
+        for rng, start, stop in zip(present, starts, stops, strict=True)
+    }
 
 
-def _pack(value: object) -> bytes:
-    return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+def read_ipc(payload: bytes) -> pa.Table:
+    with pa.ipc.open_stream(payload) as reader:
+        return reader.read_all()
+
+
+def _concat(payloads: Iterable[bytes], schema: pa.Schema) -> pa.Table:
+    tables = [read_ipc(payload) for payload in payloads]
+    return pa.concat_tables(tables) if tables else schema.empty_table()
 
 
 def _route(items: Iterable[T], key: Callable[[T], int]) -> dict[int, list[T]]:
@@ -161,8 +189,8 @@ class TitleIndex:
 class BatchOut:
     """A batch's payloads by partition, and what the driver needs to know of it."""
 
-    titles: dict[int, bytes]  # title partition -> [(Dump, [Sighting, ...]), ...]
-    dumps: dict[int, bytes]  # dump id range -> [Dump, ...]
+    titles: dict[int, bytes]  # title partition -> merge.FRAME_SCHEMA stream
+    dumps: dict[int, bytes]  # dump id range -> dumps table stream
     rows: tuple[Dump, ...]  # the dumps rows, for progress and the report
     known: frozenset[str]
     timings: dict[str, float] = field(default_factory=dict)
@@ -227,8 +255,8 @@ def _extract(pairs: Iterable[tuple[RawDump, int | None]], settings: Settings) ->
     by_range = _route(rows, lambda d: id_range(d.dump_id, n))
     sightings = [s for r in results for s in r.sightings]
     return BatchOut(
-        titles={p: _pack(v) for p, v in by_title.items()},
-        dumps={p: _pack(v) for p, v in by_range.items()},
+        titles={p: ipc_bytes(sightings_frame(v)) for p, v in by_title.items()},
+        dumps={p: ipc_bytes(to_arrow("dumps", map(dump_row, v))) for p, v in by_range.items()},
         rows=rows,
         known=frozenset(known_publishers(sightings)),
         timings=timing.take(),
@@ -242,8 +270,8 @@ def _extract(pairs: Iterable[tuple[RawDump, int | None]], settings: Settings) ->
 
 @dataclass(frozen=True)
 class MergeOut:
-    articles: dict[int, bytes]  # article id range -> [Article, ...]
-    placed: dict[int, bytes]  # dump id range -> [(article_id, Sighting), ...]
+    articles: dict[int, bytes]  # article id range -> articles table stream
+    placed: dict[int, bytes]  # dump id range -> sightings table stream
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -251,18 +279,12 @@ def merge_partition(payloads: Iterable[bytes], known: frozenset[str], partitions
     """Step 2: merge one title partition, given every batch's share of it in batch order."""
     timing.take()
     with timing.timed("merge"):
-        dumps: dict[str, Dump] = {}
-        sightings: list[Sighting] = []
-        for payload in payloads:
-            for dump, group in pickle.loads(payload):
-                dumps[dump.dump_id] = dump
-                sightings.extend(group)
-        articles, placed = merge_part(sightings, dumps, known)
-        by_article = _route(articles, lambda a: id_range(a.article_id, partitions))
-        by_dump = _route(placed, lambda pair: id_range(pair[1].dump_id, partitions))
+        articles, placed = merge_columns(_concat(payloads, FRAME_SCHEMA), known)
+        by_article = id_ranges(articles, "article_id", partitions)
+        by_dump = id_ranges(placed, "dump_id", partitions)
         out = MergeOut(
-            articles={r: _pack(v) for r, v in by_article.items()},
-            placed={r: _pack(v) for r, v in by_dump.items()},
+            articles={r: ipc_bytes(v) for r, v in by_article.items()},
+            placed={r: ipc_bytes(v) for r, v in by_dump.items()},
         )
     return MergeOut(out.articles, out.placed, timing.take())
 
@@ -279,9 +301,12 @@ class RangeOut:
     timings: dict[str, float] = field(default_factory=dict)
 
 
-def _unpacked(payloads: Iterable[bytes]) -> Iterator[Any]:
-    for payload in payloads:
-        yield from pickle.loads(payload)
+#: Row order of each table: its key (ids are unique; Arrow's sort is stable anyway).
+SORT_KEYS: dict[str, list[tuple[str, str]]] = {
+    "articles": [("article_id", "ascending")],
+    "sightings": [("dump_id", "ascending"), ("position", "ascending")],
+    "dumps": [("dump_id", "ascending")],
+}
 
 
 def finish_range(
@@ -290,12 +315,11 @@ def finish_range(
     """Step 3: one id range of the three tables, sorted by key, as contract tables."""
     timing.take()
     with timing.timed("write"):
-        dump_rows: list[Dump] = sorted(_unpacked(dumps), key=lambda d: d.dump_id)
-        article_rows: list[Article] = sorted(_unpacked(articles), key=lambda a: a.article_id)
-        placed_rows: list[tuple[str, Sighting]] = sorted(
-            _unpacked(placed), key=lambda pair: (pair[1].dump_id, pair[1].position)
-        )
-        tables = to_tables(Merged(article_rows, placed_rows, dump_rows))
+        pieces = {"dumps": dumps, "articles": articles, "sightings": placed}
+        tables = {
+            name: conform(name, _concat(pieces[name], arrow_schema(name)).sort_by(SORT_KEYS[name]))
+            for name in ("articles", "sightings", "dumps")
+        }
         out = RangeOut(
             tables={name: ipc_bytes(table) for name, table in tables.items()},
             rows={name: table.num_rows for name, table in tables.items()},
