@@ -199,6 +199,25 @@ def test_progress_moves_per_dump_with_a_pool(tmp_path: Path) -> None:
     assert any(0 < done < 400 for done in parsing), parsing  # before the batch came back
 
 
+def _live_in_group(group: int, within: float) -> list[str]:
+    """Processes of `group` still running after `within` seconds (a zombie, done but not
+    yet reaped by init, holds nothing and is not counted)."""
+    deadline = time.monotonic() + within
+    while True:
+        live: list[str] = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue  # gone meanwhile
+            state, pgrp = fields[0], int(fields[2])
+            if pgrp == group and state != "Z":
+                live.append(stat.parent.name)
+        if not live or time.monotonic() > deadline:
+            return live
+        time.sleep(0.1)
+
+
 @pytest.mark.slow
 def test_ctrl_c_with_a_pool_stops_at_once_without_worker_tracebacks(tmp_path: Path) -> None:
     """Ctrl-C signals the process group: the workers ignore it, the driver stops them."""
@@ -225,9 +244,7 @@ def test_ctrl_c_with_a_pool_stops_at_once_without_worker_tracebacks(tmp_path: Pa
     lines = [line for line in stderr.splitlines() if line.strip()]
     assert lines == ["error: interrupted: nothing was published"]
     assert took < 3.0  # was ~20 s: the workers finished their tasks first
-    time.sleep(0.5)
-    with pytest.raises(ProcessLookupError):  # no worker outlives the build
-        os.killpg(proc.pid, 0)
+    assert _live_in_group(proc.pid, within=2.0) == []  # no worker outlives the build
     assert not (out / "versions").exists() or not any((out / "versions").iterdir())
 
 
@@ -235,7 +252,7 @@ def test_ctrl_c_with_a_pool_stops_at_once_without_worker_tracebacks(tmp_path: Pa
 def test_ctrl_c_on_a_local_dask_cluster_stops_at_once_in_one_line(tmp_path: Path) -> None:
     """The nannies waited 4 s for their workers' running tasks, logging warnings."""
     big = tmp_path / "big"
-    corpus_module().generate_corpus(big, 3000, seed=5, mean_size=4000)
+    corpus_module().generate_corpus(big, 8000, seed=5, mean_size=4000)  # ~20 s on dask
     out = tmp_path / "ds"
     args = ["make", str(big), "--out", str(out), "--captured-at", WHEN]
     proc = subprocess.Popen(
@@ -246,7 +263,7 @@ def test_ctrl_c_on_a_local_dask_cluster_stops_at_once_in_one_line(tmp_path: Path
         env=env(),
         start_new_session=True,
     )
-    time.sleep(12)  # the cluster is up and parsing
+    time.sleep(10)  # the cluster is up and parsing
     assert proc.poll() is None, "the build finished before it could be interrupted"
     interrupted = time.monotonic()
     os.killpg(proc.pid, signal.SIGINT)
