@@ -103,11 +103,19 @@ class Furniture:
             return "furniture"
         # A long line is judged by its start: enough to tell prose from a list.
         words = text[:2000].split()
-        stops = sum(1 for w in words if w.strip(_WORD_EDGE).casefold() in self.stop_words)
-        if _ENDS_SENTENCE.search(text) and stops and len(words) >= 2:
+        stop_words = self.stop_words
+        # A sentence needs one stop word, found within the first few words of prose; only
+        # a long line without a sentence end needs them all counted.
+        if (
+            len(words) >= 2
+            and _ENDS_SENTENCE.search(text)
+            and any(w.strip(_WORD_EDGE).casefold() in stop_words for w in words)
+        ):
             return "prose"
-        if len(text) >= LONG_CHARS and stops >= LONG_STOP_SHARE * len(words):
-            return "prose"
+        if len(text) >= LONG_CHARS:
+            stops = sum(1 for w in words if w.strip(_WORD_EDGE).casefold() in stop_words)
+            if stops >= LONG_STOP_SHARE * len(words):
+                return "prose"
         return "short" if len(words) <= SHORT_WORDS else "other"
 
     def classify(self, items: Sequence[str | Marker]) -> list[str | None]:
