@@ -414,13 +414,8 @@ def _publishers(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 _TIMED = ("published_text", "published_at", "published_at_uncertainty_s", "published_after_capture")
-_BEST = (
-    "role",
-    "title",
-    "text",
-    "text_is_teaser",
-    "language",
-    "url",
+#: Where the best sighting came from: copied into the article's provenance as it is.
+_WHERE = (
     "dump_id",
     "dump_path",
     "dump_sha256",
@@ -431,9 +426,8 @@ _BEST = (
     "text_byte_end",
     "captured_at",
     "captured_at_source",
-    "layout",
-    "repairs",
 )
+_BEST = ("role", "title", "text", "text_is_teaser", "language", "url", *_WHERE, "layout", "repairs")
 
 
 def merge_columns(frame: pa.Table, known: AbstractSet[str]) -> tuple[pa.Table, pa.Table]:
@@ -501,16 +495,7 @@ def merge_columns(frame: pa.Table, known: AbstractSet[str]) -> tuple[pa.Table, p
         "n_sightings",
         "first_seen_at",
         pl.struct(
-            "dump_id",
-            "dump_path",
-            "dump_sha256",
-            "position",
-            "line_start",
-            "line_end",
-            "text_byte_start",
-            "text_byte_end",
-            "captured_at",
-            "captured_at_source",
+            *_WHERE,
             pl.col("layout").fill_null(""),
             pl.lit(PARSER_VERSION).alias("parser_version"),
             pl.lit(__version__).alias("builder_version"),
