@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import sys
 import tempfile
+from datetime import datetime
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -12,6 +13,7 @@ from typing import Any
 from typer.testing import CliRunner
 
 from builder.cli import app
+from builder.records import Dump, dump_id_for
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -49,3 +51,23 @@ def daily_corpus_module() -> ModuleType:
     sys.modules.setdefault("daily_corpus", module)
     spec.loader.exec_module(module)
     return module
+
+
+def parsed_dump(name: str, when: datetime, *, n_sightings: int = 1, url: str | None = None) -> Dump:
+    """A parsed dump record named `name`, captured `when`, for merge tests."""
+    return Dump(
+        dump_id=dump_id_for(name, "0" * 64),
+        path=name,
+        url=url,
+        sha256="0" * 64,
+        size_bytes=10,
+        captured_at=when,
+        captured_at_source="option",
+        page_kind="article",
+        layout="daily8-en-plain",
+        status="parsed",
+        reason=None,
+        n_sightings=n_sightings,
+        truncated=False,
+        encoding="utf-8",
+    )

@@ -11,30 +11,15 @@ import pytest
 
 from builder.build import build
 from builder.merge import assign_articles, merge
-from builder.records import Dump, DumpResult, Sighting, article_id_for, dump_id_for
+from builder.records import Dump, DumpResult, Sighting, article_id_for
 from builder.release.store import version_paths
-from tests.helpers import corpus_module
+from tests.helpers import corpus_module, parsed_dump
 
 WHEN = datetime(2025, 7, 1, 12, 0, tzinfo=UTC)
 
 
 def _dump(name: str, n: int, when: datetime = WHEN) -> Dump:
-    return Dump(
-        dump_id=dump_id_for(name, "0" * 64),
-        path=name,
-        url=None,
-        sha256="0" * 64,
-        size_bytes=10,
-        captured_at=when,
-        captured_at_source="option",
-        page_kind="article",
-        layout="daily8-en-plain",
-        status="parsed",
-        reason=None,
-        n_sightings=n,
-        truncated=False,
-        encoding="utf-8",
-    )
+    return parsed_dump(name, when, n_sightings=n)
 
 
 def _sighting(

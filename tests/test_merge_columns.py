@@ -25,31 +25,15 @@ from builder.records import (
     Sighting,
     SourceSplit,
     article_id_for,
-    dump_id_for,
 )
-from tests.helpers import corpus_module
+from tests.helpers import corpus_module, parsed_dump
 
 WHEN = datetime(2025, 7, 1, 12, 0, tzinfo=UTC)
 SAMPLES = Path(__file__).resolve().parents[1] / "samples" / "dumps"
 
 
 def _dump(name: str, when: datetime = WHEN, url: str | None = None) -> Dump:
-    return Dump(
-        dump_id=dump_id_for(name, "0" * 64),
-        path=name,
-        url=url,
-        sha256="0" * 64,
-        size_bytes=10,
-        captured_at=when,
-        captured_at_source="option",
-        page_kind="article",
-        layout="daily8-en-plain",
-        status="parsed",
-        reason=None,
-        n_sightings=1,
-        truncated=False,
-        encoding="utf-8",
-    )
+    return parsed_dump(name, when, url=url)
 
 
 def _sighting(
