@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import itertools
 import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
 import polars as pl
 import pytest
 
+from builder import cli
 from builder.release.store import version_paths
 from tests.helpers import load, run_cli
 
@@ -142,3 +147,30 @@ def test_every_command_help_has_an_example(command: str) -> None:
     result = run_cli(command, "--help")
     assert result.exit_code == 0
     assert "Example" in result.output and "builder " + command in result.output
+
+
+def _commands() -> list[str]:
+    return sorted(
+        c.name or (c.callback.__name__ if c.callback else "") for c in cli.app.registered_commands
+    )
+
+
+@pytest.mark.parametrize("command", _commands())
+def test_help_prose_fills_an_80_column_terminal(command: str) -> None:
+    """A prose line is cut only where the next word would not fit: no stubs left where
+    the docstring's own lines ended (the examples, indented, keep their lines)."""
+    env = {**os.environ, "COLUMNS": "80"}
+    shown = subprocess.run(
+        [str(Path(sys.executable).with_name("builder")), command, "--help"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    ).stdout
+    prose = shown.split("╭")[0].splitlines()
+    for line, following in itertools.pairwise(prose):
+        body, nxt = line.rstrip(), following.strip()
+        if not body.strip() or not nxt or line.startswith("     ") or following.startswith("     "):
+            continue
+        width = len(body) + 1 + len(nxt.split()[0])
+        assert width > 78, f"{command} --help breaks early: {body.strip()!r} / {nxt!r}"

@@ -9,6 +9,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import time
 from pathlib import Path
@@ -248,6 +249,28 @@ def test_ctrl_c_with_a_pool_stops_at_once_without_worker_tracebacks(tmp_path: Pa
     assert not (out / "versions").exists() or not any((out / "versions").iterdir())
 
 
+def _wait_for_busy_workers(session: int, n: int, cpu_s: float = 1.0) -> None:
+    """Until `n` processes of the build's session (its workers) have used `cpu_s` of
+    CPU each: past their imports, parsing (a fixed sleep was not enough on a busy
+    machine)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        busy = 0
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            pid = int(stat.parent.name)
+            if int(fields[3]) == session and pid != session and int(fields[11]) / tick >= cpu_s:
+                busy += 1
+        if busy >= n:
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"fewer than {n} workers got busy in 120 s")
+
+
 @pytest.mark.slow
 def test_ctrl_c_on_a_local_dask_cluster_stops_at_once_in_one_line(tmp_path: Path) -> None:
     """The nannies waited 4 s for their workers' running tasks, logging warnings."""
@@ -263,7 +286,7 @@ def test_ctrl_c_on_a_local_dask_cluster_stops_at_once_in_one_line(tmp_path: Path
         env=env(),
         start_new_session=True,
     )
-    time.sleep(10)  # the cluster is up and parsing
+    _wait_for_busy_workers(proc.pid, 2)  # the cluster is up and parsing
     assert proc.poll() is None, "the build finished before it could be interrupted"
     interrupted = time.monotonic()
     os.killpg(proc.pid, signal.SIGINT)
@@ -275,6 +298,45 @@ def test_ctrl_c_on_a_local_dask_cluster_stops_at_once_in_one_line(tmp_path: Path
     assert lines == ["error: interrupted: nothing was published"], stderr[-2000:]
     assert took < 3.0  # was ~5 s
     assert not (out / "versions").exists() or not any((out / "versions").iterdir())
+
+
+@pytest.mark.slow
+def test_ctrl_c_while_the_dask_workers_start_is_one_line(tmp_path: Path) -> None:
+    """Workers still importing printed a KeyboardInterrupt traceback each, and the
+    half-started cluster more at exit."""
+    out = tmp_path / "ds"
+    args = ["make", str(SAMPLES), "--out", str(out), "--captured-at", WHEN]
+    proc = subprocess.Popen(
+        [BUILDER, *args, "--engine", "dask", "--workers", "2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env(),
+        start_new_session=True,
+    )
+    _wait_for_busy_workers(proc.pid, 1, cpu_s=0.0)  # a worker process exists: importing
+    os.killpg(proc.pid, signal.SIGINT)
+    _, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 130, stderr[-2000:]
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    assert lines == ["error: interrupted: nothing was published"], stderr[-2000:]
+    assert not (out / "versions").exists() or not any((out / "versions").iterdir())
+
+
+def test_a_dask_build_beside_another_cluster_prints_nothing(tmp_path: Path) -> None:
+    """The local cluster's scheduler took port 8787 for its HTTP server and warned on
+    stderr (three lines) when another cluster already had it."""
+    with socket.socket() as taken:
+        taken.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            taken.bind(("0.0.0.0", 8787))
+        except OSError:
+            pass  # another cluster has it already: the same situation
+        else:
+            taken.listen()
+        args = ["make", str(SAMPLES), "--out", str(tmp_path / "ds"), "--captured-at", WHEN]
+        run = piped(*args, "-q", "--engine", "dask", "--workers", "1")
+    assert run.code == 0 and run.stderr == "", run.stderr
 
 
 def test_validate_and_diff_write_nothing(tmp_path: Path) -> None:

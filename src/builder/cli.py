@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import inspect
 import itertools
 import json
 import os
@@ -112,9 +113,27 @@ def _bare_flags(params: list[_Param]) -> list[_Param]:
     return params
 
 
+def reflow(help_text: str) -> str:
+    """A docstring's prose paragraphs as one line each, for the terminal to wrap.
+
+    typer's rich help keeps a docstring's line breaks, so at 80 columns a 88-column
+    source line became a full line and a stub ("ends up" / "in the `dumps` table").
+    Indented lines (the examples) keep their breaks.
+    """
+    paragraphs = inspect.cleandoc(help_text).split("\n\n")
+    return "\n\n".join(
+        p if any(line[:1].isspace() for line in p.splitlines()) else " ".join(p.split("\n"))
+        for p in paragraphs
+    )
+
+
 class _Command(TyperCommand):
     def get_params(self, ctx: _Context) -> list[_Param]:
         return _bare_flags(super().get_params(ctx))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.help = reflow(self.help) if self.help else self.help
 
 
 class _Group(TyperGroup):
@@ -774,7 +793,7 @@ def diff(
         out.print(render_text(result), end="", highlight=False, markup=False, soft_wrap=True)
 
 
-@app.command()
+@app.command(cls=_Command)
 def report(
     release: Annotated[
         str,
@@ -824,7 +843,7 @@ def report(
     out.print(f"wrote {written}", highlight=False, markup=False, soft_wrap=True)
 
 
-@app.command()
+@app.command(cls=_Command)
 def versions(
     dataset_dir: Annotated[
         Path, typer.Argument(help="Dataset directory (holding versions/).", show_default=False)

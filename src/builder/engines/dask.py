@@ -26,10 +26,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import dask
 from distributed import Client, Future, LocalCluster, get_worker
 
 from builder import timing
 from builder.engines import OnRows, OnStage, Staged, partitioned, ticks
+from builder.engines.local import start_fork_server
 from builder.engines.spill import spill, spilled_tables
 from builder.inputs.files import (
     DEFAULT_MAX_BYTES,
@@ -286,17 +288,56 @@ def _client(scheduler: str | None, workers: int | None) -> Iterator[Client]:
         with Client(scheduler) as client:
             yield client
         return
+    with _local_cluster(workers or 2) as cluster, Client(cluster) as client:
+        yield client
+
+
+@contextmanager
+def _local_cluster(workers: int) -> Iterator[LocalCluster]:
+    """A LocalCluster whose worker processes ignore the terminal's Ctrl-C.
+
+    A terminal's Ctrl-C reaches the whole process group. Workers still importing
+    builder (seconds on a busy machine; distributed spawns a fresh interpreter for
+    each) each printed a `KeyboardInterrupt` traceback, and the half-started cluster
+    more at exit. Here they are forks of builder's fork server, which ignores SIGINT
+    and has builder imported already (see `local.start_fork_server`); the client
+    handles the Ctrl-C and stops them (`_closer`).
+    """
+    start_fork_server()
     with (
-        LocalCluster(
-            n_workers=workers or 2, threads_per_worker=1, processes=True, dashboard_address=None
-        ) as cluster,
-        Client(cluster) as client,
+        dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"}),
+        contextlib.ExitStack() as stack,
     ):
-        try:
-            yield client
-        except BaseException:  # Ctrl-C or a failure: stop now, not after the running tasks
-            _stop_workers_now(cluster)
-            raise
+        cluster = LocalCluster(
+            n_workers=0,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            # Its HTTP server (health, metrics) otherwise takes port 8787, and warns on
+            # stderr when another cluster has it: any free port, on this machine only.
+            scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
+        )
+        stack.push(_closer(cluster))  # a Ctrl-C while the workers start closes it too
+        cluster.scale(workers)
+        cluster.wait_for_workers(workers)
+        yield cluster
+
+
+def _closer(cluster: LocalCluster) -> Callable[..., bool]:
+    def close(kind: type[BaseException] | None, *_: Any) -> bool:
+        if kind is None:
+            cluster.close()
+            return False
+        # Ctrl-C or a failure: stop now, not after the running tasks. A worker caught
+        # starting fails distributed's own checks on close; the build's one-line error
+        # says what happened, and the exit hook must not try (and print) again.
+        _stop_workers_now(cluster)
+        with contextlib.suppress(Exception):
+            cluster.close(timeout=5)
+        cluster.shutdown_on_close = False
+        return False
+
+    return close
 
 
 def _stop_workers_now(cluster: LocalCluster) -> None:

@@ -37,6 +37,29 @@ _CLEAN = multiprocessing.get_context("forkserver")
 _CLEAN.set_forkserver_preload([__name__])
 
 
+def start_fork_server() -> None:
+    """Start the fork server (if not running) with Ctrl-C ignored in it from its first
+    instruction, and so in every worker forked from it.
+
+    A terminal's Ctrl-C reaches the whole process group. The fork server shields
+    itself from it only after importing builder (its preload: a second or more on a
+    busy machine), so a Ctrl-C in that second printed its `KeyboardInterrupt`
+    traceback under the driver's one-line error (seen in the Ctrl-C test). An ignored
+    signal stays ignored across fork and exec (a blocked one does not), so the driver
+    ignores SIGINT for the few milliseconds it takes to start the server; a Ctrl-C in
+    exactly those milliseconds is lost. Python lets only the main thread set
+    handlers; from another thread the server starts as Python starts it.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        multiprocessing.forkserver.ensure_running()
+        return
+    handler = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        multiprocessing.forkserver.ensure_running()
+    finally:
+        signal.signal(signal.SIGINT, handler)
+
+
 class _Inline(Executor):
     """Runs each task at once in this process: workers=1 without a pool's overhead."""
 
@@ -244,7 +267,7 @@ def run(
     if workers <= 1 and on_stage is not None:
         ticks.hook(one_parsed)
     if workers > 1:
-        multiprocessing.forkserver.ensure_running()  # it imports while the dumps are parsed
+        start_fork_server()  # it imports while the dumps are parsed
     try:
         with _pool(workers, counter=counter) as pool:
             pending: deque[Future[partitioned.BatchOut]] = deque()

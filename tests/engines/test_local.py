@@ -1,0 +1,32 @@
+"""The local engine's process handling."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+
+
+def test_the_fork_server_starts_with_ctrl_c_ignored_and_the_driver_keeps_it() -> None:
+    """A Ctrl-C while the fork server imports builder must not print its traceback:
+    the server ignores SIGINT while it still imports (read back from the kernel at once), and the
+    driver still handles it."""
+    script = (
+        "import multiprocessing.forkserver as fs, signal\n"
+        "from builder.engines.local import start_fork_server\n"
+        "start_fork_server()\n"
+        "server = open(f'/proc/{fs._forkserver._forkserver_pid}/status').read()\n"
+        "print(fs._forkserver._forkserver_pid)\n"
+        "print(signal.SIGINT in signal.pthread_sigmask(signal.SIG_BLOCK, []))\n"
+        "print(open('/proc/self/status').read())\n"
+        "print(server)\n"
+    )
+    shown = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    ).stdout
+    pid, driver_blocked, *_ = shown.splitlines()
+    lines = shown.splitlines()
+    ignored = [int(line.split()[1], 16) for line in lines if line.startswith("SigIgn:")]
+    sigint = 1 << (signal.SIGINT - 1)
+    assert driver_blocked == "False" and not ignored[0] & sigint, "the driver lost its Ctrl-C"
+    assert int(pid) > 0 and ignored[1] & sigint, "the fork server can be interrupted"
