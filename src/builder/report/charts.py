@@ -324,7 +324,7 @@ def column_chart(
     label_width = max(text_width(label, TICK_PX) for label in shown)
     x0 = max(max(text_width(t, TICK_PX) for t in tick_labels) + 10, label_width / 2 + 2)
     x1 = WIDTH - max(label_width / 2 + 2, 8)
-    bottom = COLUMN_HEIGHT - 22 - (16 if xlabel else 0)
+    bottom = COLUMN_HEIGHT - 24 - (18 if xlabel else 0)
     slot = (x1 - x0) / len(names)
     scale = (bottom - top) / ticks[-1]
 
@@ -347,14 +347,14 @@ def column_chart(
     tick_style = _font(TICK_PX, MUTED)
     for i in marks:
         svg.text(
-            x0 + slot * (i + 0.5), bottom + 16, shown[i], tick_style, anchor="middle", full=names[i]
+            x0 + slot * (i + 0.5), bottom + 18, shown[i], tick_style, anchor="middle", full=names[i]
         )
     for tick, text in zip(ticks, tick_labels, strict=True):
         svg.text(x0 - 6, bottom - tick * scale + TICK_PX * 0.36, text, tick_style, anchor="end")
     if xlabel:
         svg.text(
             (x0 + x1) / 2,
-            bottom + 34,
+            bottom + 36,
             fit(_clean(xlabel), x1 - x0),
             _font(FONT_PX, TEXT),
             anchor="middle",
