@@ -3,7 +3,7 @@ busy) of `report.html` and `summary.png` for one release, and of `builder report
 
 Each repeat runs in a fresh interpreter of the builder to measure (`--python`, a venv's
 python, so two checkouts can be compared in one sitting): the libraries a build has
-already loaded (pyarrow, polars) are imported first, then the report's own import,
+already loaded (pyarrow, polars, builder's pipeline) are imported first, then the report's own import,
 reading and counting the tables, the HTML page and the PNG are timed one by one, as the
 `report` stage of `builder make` does them. The minimum of the repeats is printed, with
 the sizes of the two files.
@@ -25,7 +25,7 @@ from pathlib import Path
 PROBE = """
 import json, sys, time
 from pathlib import Path
-import pyarrow, pyarrow.parquet, polars  # loaded by every build before its report
+import pyarrow, pyarrow.parquet, polars, builder.build  # loaded by a build before its report
 release, out = Path(sys.argv[1]), Path(sys.argv[2])
 t = time.process_time()
 from builder.report import page

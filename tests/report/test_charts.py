@@ -158,6 +158,7 @@ def test_very_large_counts_get_short_tick_labels() -> None:
     assert {"0", "1M", "2M", "3M"} <= ticks
     assert charts.short_number(20_000) == "20k"
     assert charts.short_number(1_500) == "1.5k"
+    assert charts.short_number(1_250) == "1.25k"  # a tick on a step of 250
     assert charts.short_number(999) == "999"
     assert charts.short_number(2_500_000_000) == "2.5B"
     root = check_geometry(charts.hbar_chart("big2", "Big", [("parsed", 20_000)]))

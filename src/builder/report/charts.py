@@ -96,12 +96,12 @@ def fit(text: str, room: float, size: float = FONT_PX, *, bold: bool = False) ->
     if text_width(text, size, bold=bold) <= room:
         return text
     room -= text_width(ELLIPSIS, size, bold=bold)
-    kept = ""
-    for char in text:
-        if text_width(kept + char, size, bold=bold) > room:
-            break
-        kept += char
-    return kept.rstrip() + ELLIPSIS
+    used = 0.0
+    for end, char in enumerate(text):
+        used += text_width(char, size, bold=bold)
+        if used > room:
+            return text[:end].rstrip() + ELLIPSIS
+    return text[:-1].rstrip() + ELLIPSIS  # only when rounding put the sum just inside
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
@@ -139,11 +139,10 @@ def nice_ticks(top: int, most: int = 6) -> list[int]:
 
 
 def short_number(value: int) -> str:
-    """A tick label: 950, 1.5k, 20k, 1.2M, 3B."""
+    """A tick label: 950, 1.25k, 20k, 1.2M, 3B."""
     for size, suffix in ((10**9, "B"), (10**6, "M"), (10**3, "k")):
         if abs(value) >= size:
-            text = f"{value / size:.1f}".removesuffix(".0")
-            return text + suffix
+            return f"{value / size:.2f}".rstrip("0").rstrip(".") + suffix
     return str(value)
 
 
