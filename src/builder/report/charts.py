@@ -461,14 +461,14 @@ def summary_png(
     and builder's own ASCII labels only."""
     image = Image.new("RGB", PNG_SIZE, "white")
     draw = ImageDraw.Draw(image)
-    small, bold = ImageFont.load_default(size=11), ImageFont.load_default(size=13)
+    small, heading = ImageFont.load_default(size=11), ImageFont.load_default(size=13)
     panel = PNG_SIZE[0] // 3
-    _mini_hbars(draw, (0, 0, panel, PNG_SIZE[1]), status, "inputs", small, bold)
+    _mini_hbars(draw, (0, 0, panel, PNG_SIZE[1]), status, "inputs", small, heading)
     day_labels = [(_DATE.sub(r"\1", label), n) for label, n in days]  # MM-DD: room for more
     days_box = (panel, 0, 2 * panel, PNG_SIZE[1])
-    _mini_columns(draw, days_box, day_labels, "articles first seen per capture day", small, bold)
+    _mini_columns(draw, days_box, day_labels, "articles first seen per capture day", small, heading)
     sightings_box = (2 * panel, 0, PNG_SIZE[0], PNG_SIZE[1])
-    _mini_columns(draw, sightings_box, sightings, "articles by sightings", small, bold)
+    _mini_columns(draw, sightings_box, sightings, "articles by sightings", small, heading)
     return _indexed_png(image)
 
 
@@ -497,10 +497,12 @@ def _ascii(text: str) -> str:
 
 
 def _mini_title(
-    draw: ImageDraw.ImageDraw, box: tuple[int, int, int, int], title: str, bold: _Font
+    draw: ImageDraw.ImageDraw, box: tuple[int, int, int, int], title: str, heading: _Font
 ) -> None:
     left, top, right, _ = box
-    draw.text((left + 12, top + 8), _fit_png(title, right - left - 24, bold), fill=TEXT, font=bold)
+    draw.text(
+        (left + 12, top + 8), _fit_png(title, right - left - 24, heading), fill=TEXT, font=heading
+    )
 
 
 def _mini_hbars(
@@ -509,10 +511,10 @@ def _mini_hbars(
     items: Sequence[tuple[str, int]],
     title: str,
     font: _Font,
-    bold: _Font,
+    heading: _Font,
 ) -> None:
     left, top, right, bottom = box
-    _mini_title(draw, box, title, bold)
+    _mini_title(draw, box, title, heading)
     rows = [(_ascii(label), max(0, int(n))) for label, n in items] or [("(nothing)", 0)]
     labels = [_fit_png(label, 100, font) for label, _ in rows]
     counts = [f"{n:,}" for _, n in rows]
@@ -548,10 +550,10 @@ def _mini_columns(
     items: Sequence[tuple[str, int]],
     title: str,
     font: _Font,
-    bold: _Font,
+    heading: _Font,
 ) -> None:
     left, top, right, bottom = box
-    _mini_title(draw, box, title, bold)
+    _mini_title(draw, box, title, heading)
     rows = [(_ascii(label), max(0, int(n))) for label, n in items] or [("(nothing)", 0)]
     ticks = nice_ticks(max(n for _, n in rows), most=4)
     tick_labels = [short_number(t) for t in ticks]
@@ -576,10 +578,9 @@ def _mini_columns(
             (round(x), round(y1 - height), max(round(x), round(x + width) - 1), y1),
             fill=COLOURS[0],
         )
-        if labelled and font.getlength(f"{value:,}") <= slot + 6:
-            draw.text(
-                (x + width / 2, y1 - height - 2), f"{value:,}", fill=MUTED, font=font, anchor="md"
-            )
+        count = _count_label(value, slot - 3, font) if labelled else None
+        if count:  # centred on its bar, narrower than the bar's slot: never on its neighbour
+            draw.text((x + width / 2, y1 - height - 2), count, fill=MUTED, font=font, anchor="md")
     draw.line((x0, y1, x1, y1), fill=AXIS)
     widest = max(font.getlength(label) for label, _ in rows)
     every = max(1, math.ceil((widest + 4) / slot))
@@ -588,3 +589,20 @@ def _mini_columns(
         x = x0 + slot * (index + 0.5)
         x = min(max(x, left + font.getlength(label) / 2 + 2), right - font.getlength(label) / 2 - 2)
         draw.text((x, y1 + 4), label, fill=TEXT, font=font, anchor="mt")
+
+
+def _count_label(value: int, room: float, font: _Font) -> str | None:
+    """A bar's count as it fits above the bar: 18,842, else 19k, else nothing."""
+    for text in (f"{value:,}", _round_number(value)):
+        if font.getlength(text) <= room:
+            return text
+    return None
+
+
+def _round_number(value: int) -> str:
+    """A count in two or three figures: 950, 2.4k, 19k, 134k, 1.2M."""
+    for size, suffix in ((10**9, "B"), (10**6, "M"), (10**3, "k")):
+        if value >= size:
+            scaled = value / size
+            return (f"{scaled:.1f}" if scaled < 10 else f"{scaled:.0f}").removesuffix(".0") + suffix
+    return str(value)
