@@ -3,10 +3,10 @@ busy) of `report.html` and `summary.png` for one release, and of `builder report
 
 Each repeat runs in a fresh interpreter of the builder to measure (`--python`, a venv's
 python, so two checkouts can be compared in one sitting): the libraries a build has
-already loaded (pyarrow, polars, builder's pipeline) are imported first, then the report's own import,
-reading and counting the tables, the HTML page and the PNG are timed one by one, as the
-`report` stage of `builder make` does them. The minimum of the repeats is printed, with
-the sizes of the two files.
+already loaded (pyarrow, polars, builder's pipeline) are imported first, then the
+report's own import, reading and counting the tables, the HTML page and the PNG are
+timed one by one, as the `report` stage of `builder make` does them. The minimum of the
+repeats is printed, with the sizes of the two files.
 
     python benchmarks/report_speed.py DATASET/versions/1.0.0 --python .venv/bin/python
 """
