@@ -456,9 +456,9 @@ def summary_png(
     sightings: Sequence[tuple[str, int]],
 ) -> bytes:
     """Three small panels for the card: inputs by status, articles per capture day,
-    articles per number of sightings. Drawn with Pillow's own font (it ships with
-    Pillow: the same picture everywhere), which covers Latin: the panels hold counts
-    and builder's own ASCII labels only."""
+    articles per number of sightings. Drawn with the default font that ships inside
+    Pillow (no font is looked up on the machine, none downloaded), which covers Latin:
+    the panels hold counts and builder's own ASCII labels only."""
     image = Image.new("RGB", PNG_SIZE, "white")
     draw = ImageDraw.Draw(image)
     small, heading = ImageFont.load_default(size=11), ImageFont.load_default(size=13)
