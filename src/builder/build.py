@@ -490,8 +490,8 @@ class _Materialised(Mapping[str, Any]):
 
 def _write_report(version_folder: Path, final: Path, dataset_dir: Path, wall: timing.Wall) -> None:
     """report.html and summary.png into a version being built (`final`: where it will
-    be). Imported here: matplotlib is loaded only by builds that publish, not by every
-    `builder` command."""
+    be). Imported here: the report's modules are loaded only by builds that publish,
+    not by every `builder` command."""
     wall.lap("publish")
     from builder.report import write_version_files
 

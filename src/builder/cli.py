@@ -826,7 +826,7 @@ def report(
 
         builder report dataset/@1.0.0 --out report.html
     """
-    from builder.report import ReportError, write_report  # matplotlib: only when asked
+    from builder.report import ReportError, write_report  # only when asked
 
     try:
         path = resolve_release(release)
