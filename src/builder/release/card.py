@@ -551,9 +551,8 @@ def _top_level_lines(version: str) -> list[str]:
         f"This card points at the latest version, {version}. Every version stays under",
         "`versions/<X.Y.Z>/`, unchanged, and loads on its own. What changed between",
         "versions: `CHANGELOG.md`. Versions share their Parquet files: each is stored once",
-        "under `data/<table>/`, cut by day (capture day; for articles, the day first seen,",
-        "or the day last seen once an article is shown for more than three days) and named",
-        "by its sha256; a version's card lists the files it is made of.",
+        "under `data/<table>/`, cut by day (capture day; for articles, the day first seen)",
+        "and named by its sha256; a version's card lists the files it is made of.",
     ]
 
 
