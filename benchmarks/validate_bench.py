@@ -126,7 +126,6 @@ def synthesise(n_articles: int) -> tuple[dict[str, pa.Table], list[dict[str, obj
             "published_at_uncertainty_s": pa.nulls(n_articles, pa.int64()),
             "language": pa.array(["en"] * n_articles),
             "url": null_str,
-            "n_sightings": pa.array(np.ones(n_articles, np.int32)),
             "first_seen_at": captured,
             "provenance": provenance,
         },

@@ -113,12 +113,12 @@ def articles() -> list[Article]:
     return [
         Article(article_id_for(TITLE_A), "main", TITLE_A, s_a.text, False, SOURCE_A,
                 (SOURCE_A,), "Economy", s_a.published_text, s_a.published_at, 3600, "en",
-                "https://news.example/story/1", 1, CAPTURED_1, _provenance(s_a, d1)),
+                "https://news.example/story/1", CAPTURED_1, _provenance(s_a, d1)),
         Article(article_id_for(TITLE_B), "related", TITLE_B, s_b1.text, True,
                 SOURCE_B, (SOURCE_B,), "Business", "Yesterday", s_b1.published_at, 86_400,
-                "en", None, 2, CAPTURED_1, _provenance(s_b1, d1)),
+                "en", None, CAPTURED_1, _provenance(s_b1, d1)),
         Article(article_id_for(TITLE_C), "related", TITLE_C, s_c.text, True,
-                SOURCE_C, (), "Business", None, None, None, None, None, 1, CAPTURED_2,
+                SOURCE_C, (), "Business", None, None, None, None, None, CAPTURED_2,
                 _provenance(s_c, d2)),
     ]  # fmt: skip
 

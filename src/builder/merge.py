@@ -105,7 +105,6 @@ def _article(article_id: str, group: Sequence[Sighting], dumps: Mapping[str, Dum
         published_at_uncertainty_s=timed.published_at_uncertainty_s if timed else None,
         language=best.language if best.role == "main" else detect(best.title, best.text),
         url=dump.url if best.role == "main" else None,
-        n_sightings=len(group),
         first_seen_at=min(dumps[s.dump_id].captured_at for s in group),
         published_after_capture=timed.published_after_capture if timed else False,
         provenance=Provenance(
@@ -453,7 +452,6 @@ def merge_columns(frame: pa.Table, known: AbstractSet[str]) -> tuple[pa.Table, p
     timed = pl.struct(list(_TIMED))
     best = ordered.group_by("article_id", maintain_order=True).agg(
         *(pl.col(name).first() for name in _BEST),
-        pl.len().alias("n_sightings"),
         pl.col("captured_at").min().alias("first_seen_at"),
         pl.col("category").filter(_named("category")).first(),
         pl.coalesce(
@@ -492,7 +490,6 @@ def merge_columns(frame: pa.Table, known: AbstractSet[str]) -> tuple[pa.Table, p
         pl.col("published_after_capture").fill_null(False),
         pl.when(main).then(pl.col("language")).otherwise(pl.col("_detected")).alias("language"),
         pl.when(main).then(pl.col("url")).otherwise(None).alias("url"),
-        "n_sightings",
         "first_seen_at",
         pl.struct(
             *_WHERE,

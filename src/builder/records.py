@@ -190,7 +190,12 @@ class Provenance:
 
 @dataclass(frozen=True)
 class Article:
-    """One unique article after merging all its sightings."""
+    """One unique article after merging all its sightings.
+
+    It holds no count of its sightings: a count changes whenever the article is seen
+    again, and a row that changes with every sighting makes each daily append rewrite
+    the stored files of every article it saw again. The count is the number of
+    `sightings` rows with the article's id."""
 
     article_id: str
     role: Role
@@ -206,7 +211,6 @@ class Article:
     published_at_uncertainty_s: int | None
     language: str | None
     url: str | None
-    n_sightings: int
     first_seen_at: datetime
     provenance: Provenance
     #: See Sighting.published_after_capture (of the sighting that gave the time).

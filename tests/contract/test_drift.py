@@ -158,10 +158,10 @@ def test_a_column_added_to_the_card_alone_is_detected(card: dict[str, Any]) -> N
 
 
 def test_a_type_changed_in_one_place_is_detected(card: dict[str, Any]) -> None:
-    changed = contract.json_schema("articles")
+    changed = contract.json_schema("dumps")
     changed["properties"]["n_sightings"]["x-arrow"] = "int64"  # JSON + pandera, not Arrow
     model = models.model_from_json_schema(changed)
-    problems = drift(changed, contract.arrow_schema("articles"), model, card["articles"])
+    problems = drift(changed, contract.arrow_schema("dumps"), model, card["dumps"])
     assert any(p.startswith("n_sightings: pandera") for p in problems)
 
 
@@ -208,7 +208,7 @@ def test_manifest_schema_carries_the_contract_version() -> None:
 def test_sources_is_a_list_of_strings_in_every_reading(card: dict[str, Any]) -> None:
     """Contract 2.0.0 added `articles.sources` (a list of plain values, the first in the
     contract): each reading must type it the same way, right after `source`."""
-    assert contract.CONTRACT_VERSION.split(".")[0] == "2"
+    assert int(contract.CONTRACT_VERSION.split(".")[0]) >= 2
     node = contract.json_schema("articles")["properties"]["sources"]
     assert node["type"] == "array" and node["items"]["type"] == "string"
     assert node["description"]
@@ -235,3 +235,24 @@ def test_a_list_item_type_changed_in_one_place_is_detected(card: dict[str, Any])
     model = models.model_from_json_schema(changed)
     problems = drift(changed, contract.arrow_schema("articles"), model, card["articles"])
     assert any(p.startswith("sources: pandera") for p in problems)
+
+
+def test_articles_carry_no_sightings_count_in_any_reading(card: dict[str, Any]) -> None:
+    """Contract 3.0.0 removed `articles.n_sightings` (a count that changed at every
+    sighting, so every append rewrote the stored files of every article it saw again):
+    it is gone from every reading, and the per-dump count stays."""
+    assert int(contract.CONTRACT_VERSION.split(".")[0]) >= 3
+    assert "n_sightings" not in contract.json_schema("articles")["properties"]
+    assert "n_sightings" not in contract.json_schema("articles")["required"]
+    assert "n_sightings" not in contract.arrow_schema("articles").names
+    assert "n_sightings" not in models.table_model("articles").columns
+    assert "n_sightings" not in [f["name"] for f in card["articles"]]
+    (record_set,) = [
+        r
+        for r in croissant.metadata("1.0.0", {}, date_published="2025-07-01T00:00:00Z")["recordSet"]
+        if r["@id"] == "articles"
+    ]
+    assert "n_sightings" not in [f["name"] for f in record_set["field"]]
+    assert "n_sightings" in contract.arrow_schema("dumps").names
+    described = contract.json_schema("sightings")["properties"]["article_id"]["description"]
+    assert "number of rows" in described  # where the count went

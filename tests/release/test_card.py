@@ -5,11 +5,16 @@ load example with the real name, the version history and the limits."""
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from huggingface_hub import DatasetCard
 
@@ -17,7 +22,9 @@ from builder import contract
 from builder.contract.fields import field_docs
 from builder.release.card import size_category
 from builder.release.publish import publish_release
-from builder.release.settings import DatasetSettings
+from builder.release.settings import DEFAULT_NAME, DatasetSettings
+from builder.release.store import version_paths
+from tests.helpers import run_cli
 from tests.rows import example_tables
 
 EPOCH = "1751371200"
@@ -202,3 +209,53 @@ def test_other_settings_give_another_card(tmp_path: Path) -> None:
 )
 def test_size_category(rows: int, category: str) -> None:
     assert size_category(rows) == category
+
+
+SAMPLES = Path(__file__).resolve().parents[2] / "samples" / "dumps"
+
+
+def _load_block(card: str) -> str:
+    """The card's Python example under "## Load", as a user would copy it."""
+    section = card.split("\n## Load\n", 1)[1]
+    return section.split("```python\n", 1)[1].split("\n```", 1)[0]
+
+
+def test_the_cards_sightings_count_recipe_gives_each_articles_count(tmp_path: Path) -> None:
+    """The articles table keeps no count of sightings (contract 3): the card shows how to
+    count them. Its code, run as it stands next to a real build of the samples, gives
+    each article the number of its rows in the sightings Parquet files."""
+    out = tmp_path / DEFAULT_NAME  # the card names the dataset folder by its name
+    done = run_cli("make", str(SAMPLES), "--out", str(out), "--captured-at", "2025-07-01", "-q")
+    assert done.exit_code == 0, done.output
+    code = _load_block((out / "README.md").read_text(encoding="utf-8"))
+    assert "Counter(sightings" in code and 'group_by("article_id")' in code
+    dump = (
+        "\nimport json\n"
+        "print(json.dumps({'counter': dict(n_sightings), 'polars': dict(zip("
+        "seen['article_id'].to_list(), seen['n_sightings'].to_list())), "
+        "'articles': len(articles)}))\n"
+    )
+    env = dict(os.environ, HF_HOME=str(tmp_path / "hf"), HF_HUB_OFFLINE="1")
+    ran = subprocess.run(
+        [sys.executable, "-c", code + dump],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert ran.returncode == 0, ran.stderr
+    found = json.loads(ran.stdout.splitlines()[-1])
+    release = out / "versions" / "1.0.0"
+    sightings = pa.concat_tables(
+        pq.read_table(p, columns=["article_id"]) for p in version_paths(release, "sightings")
+    )
+    truth = Counter(sightings.column("article_id").to_pylist())
+    assert found["counter"] == truth and found["polars"] == truth
+    assert found["articles"] == len(truth) and min(truth.values()) >= 1 and max(truth.values()) > 1
+    titles = pa.concat_tables(
+        pq.read_table(p, columns=["article_id", "title"])
+        for p in version_paths(release, "articles")
+    ).to_pylist()
+    (council,) = [r for r in titles if r["title"].startswith("Council approves new sea wall")]
+    assert found["counter"][council["article_id"]] == 2  # its main page and one card

@@ -5,11 +5,12 @@ the same inputs gives; damage to a shared file is reported for every version lis
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import subprocess
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ from builder import contract
 from builder.build import build
 from builder.engines.spill import SpilledTable
 from builder.release.publish import publish_release
-from builder.release.store import SETTLE_DAYS, placement, table_files, version_paths
+from builder.release.store import table_files, version_paths
 from builder.release.validate import validate_release
 from tests.helpers import daily_corpus_module, run_cli
 from tests.releasing import BUILDER, builder_env
@@ -260,22 +261,48 @@ def test_a_damaged_latest_release_stops_the_next_build_in_one_line(tmp_path: Pat
     assert sorted(p.name for p in (out / "versions").iterdir()) == ["1.0.0"]
 
 
-def test_articles_stay_in_their_first_day_file_until_they_turn_evergreen() -> None:
-    """An article seen again within SETTLE_DAYS of its first sighting keeps its first
-    day (only the recent days' files change); one shown later follows its last day."""
-    day = [datetime(2025, 6, d, 12, tzinfo=UTC) for d in range(1, 9)]
-    dumps = pa.table(
-        {"dump_id": [f"d{i}" for i in range(8)], "captured_at": day},
-        schema=pa.schema([("dump_id", pa.string()), ("captured_at", pa.timestamp("us", "UTC"))]),
+@pytest.mark.slow
+def test_an_append_rewrites_only_the_article_files_whose_rows_changed(
+    grown: tuple[Path, Path],
+) -> None:
+    """Articles are stored by the day they were first seen, and an article seen again
+    changes nothing in its row (contract 3 keeps no count): each old day's articles file
+    whose rows all stay the same is listed again as it was, byte for byte, however often
+    its articles were shown again; only the files holding a changed row are rewritten."""
+    _, dataset = grown
+    releases = _versions(dataset)
+    kept: Counter[bool] = Counter()
+    for old, new in itertools.pairwise(releases):
+        after = pq.read_table(version_paths(new, "articles"))
+        now = dict(zip(after.column("article_id").to_pylist(), after.to_pylist(), strict=True))
+        listed = {path.name for path in version_paths(new, "articles")}
+        for path in version_paths(old, "articles"):
+            rows = pq.read_table(path).to_pylist()
+            day = path.name[:10]
+            joined = [a for a in now.values() if a["first_seen_at"].date().isoformat() == day]
+            same = all(now[row["article_id"]] == row for row in rows) and len(joined) == len(rows)
+            assert (path.name in listed) == same, (old.name, new.name, path.name)
+            kept[same] += 1
+    assert kept[True] > kept[False] > 0  # old days stay as they were; recent ones change
+    # Every article is in its first day's file in the last version, evergreens too.
+    last = releases[-1]
+    shown_late = 0
+    seen_on = _sighting_days(last)
+    for path in version_paths(last, "articles"):
+        for row in pq.read_table(path, columns=["article_id", "first_seen_at"]).to_pylist():
+            first = row["first_seen_at"].date()
+            assert path.name.startswith(first.isoformat())
+            shown_late += max(seen_on[row["article_id"]]) - first > timedelta(days=3)
+    assert shown_late > 0  # the corpus's evergreens: shown more than three days later
+
+
+def _sighting_days(release: Path) -> dict[str, list[date]]:
+    dumps = pq.read_table(version_paths(release, "dumps"), columns=["dump_id", "captured_at"])
+    day_of = {d["dump_id"]: d["captured_at"].date() for d in dumps.to_pylist()}
+    seen: dict[str, list[date]] = {}
+    sightings = pq.read_table(
+        version_paths(release, "sightings"), columns=["article_id", "dump_id"]
     )
-    seen = {"young": [0, 1, 3], "evergreen": [0, 2, 7], "once": [5]}  # dump indexes
-    sightings = pa.table(
-        {
-            "article_id": [a for a, ds in seen.items() for _ in ds],
-            "dump_id": [f"d{i}" for ds in seen.values() for i in ds],
-        }
-    )
-    where = placement({"dumps": dumps, "sightings": sightings})
-    days = dict(zip(where.article_ids.to_pylist(), where.article_days.to_pylist(), strict=True))
-    assert SETTLE_DAYS == 3
-    assert days == {"young": "2025-06-01", "evergreen": "2025-06-08", "once": "2025-06-06"}
+    for s in sightings.to_pylist():
+        seen.setdefault(s["article_id"], []).append(day_of[s["dump_id"]])
+    return seen

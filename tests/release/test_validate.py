@@ -124,6 +124,13 @@ def _drop_quarantined(table: pa.Table) -> pa.Table:
     return table.filter(pc.not_equal(table.column("status"), "quarantined"))
 
 
+def _unseen_article(table: pa.Table) -> pa.Table:
+    """A copy of the first article under an id no sighting has (the last id, so the
+    table stays sorted and its keys unique)."""
+    extra = _set(table.slice(0, 1), "article_id", 0, "a_ffffffffffffffff")
+    return pa.concat_tables([table, extra])
+
+
 def _first_article_id(release: Path) -> str:
     return str(pa.parquet.read_table(_shard(release, "articles")).column("article_id")[0])
 
@@ -168,13 +175,17 @@ MUTATIONS: dict[str, tuple[Mutation, tuple[str, str, str]]] = {
         ),
         ("sightings", "article_id", "sighting's article exists"),
     ),
-    "wrong n_sightings": (
+    "article without sightings": (
+        lambda r: _rewrite(r, "articles", _unseen_article),
+        ("articles", "article_id", "article has at least one sighting"),
+    ),
+    "wrong dump n_sightings": (
         lambda r: _rewrite(
             r,
-            "articles",
+            "dumps",
             lambda t: _set(t, "n_sightings", 0, t.column("n_sightings")[0].as_py() + 1),
         ),
-        ("articles", "n_sightings", "n_sightings equals the article's sightings"),
+        ("dumps", "n_sightings", "n_sightings equals the dump's sightings"),
     ),
     "invalid dump status": (
         lambda r: _rewrite(r, "dumps", lambda t: _set(t, "status", 0, "done")),

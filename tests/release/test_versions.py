@@ -189,7 +189,9 @@ def test_the_reason_names_the_counts_behind_the_number() -> None:
         new_contract="2.0.0",
     )
     assert found is not None
-    assert str(found) == "1.4.0: 300 dumps added, 281 articles added, 512 articles updated"
+    assert str(found) == (
+        "1.4.0: 300 dumps added, 900 sightings added, 281 articles added, 512 articles updated"
+    )
     gone = bump(
         "1.4.0",
         {"dumps": TableDiff(0, 1, 0, 9), "sightings": TableDiff(0, 4, 0, 9)},

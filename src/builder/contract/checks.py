@@ -86,9 +86,7 @@ def _counts(frames: Mapping[str, pl.DataFrame]) -> list[Finding]:
     per_article = sightings.group_by("article_id").len("seen")
     per_dump = sightings.group_by("dump_id").len("seen")
     mains = sightings.filter(pl.col("role") == "main").group_by("dump_id").len("mains")
-    articles_seen = articles.join(per_article, on="article_id", how="left").with_columns(
-        pl.col("seen").fill_null(0)
-    )
+    unseen = articles.join(per_article, on="article_id", how="anti")
     dumps_seen = (
         dumps.join(per_dump, on="dump_id", how="left")
         .join(mains, on="dump_id", how="left")
@@ -98,9 +96,9 @@ def _counts(frames: Mapping[str, pl.DataFrame]) -> list[Finding]:
     return [
         *_finding(
             "articles",
-            "n_sightings",
-            "n_sightings equals the article's sightings",
-            articles_seen.filter(pl.col("n_sightings") != pl.col("seen")),
+            "article_id",
+            "article has at least one sighting",
+            unseen,
             "article_id",
         ),
         *_finding(
@@ -199,7 +197,7 @@ _NEEDS: Final[Mapping[str, Mapping[str, tuple[str, ...]]]] = {
         "dumps": ("dump_id", "sha256"),
     },
     "counts": {
-        "articles": ("article_id", "n_sightings"),
+        "articles": ("article_id",),
         "sightings": ("article_id", "dump_id", "role"),
         "dumps": ("dump_id", "n_sightings", "status", "page_kind", "reason"),
     },

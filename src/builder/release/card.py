@@ -239,9 +239,9 @@ VERSION_RULES: Final = (
     "",
     "- MAJOR: the data contract changed incompatibly, or a key disappeared (an input",
     "  removed or its bytes changed, an article or a sighting gone).",
-    "- MINOR: new inputs added rows or updated existing ones with new evidence (counts,",
-    "  first seen, a full text for a teaser, a new publisher in `sources`); also the same",
-    "  inputs giving new rows, or a compatible contract change.",
+    "- MINOR: new inputs added rows (dumps, sightings, articles) or updated existing",
+    "  ones with new evidence (a full text for a teaser, a new publisher in `sources`);",
+    "  also the same inputs giving new rows, or a compatible contract change.",
     "- PATCH: the same inputs with corrected values (a parser or builder fix), or only",
     "  the files' bytes differ.",
     "",
@@ -411,6 +411,15 @@ def _load_lines(
         f'articles = load_dataset("{here}", split="train")  # the default config',
         f'sightings = load_dataset("{here}", "sightings", split="train")',
         f'dumps = load_dataset("{here}", "dumps", split="train")',
+        "",
+        "# how often each article was seen: its rows in sightings (articles keep no count)",
+        "from collections import Counter",
+        "",
+        'n_sightings = Counter(sightings["article_id"])',
+        'print(articles[0]["title"], n_sightings[articles[0]["article_id"]])',
+        "# the same with polars, as a column beside the articles",
+        'counts = sightings.to_polars().group_by("article_id").len("n_sightings")',
+        'seen = articles.to_polars().join(counts, on="article_id", how="left")',
     ]
     if older is not None:
         lines += [
@@ -542,9 +551,8 @@ def _top_level_lines(version: str) -> list[str]:
         f"This card points at the latest version, {version}. Every version stays under",
         "`versions/<X.Y.Z>/`, unchanged, and loads on its own. What changed between",
         "versions: `CHANGELOG.md`. Versions share their Parquet files: each is stored once",
-        "under `data/<table>/`, cut by day (capture day; for articles, the day first seen,",
-        "or the day last seen once an article is shown for more than three days) and named",
-        "by its sha256; a version's card lists the files it is made of.",
+        "under `data/<table>/`, cut by day (capture day; for articles, the day first seen)",
+        "and named by its sha256; a version's card lists the files it is made of.",
     ]
 
 

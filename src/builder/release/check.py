@@ -35,7 +35,7 @@ CHUNK_ROWS: Final = 10_000
 
 #: Columns the cross-table checks read (validate._NEEDS), per table.
 _SLIM: Final[Mapping[str, tuple[str, ...]]] = {
-    "articles": ("article_id", "provenance", "n_sightings"),
+    "articles": ("article_id", "provenance"),
     "sightings": ("article_id", "dump_id", "role"),
     "dumps": ("dump_id", "sha256", "n_sightings", "status", "page_kind", "reason", "path"),
 }

@@ -9,7 +9,7 @@ and the dataset's CHANGELOG.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
@@ -38,6 +38,10 @@ class TableDiff:
     labels: dict[str, str] = field(default_factory=dict)
     #: Changed example key -> the columns whose values differ.
     changed_columns: dict[str, list[str]] = field(default_factory=dict)
+    #: Columns the old table had and the new one has not, and the other way round
+    #: (a contract change).
+    columns_removed: tuple[str, ...] = ()
+    columns_added: tuple[str, ...] = ()
 
     @property
     def any(self) -> bool:
@@ -54,7 +58,7 @@ class TableDiff:
                 item["columns"] = self.changed_columns.get(key, [])
             return item
 
-        return {
+        found: dict[str, Any] = {
             "added": self.added,
             "removed": self.removed,
             "changed": self.changed,
@@ -63,6 +67,12 @@ class TableDiff:
                 kind: [example(kind, key) for key in keys] for kind, keys in self.examples.items()
             },
         }
+        if self.columns_removed or self.columns_added:
+            found["columns"] = {
+                "removed": list(self.columns_removed),
+                "added": list(self.columns_added),
+            }
+        return found
 
 
 def key_of(table: str) -> str:
@@ -102,6 +112,8 @@ def diff_table(old: pa.Table, new: pa.Table, key: str, *, label: str | None = No
         examples=examples,
         labels=_labels(o, n, key, label, examples),
         changed_columns=_changed_columns(o, n, key, examples["changed"]),
+        columns_removed=tuple(c for c in o.columns if c not in n.columns),
+        columns_added=tuple(c for c in n.columns if c not in o.columns),
     )
 
 
@@ -177,20 +189,34 @@ def _plural(count: int, noun: str) -> str:
 
 
 def _counts(diffs: Mapping[str, TableDiff]) -> list[str]:
-    """`300 dumps added, 281 articles added, 512 articles updated`: inputs first, then
-    articles; sightings only when some disappear (they follow their dumps otherwise)."""
+    """`300 dumps added, 2900 sightings added, 281 articles added, 12 articles updated`:
+    inputs first, then the appearances they hold, then articles. Sightings are named
+    because an article seen again is not an updated article row (the table keeps no
+    count of its sightings): what such an append adds is sightings. Their updates are
+    left out (they follow their dumps)."""
     parts: list[str] = []
-    for table, noun in (("dumps", "dump"), ("articles", "article")):
+    for table, noun, verbs in (
+        ("dumps", "dump", ("added", "removed", "updated")),
+        ("sightings", "sighting", ("added", "removed")),
+        ("articles", "article", ("added", "removed", "updated")),
+    ):
         d = diffs.get(table)
         if d is None:
             continue
-        for count, verb in ((d.added, "added"), (d.removed, "removed"), (d.changed, "updated")):
-            if count:
-                parts.append(f"{_plural(count, noun)} {verb}")
-    sightings = diffs.get("sightings")
-    if sightings is not None and sightings.removed:
-        parts.append(f"{_plural(sightings.removed, 'sighting')} removed")
+        counts = {"added": d.added, "removed": d.removed, "updated": d.changed}
+        parts += [f"{_plural(counts[verb], noun)} {verb}" for verb in verbs if counts[verb]]
     return parts
+
+
+def _column_changes(diffs: Mapping[str, TableDiff]) -> str:
+    """` (articles: n_sightings removed)`: what a contract change did to the columns."""
+    parts: list[str] = []
+    for table, d in diffs.items():
+        said = [f"{', '.join(d.columns_removed)} removed"] if d.columns_removed else []
+        said += [f"{', '.join(d.columns_added)} added"] if d.columns_added else []
+        if said:
+            parts.append(f"{table}: {'; '.join(said)}")
+    return f" ({'; '.join(parts)})" if parts else ""
 
 
 def _contract_major(version: str | None) -> str | None:
@@ -211,8 +237,8 @@ def bump(
     - MAJOR: the contract changed incompatibly (its MAJOR), or a key disappeared: an
       input removed (an input whose bytes changed is removed and added again: its
       dump id is its path and sha256), an article or a sighting gone.
-    - MINOR: new inputs added rows or updated existing ones with new evidence (counts,
-      first and last seen, a full text for a teaser, a publisher in `sources`); the
+    - MINOR: new inputs added rows (dumps, sightings, articles) or updated existing
+      ones with new evidence (a full text for a teaser, a publisher in `sources`); the
       same inputs giving new rows; a compatible contract change.
     - PATCH: the same inputs and the same keys, values changed (a parser or builder
       fix), or only the files' bytes differ (another pyarrow, other writer settings).
@@ -220,7 +246,7 @@ def bump(
     major, minor, patch = parse_version(previous)
     counts = _counts(diffs)
     dumps = diffs.get("dumps", TableDiff(0, 0, 0, 0))
-    contract = f"contract {old_contract} -> {new_contract}"
+    contract = f"contract {old_contract} -> {new_contract}{_column_changes(diffs)}"
     if old_contract != new_contract and _contract_major(old_contract) != _contract_major(
         new_contract
     ):
@@ -337,6 +363,12 @@ def _example_lines(d: TableDiff, indent: str) -> list[str]:
     return lines
 
 
+def _column_lines(removed: Sequence[str], added: Sequence[str]) -> list[str]:
+    """A contract change's columns: every row of the table differs because of them."""
+    lines = [f"column removed: {name}" for name in removed]
+    return lines + [f"column added: {name}" for name in added]
+
+
 def render_text(diff: ReleaseDiff) -> str:
     """The report `builder diff` prints: counts per table, then a few examples each."""
     old = diff.old_version or str(diff.old)
@@ -346,6 +378,7 @@ def render_text(diff: ReleaseDiff) -> str:
         lines.append(f"contract: {diff.old_contract} -> {diff.new_contract}")
     for name, d in diff.tables.items():
         lines.append(_count_line(name, d))
+        lines += [f"  {line}" for line in _column_lines(d.columns_removed, d.columns_added)]
         lines += _example_lines(d, "  ")
     if not any(d.any for d in diff.tables.values()):
         lines.append("no rows added, removed or changed")
@@ -364,6 +397,11 @@ def render_markdown(changes: Mapping[str, Mapping[str, Any]], previous: str | No
             f"- `{name}`: {d['added']} added, {d['removed']} removed, {d['changed']} changed "
             f"({d['unchanged']} unchanged)"
         )
+        columns = d.get("columns") or {}
+        lines += [
+            f"  - {line.replace(': ', ': `', 1)}`"
+            for line in _column_lines(columns.get("removed", []), columns.get("added", []))
+        ]
         for kind in ("added", "removed", "changed"):
             for item in d.get("examples", {}).get(kind, []):
                 text = f"  - {kind} `{item['key']}`"

@@ -7,13 +7,14 @@ were added:
 
 - `dumps`: the day the dump was captured;
 - `sightings`: the capture day of the dump they were seen in;
-- `articles`: the day the article was first seen, or, for an article still shown more
-  than `SETTLE_DAYS` days after that (an evergreen), the day it was last seen (see
-  `placement`).
+- `articles`: the day the article was first seen (`first_seen_at`), which a later
+  sighting never changes.
 
-A daily append therefore writes new files only for the new day and for the few recent
-days whose articles it saw again; every other file is the previous version's,
-byte for byte, and is stored once. A file is named
+An article seen again adds a sightings row and changes nothing in its articles row
+(the table keeps no count of its sightings), so a daily append writes new files for
+the new day and rewrites only the day files holding an article whose row it changed
+(a publisher named for the first time, a full text for a teaser); every other file is
+the previous version's, byte for byte, and is stored once. A file is named
 `<day>-<shard>-<sha256 prefix>.parquet`, so the names sort in row order and a name
 never stands for two contents. A version's table is its files concatenated in name
 order; its content hash is over that order, so a from-scratch build of the same
@@ -54,9 +55,6 @@ EMPTY: Final = "empty"
 NAME_HASH: Final = 16
 #: Rows read at a time when a table is cut into partitions.
 STEP: Final = 64 * 1024
-#: An article shown again more than this many days after its first sighting leaves its
-#: first day's file for its last day's (see `placement`).
-SETTLE_DAYS: Final = 3
 
 AnyTable: TypeAlias = pa.Table | SpilledTable
 
@@ -105,66 +103,37 @@ def _slices(table: AnyTable, step: int) -> Iterator[pa.Table]:
 
 @dataclass(frozen=True)
 class Placement:
-    """Which day each row belongs to: a dump's capture day, and an article's day (see
-    `placement`; keys and days as parallel arrays, for vectorised look-ups)."""
+    """Which day each row belongs to: a dump's capture day (keys and days as parallel
+    arrays, for vectorised look-ups), which also places its sightings. Articles carry
+    their own day (`first_seen_at`)."""
 
     dump_ids: pa.Array
     dump_days: pa.Array
-    article_ids: pa.Array
-    article_days: pa.Array
 
 
 def placement(tables: Mapping[str, AnyTable]) -> Placement:
-    """The placement of a release's rows: the `dumps` table (held in memory by every
-    build) gives the capture days, one pass over `sightings` the articles' days.
+    """The placement of a release's rows, from the `dumps` table (held in memory by
+    every build).
 
-    An article is seen again mostly in the few days after it first appears (related
-    article rails show recent stories), and every sighting changes its row (its count,
-    its last time). Articles go by the day they were *first* seen, so an append
-    rewrites the files of those few recent days and no older one. An article still
-    shown more than `SETTLE_DAYS` days after it first appeared (an evergreen) goes by
-    the day it was *last* seen instead: shown again today, it moves to today's file,
-    which is written anyway, rather than rewriting an old day's file each time. (By the
-    last day alone, each append would also rewrite the recent days its articles leave:
-    a third more bytes per append on the day-by-day benchmark.)
+    Articles go by the day they were first seen. An article shown again later (related
+    article rails show the last few days' stories, and a few evergreens for weeks)
+    gets a new sightings row and keeps its articles row, so it stays where it is. (Until
+    contract 3, a row held its count of sightings and changed at every one; evergreens
+    then moved to the day they were last seen, to spare rewriting an old day's file each
+    time they were shown. With nothing to rewrite, that move was pure cost: on the
+    day-by-day benchmark of benchmarks/RESULTS.md it rewrote a fifth article day file
+    on the day the first evergreens moved, 16.3% of a release instead of 14.0%.)
     """
     dumps = tables["dumps"]
     dumps = dumps if isinstance(dumps, pa.Table) else dumps.read_all()
-    dump_ids = dumps.column("dump_id").combine_chunks()
-    dump_days = _day(dumps.column("captured_at"))
-    dump_dates = pc.cast(dumps.column("captured_at"), pa.date32()).combine_chunks()  # UTC
-    parts: list[pa.Table] = []
-    for piece in _slices(tables["sightings"], STEP):
-        at = pc.index_in(piece.column("dump_id"), value_set=dump_ids)
-        days = pa.table({"article_id": piece.column("article_id"), "day": pc.take(dump_dates, at)})
-        parts.append(days.group_by("article_id").aggregate([("day", "min"), ("day", "max")]))
-    if parts:
-        spans = (
-            pa.concat_tables(parts)
-            .group_by("article_id")
-            .aggregate([("day_min", "min"), ("day_max", "max")])
-        )
-        first, last = spans.column("day_min_min"), spans.column("day_max_max")
-        settled = pc.greater(pc.days_between(first, last), pa.scalar(SETTLE_DAYS, pa.int64()))
-        chosen = pc.if_else(settled, last, first)
-        article_ids, article_days = spans.column("article_id"), pc.strftime(chosen, "%Y-%m-%d")
-    else:
-        article_ids, article_days = (
-            pa.chunked_array([], pa.string()),
-            pa.chunked_array([], pa.string()),
-        )
-    return Placement(
-        dump_ids, dump_days, article_ids.combine_chunks(), article_days.combine_chunks()
-    )
+    return Placement(dumps.column("dump_id").combine_chunks(), _day(dumps.column("captured_at")))
 
 
 def _labels(name: str, piece: pa.Table, where: Placement) -> pa.Array:
     if name == "dumps":
         return _day(piece.column("captured_at"))
     if name == "articles":
-        at = pc.index_in(piece.column("article_id"), value_set=where.article_ids)
-        days = pc.take(where.article_days, at)  # an article without sightings: first seen
-        labels = pc.coalesce(days, _day(piece.column("first_seen_at")))
+        labels = _day(piece.column("first_seen_at"))
     else:
         at = pc.index_in(piece.column("dump_id"), value_set=where.dump_ids)
         labels = pc.coalesce(pc.take(where.dump_days, at), pa.scalar(EMPTY))

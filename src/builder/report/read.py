@@ -33,7 +33,6 @@ COLUMNS: Final[Mapping[str, tuple[str, ...]]] = {
         "source",
         "language",
         "published_at",
-        "n_sightings",
         "first_seen_at",
         "provenance.dump_path",
         "provenance.line_start",
@@ -110,13 +109,14 @@ def report_tables(
     instead of `text`), and the texts of the example articles by id."""
     tables: dict[str, pa.Table] = {}
     texts: dict[str, str | None] = {}
-    for table in TABLES:
+    # sightings first: the examples (the most-sighted articles) are counted from them
+    for table in sorted(TABLES, key=lambda name: name != "sightings"):
         paths = _files(release, placed_at, table)
         read = pq.read_table(paths, columns=list(COLUMNS[table]), use_threads=False)
         if table == "articles":
             read = _with_provenance(read)
-            examples = pa.array(example_ids(read), pa.string())
+            examples = pa.array(example_ids(read, tables["sightings"]), pa.string())
             lengths, texts = _texts(paths, examples)
             read = read.append_column("text_chars", lengths)
         tables[table] = read
-    return tables, texts
+    return {name: tables[name] for name in TABLES}, texts

@@ -162,6 +162,18 @@ def _text_lengths(articles: pl.DataFrame) -> Counts:
     return tuple(buckets)
 
 
+def with_counts(articles: pl.DataFrame, sightings: pl.DataFrame) -> pl.DataFrame:
+    """`articles` with `n_sightings`, each article's rows in `sightings`. The table
+    keeps no count of its own (a count changes at every sighting, and would make each
+    append rewrite every article it saw again): it is counted here, as a user would."""
+    if "n_sightings" in articles.columns:
+        return articles
+    counts = sightings.group_by("article_id").len("n_sightings")
+    return articles.join(counts, on="article_id", how="left", maintain_order="left").with_columns(
+        pl.col("n_sightings").fill_null(0)
+    )
+
+
 def _sightings_per_article(articles: pl.DataFrame) -> Counts:
     n = articles["n_sightings"]
     counts = [(str(k), int((n == k).sum())) for k in range(1, SIGHTINGS_BUCKETS)]
@@ -212,10 +224,13 @@ def _example_rows(articles: pl.DataFrame) -> pl.DataFrame:
     return articles.sort(["n_sightings", "article_id"], descending=[True, False]).head(EXAMPLES)
 
 
-def example_ids(articles: pa.Table) -> list[str]:
-    """The ids of the example rows (of an `articles` table with at least `article_id`
-    and `n_sightings`): whose texts to keep when only lengths are read."""
-    frame = _frame(articles.select(["article_id", "n_sightings"]))
+def example_ids(articles: pa.Table, sightings: pa.Table) -> list[str]:
+    """The ids of the example rows (of an `articles` table with at least `article_id`,
+    and the `sightings` table with at least `article_id`): whose texts to keep when only
+    lengths are read."""
+    frame = with_counts(
+        _frame(articles.select(["article_id"])), _frame(sightings.select(["article_id"]))
+    )
     return [str(i) for i in _example_rows(frame)["article_id"]]
 
 
@@ -266,6 +281,7 @@ def release_stats(tables: Mapping[str, pa.Table], texts: Texts | None = None) ->
     if "text_chars" not in articles.columns:
         articles = articles.with_columns(pl.col("text").str.len_chars().alias("text_chars"))
     sightings = _frame(tables["sightings"])
+    articles = with_counts(articles, sightings)
     dumps = _frame(tables["dumps"])
     quarantined = dumps.filter(pl.col("status") == "quarantined")
     published = articles.filter(pl.col("published_at").is_not_null())
