@@ -53,8 +53,9 @@ UP: Final = "../../"
 EMPTY: Final = "empty"
 #: Characters of the sha256 in a file's name (the manifest keeps all 64).
 NAME_HASH: Final = 16
-#: Rows read at a time when a table is cut into partitions.
-STEP: Final = 64 * 1024
+#: Rows read at a time when a table is cut into partitions: an `articles` slice holds
+#: its texts (~40 MB at 8,192 rows; 65,536 held ~320 MB at 100,000 dumps).
+STEP: Final = 8 * 1024
 
 AnyTable: TypeAlias = pa.Table | SpilledTable
 
