@@ -91,7 +91,15 @@ class _Lines:
 
 def choose_layout(text: str, layouts: tuple[Layout, ...]) -> tuple[Layout, int]:
     """The layout whose localised marker lines the page shows most; the default on ties."""
-    lines = {line.strip() for line in text.split("\n") if len(line) < 200}
+    return _choose(_short_lines(text), layouts)
+
+
+def _short_lines(text: str) -> set[str]:
+    """The page's lines that may be marker lines: stripped, from those under 200 chars."""
+    return {line.strip() for line in text.split("\n") if len(line) < 200}
+
+
+def _choose(lines: set[str], layouts: tuple[Layout, ...]) -> tuple[Layout, int]:
     best, best_score = layouts[0], -1
     for layout in layouts:
         score = len(layout.markers & lines)
@@ -243,8 +251,9 @@ def _article(text: str, m: re.Match[str], form: Form, layout: Layout, lines: _Li
     return Page(layout, form.name, "article", (main, *cards), truncated, unparsed)
 
 
-def _has_site_marker(text: str, layout: Layout) -> bool:
-    return any(line.strip() in layout.site_markers for line in text.split("\n") if len(line) < 200)
+def _has_site_marker(lines: set[str], layout: Layout) -> bool:
+    """Whether one of the page's `_short_lines` is a site marker of `layout`."""
+    return not layout.site_markers.isdisjoint(lines)
 
 
 def segment(text: str, layouts: tuple[Layout, ...] | None = None) -> Page | Rejected:
@@ -252,8 +261,11 @@ def segment(text: str, layouts: tuple[Layout, ...] | None = None) -> Page | Reje
     layouts = layouts or load_layouts()
     if _HTML.match(text):
         return Rejected("no known layout: the dump is an HTML document, not a page's text")
-    layout, score = choose_layout(text, layouts)
+    short = _short_lines(text)
+    layout, score = _choose(short, layouts)
     text, skipped = skip_leading_fragments(text, layout.reserved)
+    if skipped:  # lines were blanked: the markers are those of the text that is left
+        short = _short_lines(text)
     lines = _Lines(text)
     for form in layout.forms:
         listing = form.listing.match(text)
@@ -273,7 +285,7 @@ def segment(text: str, layouts: tuple[Layout, ...] | None = None) -> Page | Reje
         evident = (
             form.shape_is_evidence
             or listing is not None  # a listing heading without cards
-            or (score > 0 and _has_site_marker(text, layout))
+            or (score > 0 and _has_site_marker(short, layout))
         )
         if not evident:
             # Nothing of the site shows: a dump cut before its markers, or not a page.
