@@ -199,6 +199,7 @@ def _cards(text: str, pos: int, form: Form, lines: _Lines) -> tuple[list[Block],
 
 
 def _article(text: str, m: re.Match[str], form: Form, layout: Layout, lines: _Lines) -> Page:
+    title_line = lines.of(m.start("title"))  # first: `lines` is fastest asked in text order
     splits: list[tuple[str, str]] = []  # the readings of a glued `Source3 hours ago` line
     body_start = m.end()
     if m.groupdict().get("time"):
@@ -236,7 +237,6 @@ def _article(text: str, m: re.Match[str], form: Form, layout: Layout, lines: _Li
             source, time_text = split
             if normalise_key(source) not in known:
                 alternatives = tuple(sp for sp in splits if sp != split)
-    title_line = lines.of(m.start("title"))
     main = Block(
         role="main",
         title=m.group("title").strip(),
