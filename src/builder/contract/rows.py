@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 def _validator(table: str) -> Draft202012Validator:
     """jsonschema's validator of a table: for the messages of a row the predicate
     refused. Imported here, when first needed: a build whose rows all pass never pays
-    its import (~0.1 s of every start)."""
+    its import (~0.06 s CPU of every start)."""
     from jsonschema import Draft202012Validator
 
     return Draft202012Validator(
