@@ -12,7 +12,7 @@ import time
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -48,7 +48,6 @@ from builder.records import DumpResult
 from builder.release import settings as dataset_settings
 from builder.release.diff import diff_release_dirs, render_text
 from builder.release.ownership import NotOurFolder, check_output
-from builder.release.validate import ValidationReport, validate_release
 from builder.release.versions import (
     REPORT,
     NoVersions,
@@ -57,6 +56,9 @@ from builder.release.versions import (
     render_versions,
     resolve_release,
 )
+
+if TYPE_CHECKING:
+    from builder.release.validate import ValidationReport
 
 out = Console()
 err = Console(stderr=True)
@@ -747,6 +749,8 @@ def validate(
         path = resolve_release(release)
     except ReleaseNotFound as exc:
         raise _fail(str(exc)) from None
+    from builder.release.validate import validate_release  # jsonschema: only validate needs it
+
     report = validate_release(path, check_croissant=croissant)
     if output_format is OutputFormat.json:
         out.print_json(json.dumps(report.as_dict()))

@@ -50,6 +50,7 @@ def normalise_key(text: str) -> str:
     return _SPACES.sub(" ", text).strip().casefold()
 
 
+@lru_cache(maxsize=1 << 14)
 def article_id_for(title: str) -> str:
     """Stable id from the normalised title alone: an article is its story.
 
@@ -57,6 +58,9 @@ def article_id_for(title: str) -> str:
     arriving later adds to the row's attributes (`source`, `sources`, counts) and never
     changes its id, so a diff between versions never shows a re-keyed row as removed
     and added.
+
+    Cached like `normalise_key`: the contract check of each dump and the merge both ask
+    for the id of every sighting, and hot titles recur on most pages.
     """
     return "a_" + _h16(normalise_key(title))
 

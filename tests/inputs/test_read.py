@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from builder.inputs.files import DEFAULT_MAX_BYTES
-from builder.inputs.read import iter_dumps
+from builder.inputs.read import iter_dumps, read_up_to
 from builder.inputs.walk import find_inputs
 from tests.inputs.support import OPTION_TIME, dumps, jsonl, write
 
@@ -101,6 +101,21 @@ def test_too_large_file_is_quarantined_after_a_bounded_read(tmp_path: Path) -> N
         ("large.txt", "too large (more than 10 bytes)"),
     ]
     assert result[1].data == b"y" * 11  # max_bytes + 1 bytes read, not the whole file
+
+
+@pytest.mark.parametrize("hint", [None, 0, 3, 9, 10, 11, 40, 10_000])
+@pytest.mark.parametrize("size", [0, 3, 10, 11, 25])
+def test_read_up_to_gives_what_a_plain_read_gives_whatever_the_size_hint(
+    tmp_path: Path, size: int, hint: int | None
+) -> None:
+    """The hint is the size at fstat time; a file that grew or shrank since is still
+    read exactly as `fh.read(limit)` reads it (limit 11 = max_bytes 10 + 1)."""
+    path = write(tmp_path / "f.txt", bytes(range(65, 65 + size)))
+    with path.open("rb") as fh:
+        expected = fh.read(11)
+    with path.open("rb") as fh:
+        assert read_up_to(fh, 11, hint) == expected
+        assert fh.read() == path.read_bytes()[len(expected) :]  # nothing more consumed
 
 
 def test_default_max_bytes_is_32_mib() -> None:

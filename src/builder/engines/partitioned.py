@@ -23,6 +23,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from time import perf_counter
 from typing import TypeVar
 
@@ -106,9 +107,11 @@ def batches_of(files: Sequence[T], sizes: Sequence[int]) -> list[list[T]]:
     return batches
 
 
+@lru_cache(maxsize=1 << 14)
 def title_hash(title: str) -> int:
     """64 bits of the normalised title: what routes a sighting to its title partition,
-    and what an incremental build looks titles up by."""
+    and what an incremental build looks titles up by. Cached like the title's key:
+    hot titles recur on most pages."""
     digest = hashlib.blake2b(normalise_key(title).encode("utf-8"), digest_size=8).digest()
     return int.from_bytes(digest, "big")
 

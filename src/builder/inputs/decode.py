@@ -258,6 +258,7 @@ def _decode_replacing(data: bytes, encoding: str) -> tuple[str, int]:
 
 
 def _checked(decoded: Decoded) -> Decoded | Undecodable:
-    if not decoded.text.strip():
+    text = decoded.text
+    if not text or text.isspace():  # `not text.strip()` without copying the text
         return Undecodable("blank: only whitespace")
     return decoded

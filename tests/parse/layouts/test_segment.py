@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import time
+from dataclasses import replace
 
 import pytest
 
 from builder.parse.layouts import Block, Page, Rejected, segment
-from builder.parse.layouts.registry import load_layouts
+from builder.parse.layouts.registry import Layout, _time_starts, load_layouts
 from builder.parse.layouts.segment import MAX_TITLE_CHARS, choose_layout, glued_splits, split_glued
 
 EN = load_layouts()[0]
@@ -594,6 +596,68 @@ def test_glued_splits_lists_every_reading_longest_time_first() -> None:
         ("Radio 101", "5 hours ago"),
     ]
     assert glued_splits("Harbour Times 3 hours ago", EN) == []
+
+
+GLUED_LINES = [
+    "Harbour Times3 hours ago",
+    "Radio 1015 hours ago",
+    "  Radio 1015 hours ago",
+    "\u00a0News183 days ago",
+    "The strike began 13 days ago",
+    "Harbour Times 3 hours ago",
+    "3 hours ago",
+    " 3 hours ago",
+    "a day ago",
+    "x" * 118 + "a day ago",  # the time starts after the 119 characters a head may have
+    "x" * 110 + "a day ago",
+    "Times" + "1" * 10 + "5 hours ago",
+    "Post12-03-2025",
+    "Post 12-03-2025",
+    "Postan hour agoan hour ago",
+    "",
+    "منذ ساعة واحدة",
+    "الجزيرةمنذ 3 ساعات",
+]
+
+
+@pytest.mark.parametrize("layout", load_layouts(), ids=lambda layout: layout.language)
+@pytest.mark.parametrize("line", GLUED_LINES)
+def test_glued_splits_one_scan_gives_what_a_fullmatch_per_offset_gives(
+    layout: Layout, line: str
+) -> None:
+    """`time_starts` (one scan) finds the same readings as the plain loop that tries
+    `time_re.fullmatch` on each tail, which a layout whose time patterns look outside
+    their text (anchors, `\\b`, lookbehind) still uses."""
+    assert layout.time_starts is not None
+    plain = replace(layout, time_starts=None)
+    assert glued_splits(line, layout) == glued_splits(line, plain)
+
+
+def test_time_patterns_that_look_outside_their_text_get_no_one_scan_form() -> None:
+    assert _time_starts("(?:a day ago)") is not None
+    for pattern in (r"\ba day ago", "^a day ago", "a day ago$", "(?<!x)a day ago", r"\Aday"):
+        assert _time_starts(pattern) is None, pattern
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hashtags\nbody",
+        "body\nHashtags  \nmore",
+        "body\nHashtagsX\nHashtags\t\n",
+        "xHashtags\nTry Our AI Features",
+        "\n\nOrange background",
+        "Hashtags",
+        "no end here",
+        "body\n Hashtags\nHashtags",
+    ],
+)
+def test_whole_line_search_finds_what_a_multiline_caret_search_finds(text: str) -> None:
+    ends = sorted(EN.article_end)
+    caret = re.compile("^(?:" + "|".join(map(re.escape, ends)) + r")[ \t]*$", re.M)
+    for pos in range(len(text) + 2):
+        found = caret.search(text, pos)
+        assert EN.end_line.search(text, pos) == (found.span() if found else None), pos
 
 
 def test_block_is_frozen() -> None:

@@ -44,6 +44,35 @@ class Form:
 
 
 @dataclass(frozen=True)
+class WholeLine:
+    """Finds the first whole line that is one of some texts (maybe followed by spaces or
+    tabs) at or after an offset: what `^(?:a|b)[ \t]*$` with re.M finds.
+
+    Searched as `\n(?:a|b)...`: a pattern whose first character is a literal is scanned
+    for in C, while one that starts with `^` is tried at every offset (6x slower on a
+    page). A line at offset 0 has no newline before it and is matched on its own.
+    """
+
+    at_start: re.Pattern[str]
+    after_newline: re.Pattern[str]
+
+    @classmethod
+    def of(cls, texts: list[str]) -> WholeLine:
+        line = "(?:" + "|".join(re.escape(t) for t in texts) + r")[ \t]*$"
+        return cls(re.compile(line, re.M), re.compile("\n" + line, re.M))
+
+    def search(self, text: str, pos: int) -> tuple[int, int] | None:
+        """(start, end) of the line, or None."""
+        if pos <= 0:
+            first = self.at_start.match(text)
+            if first is not None:
+                return first.span()
+            pos = 1
+        found = self.after_newline.search(text, pos - 1)
+        return None if found is None else (found.start() + 1, found.end())
+
+
+@dataclass(frozen=True)
 class Layout:
     """A site in one language: its strings, its time texts and its compiled forms."""
 
@@ -61,6 +90,15 @@ class Layout:
     reserved: frozenset[str]  # lines that are page furniture, never a title
     times: tuple[TimeForm, ...]
     time_re: re.Pattern[str]  # any time text, anchored at both ends
+    #: A whole line that closes the main article (one of `article_end`), and the line
+    #: that opens the related cards (`related`); compiled once here, not per page.
+    end_line: WholeLine
+    related_line: WholeLine
+    #: Matches (empty) at each offset of a line where the rest of the line is a time
+    #: text: what `time_re.fullmatch(line[k:])` tells for every k, in one scan. None
+    #: when a time pattern could look before its start or test an end (`\b`, `^`,
+    #: lookbehind...): on a slice such a pattern sees other text than in the line.
+    time_starts: re.Pattern[str] | None
 
     def name(self, form: str) -> str:
         return f"{self.site}-{self.language}-{form}"
@@ -114,6 +152,18 @@ def _compile_form(spec: dict[str, Any], lang: dict[str, Any], time_alt: str) -> 
     )
 
 
+#: What may make a pattern match differently on `line[k:]` than at offset k of `line`:
+#: anchors, word boundaries and lookbehind (checked on the text: `[^a]` counts too, and
+#: then the slower exact way is taken).
+_CONTEXT = re.compile(r"\\[bBAZ]|\^|\$|\(\?<[=!]")
+
+
+def _time_starts(time_alt: str) -> re.Pattern[str] | None:
+    if _CONTEXT.search(time_alt):
+        return None
+    return re.compile(f"(?=(?:{time_alt})\\Z)")
+
+
 def _read(name: str) -> dict[str, Any]:
     text = resources.files("builder.parse.layouts").joinpath("data", name).read_text("utf-8")
     return tomllib.loads(text)
@@ -151,6 +201,9 @@ def load_layouts() -> tuple[Layout, ...]:
                 ),
                 times=times,
                 time_re=re.compile(f"(?:{time_alt})"),
+                end_line=WholeLine.of(sorted(set(lang["article_end"]))),
+                related_line=WholeLine.of([lang["related"]]),
+                time_starts=_time_starts(time_alt),
             )
         )
     layouts.sort(key=lambda lay: (lay.site, not lay.default, lay.language))

@@ -11,7 +11,7 @@ followed by prose, see `builder.parse.evidence`).
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -66,18 +66,40 @@ class Rejected:
 
 
 class _Lines:
-    """Maps character offsets to 1-based line numbers."""
+    """Maps character offsets to 1-based line numbers: 1 + the newlines before the offset.
+
+    Counts (in C) the newlines between the offset asked last and the next one, instead
+    of listing every line's start first: the segmenter asks about a few offsets per
+    article, mostly in text order, of texts of hundreds of lines.
+    """
 
     def __init__(self, text: str) -> None:
-        self.starts = [0, *(m.end() for m in re.finditer("\n", text))]
+        self.text = text
+        self.pos = 0
+        self.line = 1  # the line of `pos`
 
     def of(self, pos: int) -> int:
-        return bisect_right(self.starts, pos)
+        if pos < 0:
+            return 0
+        if pos >= self.pos:
+            self.line += self.text.count("\n", self.pos, pos)
+        else:
+            self.line -= self.text.count("\n", pos, self.pos)
+        self.pos = pos
+        return self.line
 
 
 def choose_layout(text: str, layouts: tuple[Layout, ...]) -> tuple[Layout, int]:
     """The layout whose localised marker lines the page shows most; the default on ties."""
-    lines = {line.strip() for line in text.split("\n") if len(line) < 200}
+    return _choose(_short_lines(text), layouts)
+
+
+def _short_lines(text: str) -> set[str]:
+    """The page's lines that may be marker lines: stripped, from those under 200 chars."""
+    return {line.strip() for line in text.split("\n") if len(line) < 200}
+
+
+def _choose(lines: set[str], layouts: tuple[Layout, ...]) -> tuple[Layout, int]:
     best, best_score = layouts[0], -1
     for layout in layouts:
         score = len(layout.markers & lines)
@@ -93,20 +115,28 @@ def glued_splits(line: str, layout: Layout) -> list[tuple[str, str]]:
     `12 hours ago`); publisher names ending in digits make others possible
     (`Radio 1015 hours ago`), which only a known publisher name settles.
     """
+    last = min(len(line), 120)  # a head of at most 119 characters
+    if layout.time_starts is None:  # time patterns that look outside their text
+        starts: Iterable[int] = (k for k in range(1, last) if layout.time_re.fullmatch(line[k:]))
+    else:  # one scan finds every k at which line[k:] is a time text
+        starts = (k for k in (m.start() for m in layout.time_starts.finditer(line, 1)) if k < last)
+    lead = len(line) - len(line.lstrip())  # line[:k].strip() is empty for k <= lead
     splits = []
-    for k in range(1, min(len(line), 120)):
-        head, tail = line[:k], line[k:]
-        if not head.strip() or not layout.time_re.fullmatch(tail):
+    for k in starts:
+        if k <= lead:
             continue
-        if head[-1].isspace():
+        if line[k - 1].isspace():
             return []  # "The strike began 13 days ago": prose with a time, not glued
-        splits.append((head.strip(), tail))
+        splits.append((line[:k].strip(), line[k:]))
     return splits
 
 
 def split_glued(line: str, layout: Layout, known: set[str]) -> tuple[str, str] | None:
     """The split whose publisher is known (a card source on the same page), else the first."""
-    splits = glued_splits(line, layout)
+    return _pick(glued_splits(line, layout), known)
+
+
+def _pick(splits: list[tuple[str, str]], known: set[str]) -> tuple[str, str] | None:
     return next(
         (sp for sp in splits if normalise_key(sp[0]) in known), splits[0] if splits else None
     )
@@ -135,32 +165,33 @@ def _cards(text: str, pos: int, form: Form, lines: _Lines) -> tuple[list[Block],
                 break
             pos = nl + 1
             continue
-        end = m.end()
-        body_group: str | None = "text"
+        start, end = m.span()
+        title = m["title"]
+        found: str | None = m["text"]
         for name in form.same:
-            value = m.group(name)
-            if value is not None and not _same(value, m.group("title")):
+            value = m[name]
+            if value is not None and value != title and not _same(value, title):
                 # A repeated title that differs was cut by the end of the dump, or the
                 # card lacks its tail: the card ends before it.
                 end = m.start(name)
                 truncated = truncated or m.end(name) == n
-                body_group = None
+                found = None
                 break
         body: tuple[tuple[int, str], ...] = ()
-        if body_group and m.group(body_group) and m.group(body_group).strip():
-            body = ((lines.of(m.start(body_group)), m.group(body_group)),)
+        if found and not found.isspace():  # `found.strip()` is not empty
+            body = ((lines.of(m.start("text")), found),)
         elif m.end() == n:
             truncated = True
         cards.append(
             Block(
                 role="related",
-                title=m.group("title").strip(),
-                source=m.group("source").strip(),
-                category=(m.group("category") or "").strip() or None,
-                time_text=m.group("time").strip(),
+                title=title.strip(),
+                source=m["source"].strip(),
+                category=(m["category"] or "").strip() or None,
+                time_text=m["time"].strip(),
                 body=body,
-                line_start=lines.of(m.start()),
-                line_end=lines.of(max(m.start(), end - 1)),
+                line_start=lines.of(start),
+                line_end=lines.of(max(start, end - 1)),
             )
         )
         pos = end
@@ -168,45 +199,44 @@ def _cards(text: str, pos: int, form: Form, lines: _Lines) -> tuple[list[Block],
 
 
 def _article(text: str, m: re.Match[str], form: Form, layout: Layout, lines: _Lines) -> Page:
-    end_re = re.compile(
-        "^(?:" + "|".join(re.escape(s) for s in sorted(layout.article_end)) + r")[ \t]*$", re.M
-    )
-    related_re = re.compile("^" + re.escape(layout.related) + r"[ \t]*$", re.M)
-    known_split = None
+    title_line = lines.of(m.start("title"))  # first: `lines` is fastest asked in text order
+    splits: list[tuple[str, str]] = []  # the readings of a glued `Source3 hours ago` line
     body_start = m.end()
     if m.groupdict().get("time"):
-        known_split = glued_splits(m.group("source") + m.group("time"), layout)
-        if not known_split:  # the line only looked glued: it is the body's first line
+        glued = m.group("source") + m.group("time")
+        splits = glued_splits(glued, layout)
+        if not splits:  # the line only looked glued: it is the body's first line
             body_start = m.start("source")
-    end = end_re.search(text, body_start)
-    body_end = end.start() if end else len(text)
+    end = layout.end_line.search(text, body_start)
+    body_end = end[0] if end else len(text)
+    first = lines.of(body_start)
     body = tuple(
-        (lines.of(body_start) + i, line)
-        for i, line in enumerate(text[body_start:body_end].split("\n"))
-        if line.strip()
+        [
+            (first + i, line)
+            for i, line in enumerate(text[body_start:body_end].split("\n"))
+            if line and not line.isspace()  # `line.strip()` is not empty
+        ]
     )
     cards: list[Block] = []
     unparsed, truncated = 0, end is None
     if end is not None:
-        related = related_re.search(text, end.start())
+        related = layout.related_line.search(text, end[0])
         if related is None:
             truncated = True
         else:
-            between = text[end.start() : related.start()].split("\n")
-            unparsed += sum(1 for s in between if s.strip() and s.strip() not in layout.boilerplate)
-            cards, more, cut = _cards(text, related.end(), form, lines)
+            between = map(str.strip, text[end[0] : related[0]].split("\n"))
+            unparsed += sum(1 for s in between if s and s not in layout.boilerplate)
+            cards, more, cut = _cards(text, related[1], form, lines)
             unparsed, truncated = unparsed + more, cut
     known = {normalise_key(c.source) for c in cards if c.source}
     source, time_text = None, None
     alternatives: tuple[tuple[str, str], ...] = ()
-    if known_split:
-        glued = m.group("source") + m.group("time")
-        split = split_glued(glued, layout, known)
+    if splits:
+        split = _pick(splits, known)
         if split is not None:
             source, time_text = split
             if normalise_key(source) not in known:
-                alternatives = tuple(sp for sp in glued_splits(glued, layout) if sp != split)
-    title_line = lines.of(m.start("title"))
+                alternatives = tuple(sp for sp in splits if sp != split)
     main = Block(
         role="main",
         title=m.group("title").strip(),
@@ -221,8 +251,9 @@ def _article(text: str, m: re.Match[str], form: Form, layout: Layout, lines: _Li
     return Page(layout, form.name, "article", (main, *cards), truncated, unparsed)
 
 
-def _has_site_marker(text: str, layout: Layout) -> bool:
-    return any(line.strip() in layout.site_markers for line in text.split("\n") if len(line) < 200)
+def _has_site_marker(lines: set[str], layout: Layout) -> bool:
+    """Whether one of the page's `_short_lines` is a site marker of `layout`."""
+    return not layout.site_markers.isdisjoint(lines)
 
 
 def segment(text: str, layouts: tuple[Layout, ...] | None = None) -> Page | Rejected:
@@ -230,8 +261,11 @@ def segment(text: str, layouts: tuple[Layout, ...] | None = None) -> Page | Reje
     layouts = layouts or load_layouts()
     if _HTML.match(text):
         return Rejected("no known layout: the dump is an HTML document, not a page's text")
-    layout, score = choose_layout(text, layouts)
+    short = _short_lines(text)
+    layout, score = _choose(short, layouts)
     text, skipped = skip_leading_fragments(text, layout.reserved)
+    if skipped:  # lines were blanked: the markers are those of the text that is left
+        short = _short_lines(text)
     lines = _Lines(text)
     for form in layout.forms:
         listing = form.listing.match(text)
@@ -251,7 +285,7 @@ def segment(text: str, layouts: tuple[Layout, ...] | None = None) -> Page | Reje
         evident = (
             form.shape_is_evidence
             or listing is not None  # a listing heading without cards
-            or (score > 0 and _has_site_marker(text, layout))
+            or (score > 0 and _has_site_marker(short, layout))
         )
         if not evident:
             # Nothing of the site shows: a dump cut before its markers, or not a page.
