@@ -79,10 +79,15 @@ class Furniture:
             return "phrase"
         return None
 
+    def may_cut(self, text: str) -> bool:
+        """False when `inline_spans` finds nothing in `text`, nor in any line of it: no
+        needle holds a line break, so a line holding one puts it in the joined text."""
+        return self.needles is not None and self.needles.search(text) is not None
+
     def inline_spans(self, text: str) -> list[tuple[int, int]]:
         """Spans of `text` that are furniture run into a line, in order, not overlapping."""
         spans: list[tuple[int, int]] = []
-        if self.needles is None or self.needles.search(text) is None:
+        if not self.may_cut(text):
             return spans
         for needles, pattern in self.inline:
             if any(needle in text for needle in needles):
