@@ -36,6 +36,9 @@ MIN_RUN = 4
 LONG_CHARS = 120
 LONG_STOP_SHARE = 0.15
 
+#: Words of a line ending a sentence looked at for a stop word before all of them are.
+HEAD_WORDS = 8
+
 #: Furniture phrases are short; longer lines are not tested against them.
 MAX_PHRASE_CHARS = 400
 
@@ -107,16 +110,26 @@ class Furniture:
         if _LETTER.search(text) is None:
             return "furniture"
         # A long line is judged by its start: enough to tell prose from a list.
-        words = text[:2000].split()
+        head = text[:2000]
         stop_words = self.stop_words
-        # A sentence needs one stop word, found within the first few words of prose; only
-        # a long line without a sentence end needs them all counted.
+        ends = _ENDS_SENTENCE.search(text) is not None
+        # A sentence needs one stop word, found within the first few words of prose: those
+        # are split off first, and the whole line only when they hold none. (All but the
+        # last of `first` are words of `head.split()`; the last may be the unsplit rest.)
+        if ends:
+            first = head.split(None, HEAD_WORDS)
+            if len(first) >= 2 and any(
+                w.strip(_WORD_EDGE).casefold() in stop_words for w in first[:HEAD_WORDS]
+            ):
+                return "prose"
+        words = head.split()
         if (
-            len(words) >= 2
-            and _ENDS_SENTENCE.search(text)
+            ends
+            and len(words) >= 2
             and any(w.strip(_WORD_EDGE).casefold() in stop_words for w in words)
         ):
             return "prose"
+        # Only a long line without a sentence end needs its stop words all counted.
         if len(text) >= LONG_CHARS:
             stops = sum(1 for w in words if w.strip(_WORD_EDGE).casefold() in stop_words)
             if stops >= LONG_STOP_SHARE * len(words):
