@@ -83,8 +83,8 @@ class Furniture:
         return None
 
     def may_cut(self, text: str) -> bool:
-        """False when `inline_spans` finds nothing in `text`, nor in any line of it: no
-        needle holds a line break, so a line holding one puts it in the joined text."""
+        """False when `inline_spans` finds nothing in `text`, nor in any line of it (a
+        line holding a needle puts it in the joined text)."""
         return self.needles is not None and self.needles.search(text) is not None
 
     def inline_spans(self, text: str) -> list[tuple[int, int]]:
@@ -129,7 +129,7 @@ class Furniture:
             and any(w.strip(_WORD_EDGE).casefold() in stop_words for w in words)
         ):
             return "prose"
-        # Only a long line without a sentence end needs its stop words all counted.
+        # Not a sentence with a stop word: a long line is prose if enough words are stop words.
         if len(text) >= LONG_CHARS:
             stops = sum(1 for w in words if w.strip(_WORD_EDGE).casefold() in stop_words)
             if stops >= LONG_STOP_SHARE * len(words):

@@ -217,8 +217,9 @@ def _junk_rules(texts: Sequence[str]) -> tuple[tuple[JunkRule, ...], tuple[JunkR
     """The rules that can match some line of `texts`: for the first line, and the rest.
 
     A rule with needles is kept only if the whole text, lowered once, holds one of them
-    (a needle has no line break, so a line that holds it puts it in the joined text):
-    most texts hold none, and their long lines then need no test at all.
+    (a line that holds one puts it in the joined text; lowering maps each character on
+    its own but for Σ, which no needle holds): most texts hold none, and their long
+    lines then need no test at all.
     """
     lowered = "\n".join(texts).lower()
     rules = tuple(r for r in JUNK_RULES if not r.needles or any(n in lowered for n in r.needles))
@@ -363,7 +364,7 @@ class InlineFix:
 #: only then: `re` skips to such a character at C speed, where a pattern led by a
 #: lookbehind is tried at every position (3-6x slower on prose). `(?<!\w)(["“])` is
 #: spelt `(["“])(?<!\w["“])`, `(?<=[…]) +` is spelt ` (?<=[…] ) *`: the same matches
-#: (tests/parse/test_repair.py compares them with the plain spellings).
+#: (tests/parse/test_repair_fast_paths.py compares them with the plain spellings).
 INLINE_FIXES: tuple[InlineFix, ...] = (
     # `Minister 's` -> `Minister's`, `Texas ,` -> `Texas,`, `LUMPUR :` -> `LUMPUR:`
     InlineFix(
