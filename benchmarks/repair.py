@@ -24,39 +24,24 @@ from builder.inputs.decode import Decoded, decode
 from builder.parse import extract as ex
 from builder.parse.layouts.segment import Page, segment
 from builder.parse.spans import ByteOffsets
-from builder.records import Dump, RawDump, Sighting, dump_id_for
+from builder.records import Dump, RawDump, Sighting
 
 WHEN = datetime(2025, 7, 1, 12, tzinfo=UTC)
 
 
 def _prepared(corpus: Path, n: int) -> list[tuple[Dump, Page, bytes, Decoded]]:
+    """The first `n` dumps that parse: each one's `dumps` row (from `extract`, so that it
+    has whatever fields this version's row has), page and decoded text."""
     out = []
     for path in sorted(corpus.glob("*.txt"))[:n]:
         data = path.read_bytes()
-        raw = RawDump(path.name, data, WHEN, "option")
+        dump = ex.extract(RawDump(path.name, data, WHEN, "option")).dump
         decoded = decode(data)
-        if not isinstance(decoded, Decoded):
+        if dump.status != "parsed" or not isinstance(decoded, Decoded):
             continue
         page = segment(decoded.text)
-        if not isinstance(page, Page) or not page.blocks:
-            continue
-        dump = Dump(
-            dump_id=dump_id_for(raw.path, raw.sha256),
-            path=raw.path,
-            url=None,
-            sha256=raw.sha256,
-            size_bytes=len(data),
-            captured_at=WHEN,
-            captured_at_source="option",
-            page_kind=page.kind,
-            layout=page.layout_name,
-            status="parsed",
-            reason=None,
-            n_sightings=0,
-            truncated=page.truncated,
-            encoding=decoded.encoding,
-        )
-        out.append((dump, page, data, decoded))
+        if isinstance(page, Page):
+            out.append((dump, page, data, decoded))
     return out
 
 
