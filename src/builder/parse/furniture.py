@@ -36,6 +36,9 @@ MIN_RUN = 4
 LONG_CHARS = 120
 LONG_STOP_SHARE = 0.15
 
+#: Words of a line ending a sentence looked at for a stop word before all of them are.
+HEAD_WORDS = 8
+
 #: Furniture phrases are short; longer lines are not tested against them.
 MAX_PHRASE_CHARS = 400
 
@@ -79,10 +82,15 @@ class Furniture:
             return "phrase"
         return None
 
+    def may_cut(self, text: str) -> bool:
+        """False when `inline_spans` finds nothing in `text`, nor in any line of it (a
+        line holding a needle puts it in the joined text)."""
+        return self.needles is not None and self.needles.search(text) is not None
+
     def inline_spans(self, text: str) -> list[tuple[int, int]]:
         """Spans of `text` that are furniture run into a line, in order, not overlapping."""
         spans: list[tuple[int, int]] = []
-        if self.needles is None or self.needles.search(text) is None:
+        if not self.may_cut(text):
             return spans
         for needles, pattern in self.inline:
             if any(needle in text for needle in needles):
@@ -102,16 +110,26 @@ class Furniture:
         if _LETTER.search(text) is None:
             return "furniture"
         # A long line is judged by its start: enough to tell prose from a list.
-        words = text[:2000].split()
+        head = text[:2000]
         stop_words = self.stop_words
-        # A sentence needs one stop word, found within the first few words of prose; only
-        # a long line without a sentence end needs them all counted.
+        ends = _ENDS_SENTENCE.search(text) is not None
+        # A sentence needs one stop word, found within the first few words of prose: those
+        # are split off first, and the whole line only when they hold none. (All but the
+        # last of `first` are words of `head.split()`; the last may be the unsplit rest.)
+        if ends:
+            first = head.split(None, HEAD_WORDS)
+            if len(first) >= 2 and any(
+                w.strip(_WORD_EDGE).casefold() in stop_words for w in first[:HEAD_WORDS]
+            ):
+                return "prose"
+        words = head.split()
         if (
-            len(words) >= 2
-            and _ENDS_SENTENCE.search(text)
+            ends
+            and len(words) >= 2
             and any(w.strip(_WORD_EDGE).casefold() in stop_words for w in words)
         ):
             return "prose"
+        # Not a sentence with a stop word: a long line is prose if enough words are stop words.
         if len(text) >= LONG_CHARS:
             stops = sum(1 for w in words if w.strip(_WORD_EDGE).casefold() in stop_words)
             if stops >= LONG_STOP_SHARE * len(words):

@@ -9,9 +9,10 @@ title's words are never altered.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from bisect import bisect_right
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
-from functools import cache
+from typing import NamedTuple
 
 from builder.parse.furniture import Furniture, Marker, load_furniture
 from builder.records import Repair
@@ -20,8 +21,7 @@ Line = tuple[int, str]  # (1-based line number in the decoded dump, text)
 Pos = tuple[int, int]  # (1-based line number, 0-based column in that body line)
 
 
-@dataclass(frozen=True)
-class Piece:
+class Piece(NamedTuple):
     """`length` characters of a kept line, from `at` on, copied from (`line`, `column`)."""
 
     at: int
@@ -30,13 +30,15 @@ class Piece:
     length: int
 
 
-@dataclass(frozen=True)
-class Traced:
+class Traced(NamedTuple):
     """A line of text being repaired, and where each of its characters came from.
 
     Joins, cuts and strips move pieces, never lose them, so the first and last kept
     characters always know their place in the dump: byte spans are exact by
     construction rather than guessed from line numbers afterwards.
+
+    A named tuple, not a frozen dataclass: one is made for every body line of every
+    dump, and a tuple is built several times faster; it is just as immutable.
     """
 
     line: int  # the body line it starts on, as repairs report it
@@ -65,8 +67,12 @@ class Traced:
         return Traced(self.line, self.text[start:end], tuple(pieces))
 
     def strip(self) -> Traced:
-        lead = len(self.text) - len(self.text.lstrip())
-        return self.cut(lead, max(lead, len(self.text.rstrip())))
+        text = self.text
+        stripped = text.strip()
+        if stripped is text:  # nothing to strip (str.strip returns its argument then)
+            return self
+        lead = len(text) - len(text.lstrip())
+        return self.cut(lead, max(lead, len(text.rstrip())))
 
     @staticmethod
     def concat(parts: Sequence[tuple[str, Traced]]) -> Traced:
@@ -116,8 +122,7 @@ class JunkRule:
     def matches(self, line: str, lower: str) -> bool:
         if len(line) > self.max_chars:
             return False
-        needles = _needle_pattern(self.needles)
-        if needles is not None and needles.search(lower) is None:
+        if self.needles and not any(needle in lower for needle in self.needles):
             return False
         return self.pattern.fullmatch(line) is not None
 
@@ -206,13 +211,19 @@ JUNK_RULES: tuple[JunkRule, ...] = (
 #: untested: the `.*`-led rules took ~170 bytes of regex stack per character, so a
 #: 30 MB body line needed 5 GB and a minute; and dropping that much text is never right.
 MAX_JUNK_LINE_CHARS = 100_000
-_LONGEST_NEEDLELESS = max(r.max_chars for r in JUNK_RULES if not r.needles)
-_ANY_NEEDLE = re.compile("|".join(re.escape(n) for r in JUNK_RULES for n in r.needles))
 
 
-def _could_be_junk(line: str, lower: str) -> bool:
-    """One quick test before the rules: long lines are junk only if they hold a needle."""
-    return len(line) <= _LONGEST_NEEDLELESS or _ANY_NEEDLE.search(lower) is not None
+def _junk_rules(texts: Sequence[str]) -> tuple[tuple[JunkRule, ...], tuple[JunkRule, ...]]:
+    """The rules that can match some line of `texts`: for the first line, and the rest.
+
+    A rule with needles is kept only if the whole text, lowered once, holds one of them
+    (a line that holds one puts it in the joined text; lowering maps each character on
+    its own but for Σ, which no needle holds): most texts hold none, and their long
+    lines then need no test at all.
+    """
+    lowered = "\n".join(texts).lower()
+    rules = tuple(r for r in JUNK_RULES if not r.needles or any(n in lowered for n in r.needles))
+    return rules, tuple(r for r in rules if not r.first_line_only)
 
 
 def drop_junk(lines: Sequence[Line]) -> tuple[list[Line], list[Repair]]:
@@ -226,28 +237,27 @@ def drop_junk_traced(lines: Sequence[Traced]) -> tuple[list[Traced], list[Repair
     kept: list[Traced] = []
     repairs: list[Repair] = []
     in_header = False
+    first_rules, rules = _junk_rules([line.text for line in lines])
+    # A line longer than every rule that can match is kept without lowering it.
+    longest = min(MAX_JUNK_LINE_CHARS, max((r.max_chars for r in rules), default=-1))
+    longest_first = min(MAX_JUNK_LINE_CHARS, max((r.max_chars for r in first_rules), default=-1))
     for index, line in enumerate(lines):
-        no, text = line.line, line.text
-        stripped = text.strip()
-        lower = stripped.lower()
+        stripped = line.text.strip()
         rule = None
-        if len(stripped) <= MAX_JUNK_LINE_CHARS and _could_be_junk(stripped, lower):
-            rule = next(
-                (
-                    r
-                    for r in JUNK_RULES
-                    if (index == 0 or not r.first_line_only) and r.matches(stripped, lower)
-                ),
-                None,
-            )
+        if len(stripped) <= (longest if index else longest_first):
+            lower = stripped.lower()
+            for r in rules if index else first_rules:
+                if r.matches(stripped, lower):
+                    rule = r
+                    break
         if rule is not None and (rule.name != "header block" or index == 0 or in_header):
             in_header = rule.name == "header block"
-            repairs.append(Repair("drop_junk_line", no, f"{rule.name}: {stripped[:60]}"))
+            repairs.append(Repair("drop_junk_line", line.line, f"{rule.name}: {stripped[:60]}"))
             continue
         if in_header and stripped.lower().startswith("content: "):
             line = line.strip()
             line = line.cut(len("content: "), len(line.text))
-            repairs.append(Repair("drop_junk_line", no, "header block: Content: prefix"))
+            repairs.append(Repair("drop_junk_line", line.line, "header block: Content: prefix"))
         in_header = False
         kept.append(line)
     return kept, repairs
@@ -269,12 +279,15 @@ _ENDS_DASH = re.compile(r"[—–(]$")
 
 def _join_kind(prev: str, nxt: str) -> str | None:
     """How a line split by an inline link continues: '' (glue), ' ' (space) or None."""
-    if not prev or not nxt:
+    return _glue(prev, nxt, _ENDS_SENTENCE.search(prev) is not None)
+
+
+def _glue(prev: str, nxt: str, prev_ends_sentence: bool) -> str | None:
+    """`_join_kind`, told whether `prev` ends a sentence (asked once per line, not thrice)."""
+    if not prev or not nxt or prev_ends_sentence:
         return None
-    if _STARTS_PUNCT.match(nxt) and not _ENDS_SENTENCE.search(prev):
+    if _STARTS_PUNCT.match(nxt):
         return ""
-    if _ENDS_SENTENCE.search(prev):
-        return None
     if _STARTS_DASH.match(nxt) or _ENDS_DASH.search(prev) or nxt[0].islower():
         return " "
     last = prev.rsplit(None, 1)[-1].strip("\"'‘’“”(").lower()
@@ -287,7 +300,7 @@ def _is_link_text(text: str, nxt: str | None) -> bool:
         nxt is not None
         and len(text.split()) <= 5
         and not _ENDS_SENTENCE.search(text)
-        and _join_kind(text, nxt) is not None
+        and _glue(text, nxt, False) is not None
     )
 
 
@@ -316,15 +329,16 @@ def join_split_traced(lines: Sequence[Traced]) -> tuple[list[Traced], list[Repai
     repairs: list[Repair] = []
     stripped = [line.strip() for line in lines]
     for i, line in enumerate(stripped):
-        no, text = line.line, line.text
+        text = line.text
         if out:
-            glue = _join_kind(tail, text)
-            if glue is None and not _ENDS_SENTENCE.search(tail):
+            ends = _ENDS_SENTENCE.search(tail) is not None
+            glue = _glue(tail, text, ends)
+            if glue is None and not ends:
                 nxt = stripped[i + 1].text if i + 1 < len(stripped) else None
                 glue = " " if _is_link_text(text, nxt) else None
             if glue is not None:
                 out[-1].append((glue, line))
-                repairs.append(Repair("join_lines", no, f"{tail[-20:]!r} + {text[:20]!r}"))
+                repairs.append(Repair("join_lines", line.line, f"{tail[-20:]!r} + {text[:20]!r}"))
                 tail = (tail + glue + text)[-_TAIL_CHARS:]
                 continue
         out.append([("", line)])
@@ -343,42 +357,38 @@ class InlineFix:
     needles: tuple[str, ...] = ()
 
     def applies(self, text: str) -> bool:
-        return self._needle_re is None or self._needle_re.search(text) is not None
-
-    @property
-    def _needle_re(self) -> re.Pattern[str] | None:
-        return _needle_pattern(self.needles)
+        return not self.needles or any(needle in text for needle in self.needles)
 
 
-@cache
-def _needle_pattern(needles: tuple[str, ...]) -> re.Pattern[str] | None:
-    return re.compile("|".join(map(re.escape, needles))) if needles else None
-
-
+#: Each pattern starts with the character every match starts with, and looks behind it
+#: only then: `re` skips to such a character at C speed, where a pattern led by a
+#: lookbehind is tried at every position (3-6x slower on prose). `(?<!\w)(["“])` is
+#: spelt `(["“])(?<!\w["“])`, `(?<=[…]) +` is spelt ` (?<=[…] ) *`: the same matches
+#: (tests/parse/test_repair_fast_paths.py compares them with the plain spellings).
 INLINE_FIXES: tuple[InlineFix, ...] = (
     # `Minister 's` -> `Minister's`, `Texas ,` -> `Texas,`, `LUMPUR :` -> `LUMPUR:`
     InlineFix(
         "space_before_punctuation",
-        re.compile(r"(?<=[\w'’\")\]]) +(['’]s)(?=\W|$)"),
+        re.compile(r" (?<=[\w'’\")\]] ) *(['’]s)(?=\W|$)"),
         r"\1",
         (" 's", " ’s"),
     ),
     InlineFix(
         "space_before_punctuation",
-        re.compile(r"(?<=[\w'’\")\]]) +([,.;:!?])(?=\s|$|[\"'’”)])"),
+        re.compile(r" (?<=[\w'’\")\]] ) *([,.;:!?])(?=\s|$|[\"'’”)])"),
         r"\1",
         (" ,", " .", " ;", " :", " !", " ?"),
     ),
     # `" Operation X "` -> `"Operation X"`
     InlineFix(
         "quote_spacing",
-        re.compile(r"(?<!\w)([\"“]) +([^\"“”\n]{1,120}?) +([\"”])"),
+        re.compile(r"([\"“])(?<!\w[\"“]) +([^\"“”\n]{1,120}?) +([\"”])"),
         r"\1\2\3",
         ('" ', "“ "),
     ),
     InlineFix(
         "quote_spacing",
-        re.compile(r"(?<!\w)(['‘]) +([^'‘’\n]{1,120}?) +(['’])(?!\w)"),
+        re.compile(r"(['‘])(?<!\w['‘]) +([^'‘’\n]{1,120}?) +(['’])(?!\w)"),
         r"\1\2\3",
         ("' ", "‘ "),
     ),
@@ -391,15 +401,30 @@ INLINE_FIXES: tuple[InlineFix, ...] = (
 
 
 _ANY_FIX_NEEDLE = re.compile("|".join(re.escape(n) for f in INLINE_FIXES for n in f.needles))
-_NEEDLELESS_FIXES = tuple(f for f in INLINE_FIXES if not f.needles)
+#: The indexes in `INLINE_FIXES` of the fixes without needles: they may apply to any line.
+_NEEDLELESS = frozenset(i for i, f in enumerate(INLINE_FIXES) if not f.needles)
+#: Every needle, with the index of its fix.
+_NEEDLES = tuple((n, i) for i, f in enumerate(INLINE_FIXES) for n in f.needles)
+#: Needles are placed on lines by their hits in the joined text: not if one spans lines.
+_NEEDLE_HOLDS_BREAK = any("\n" in n for f in INLINE_FIXES for n in f.needles)
+_NEEDLELESS_PATTERNS = tuple(INLINE_FIXES[i].pattern for i in sorted(_NEEDLELESS))
 
 
 def fix_inline(text: str, line: int) -> tuple[str, list[Repair]]:
-    repairs: list[Repair] = []
+    """Every inline fix, in order, on one line; each that applies is recorded once."""
     # Most lines hold no needle at all: one search then rules out every needled fix.
-    fixes = INLINE_FIXES if _ANY_FIX_NEEDLE.search(text) else _NEEDLELESS_FIXES
-    for fix in fixes:
-        if not fix.applies(text):
+    if _ANY_FIX_NEEDLE.search(text) is None:
+        return _fix(text, line, _NEEDLELESS)
+    return _fix(text, line, frozenset(i for i, f in enumerate(INLINE_FIXES) if f.applies(text)))
+
+
+def _fix(text: str, line: int, candidates: Collection[int]) -> tuple[str, list[Repair]]:
+    """The fixes in order. `candidates`: the indexes of the fixes that apply to `text` as
+    given (`InlineFix.applies`); once a fix has changed it, later ones are asked again."""
+    repairs: list[Repair] = []
+    changed = False
+    for i, fix in enumerate(INLINE_FIXES):
+        if not (fix.applies(text) if changed else i in candidates):
             continue
         found = fix.pattern.search(text)
         if found is None:
@@ -407,7 +432,80 @@ def fix_inline(text: str, line: int) -> tuple[str, list[Repair]]:
         context = text[max(0, found.start() - 12) : found.end() + 12]
         text, n = fix.pattern.subn(fix.replacement, text)
         repairs.append(Repair(fix.kind, line, f"{n}x, first in {context!r}"))
+        changed = True
     return text, repairs
+
+
+def fix_lines(lines: Sequence[Line]) -> tuple[list[Line], list[Repair]]:
+    """`fix_inline` on every line of one text, in order, with the needles looked for once.
+
+    Each fix's needles are found in the whole text, and each hit is placed on its line,
+    so a line is searched only by the fixes whose needles it holds and by those without
+    needles. Nothing else is done to a line holding no needle: most lines have no
+    artifact, and every rule tested on every line was most of this stage's time.
+    """
+    texts = [text for _, text in lines]
+    held = _needles_held(texts)
+    if held is None:  # a line with a line break of its own: each line on its own
+        return _each_line(lines)
+    out: list[Line] = []
+    repairs: list[Repair] = []
+    for index, (no, text) in enumerate(lines):
+        fixes = held.get(index)
+        if fixes is None:
+            for pattern in _NEEDLELESS_PATTERNS:
+                if pattern.search(text) is not None:
+                    fixes = _NEEDLELESS
+                    break
+            else:
+                out.append((no, text))  # the common line: nothing to fix
+                continue
+        text, more = _fix(text, no, fixes)
+        out.append((no, text))
+        repairs += more
+    return out, repairs
+
+
+def _each_line(lines: Sequence[Line]) -> tuple[list[Line], list[Repair]]:
+    out: list[Line] = []
+    repairs: list[Repair] = []
+    for no, text in lines:
+        text, more = fix_inline(text, no)
+        out.append((no, text))
+        repairs += more
+    return out, repairs
+
+
+def _needles_held(texts: Sequence[str]) -> dict[int, frozenset[int]] | None:
+    """For each line holding a needle: the fixes whose needles it holds, and those
+    without needles. None when a line holds a line break (needles are placed by it).
+
+    One `str.find` pass per needle over the whole text: a needle that is not there costs
+    one pass, however many lines there are (a regex of all needles is slower: it stops
+    at every space).
+    """
+    if len(texts) == 1:  # a card's teaser: no joining, no placing
+        text = texts[0]
+        held = {i for needle, i in _NEEDLES if needle in text}
+        return {0: _NEEDLELESS.union(held)} if held else {}
+    joined = "\n".join(texts)
+    if joined.count("\n") != len(texts) - 1 or _NEEDLE_HOLDS_BREAK:
+        return None
+    starts: list[int] = []
+    found: dict[int, set[int]] = {}
+    for needle, i in _NEEDLES:
+        hit = joined.find(needle)
+        if hit >= 0 and not starts:
+            at = 0
+            for text in texts:
+                starts.append(at)
+                at += len(text) + 1
+            starts.append(at)  # where a line after the last would start
+        while hit >= 0:
+            index = bisect_right(starts, hit) - 1
+            found.setdefault(index, set(_NEEDLELESS)).add(i)
+            hit = joined.find(needle, starts[index + 1])  # the line holds it: next line
+    return {index: frozenset(fixes) for index, fixes in found.items()}
 
 
 @dataclass(frozen=True)
@@ -480,11 +578,8 @@ def repair_card(lines: Sequence[Traced]) -> Repaired:
 def _finish(texts: Sequence[Traced], repairs: list[Repair]) -> Repaired:
     """Inline fixes; they change no first or last character, so the ends stay traced."""
     traced = [t for t in texts if t.pieces]
-    fixed: list[Line] = []
-    for line in texts:
-        text, inline = fix_inline(line.text, line.line)
-        repairs += inline
-        fixed.append((line.line, text))
+    fixed, inline = fix_lines([(t.line, t.text) for t in texts])
+    repairs += inline
     return Repaired(
         fixed,
         repairs,
@@ -499,8 +594,10 @@ def _drop_phrases(
     """Cut inline furniture out of each line, then drop lines that are a known phrase."""
     items: list[Traced | Marker] = []
     repairs: list[Repair] = []
+    # Inline furniture is rare: one look at the whole text usually rules it out.
+    cuts = furniture.may_cut("\n".join(line.text for line in lines))
     for line in lines:
-        spans = furniture.inline_spans(line.text)
+        spans = furniture.inline_spans(line.text) if cuts else []
         if spans:
             parts, at = [], 0
             for start, end in spans:

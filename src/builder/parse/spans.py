@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 from functools import cache
+from itertools import accumulate, repeat
+from operator import add
 
 from builder.inputs.decode import Decoded
 
@@ -57,11 +59,11 @@ class ByteOffsets:
         self.exact = True
         bom = _BOM_BYTES.get(decoded.encoding, 0)
         simple = self.encoding == "utf-8" and decoded.nul_bytes_removed == 0 and b"\r" not in data
-        if simple:
-            pos = bom
-            for line in self.lines:
-                self.starts.append(pos)
-                pos += (len(line) if line.isascii() else len(line.encode("utf-8"))) + 1
+        if simple:  # each line's size in bytes and its line break, summed in C
+            text_is_ascii = decoded.text.isascii()
+            sizes = map(len, self.lines if text_is_ascii else map(str.encode, self.lines))
+            self.starts = list(accumulate(map(add, sizes, repeat(1)), initial=bom))
+            self.starts.pop()  # where a line after the last would start
             return
         self._align(data, decoded, bom)
 

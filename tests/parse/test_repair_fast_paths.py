@@ -1,0 +1,323 @@
+"""The repair stage's fast paths give exactly what the plain definitions give.
+
+Needles are looked for once per text rather than per line and rule, lines without one
+are passed over, patterns are spelt to start with their first character, and a prose
+line is split only as far as its first stop word. Each test here states the plain
+definition (every rule on every line, the pattern as first written, every word split)
+and checks the fast path against it on generated text dense in the characters and
+phrases the rules look for, so that a wrong shortcut shows as a different output.
+"""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from builder.parse.furniture import (
+    _ENDS_SENTENCE,
+    _LETTER,
+    _WORD_EDGE,
+    LONG_CHARS,
+    LONG_STOP_SHARE,
+    SHORT_WORDS,
+    Kind,
+    load_furniture,
+)
+from builder.parse.repair import (
+    INLINE_FIXES,
+    JUNK_RULES,
+    MAX_JUNK_LINE_CHARS,
+    Piece,
+    Traced,
+    drop_junk,
+    fix_inline,
+    fix_lines,
+    repair_card,
+    repair_main,
+)
+from builder.records import Repair
+
+#: Bits of text that trip the rules: needles, artifacts, junk lines, furniture, and
+#: characters whose lower case is longer (İ) or depends on context (Σ).
+FRAGMENTS = [
+    "The ferry",
+    "the",
+    "of",
+    "said",
+    "Harbour",
+    "x",
+    " ",
+    "  ",
+    "\t",
+    ",",
+    " ,",
+    " .",
+    " :",
+    " ;",
+    " !",
+    " ?",
+    ".",
+    "!",
+    "?",
+    "'",
+    "‘",
+    "’",
+    '"',
+    "“",
+    "”",
+    " 's",
+    " ’s",
+    "' ",
+    '" ',
+    "“ ",
+    "‘ ",
+    "matches.Audiences",
+    "‘tribute'",
+    "ab.Cd",
+    "Play Video",
+    "Advertisement ",
+    "ADVERTISEMENT",
+    "Read more",
+    "» Read more: x",
+    "Sign up for our daily newsletter",
+    "function() {",
+    "googletag.cmd",
+    "window.x = 1",
+    "var a = 1;",
+    "%3Cp%3E",
+    "%20%20%20",
+    "&w=1&q=2",
+    "=",
+    "(Photo by Jane Roe)",
+    "(",
+    ")",
+    "Date: 2025-07-01T12:00:00Z",
+    "Title: x",
+    "Content: y",
+    "07:30",
+    ":",
+    "•",
+    "Text Size:",
+    "* Follow us on Ferrygram *",
+    "Share",
+    "Tags:",
+    "Read more",
+    "—",
+    "–",
+    "é",
+    "İ",
+    "Σ",
+    "في",
+    "؟",
+    "…",
+    "\u00a0",
+]
+
+line_text = st.lists(st.sampled_from(FRAGMENTS), max_size=12).map("".join)
+many_lines = st.lists(line_text, max_size=8)
+SETTINGS = settings(max_examples=400, deadline=None)
+
+
+# --- inline fixes ------------------------------------------------------------------------
+
+#: The inline fixes' patterns as first written, led by a lookbehind (slow to search).
+PLAIN_SPELLINGS = [
+    r"(?<=[\w'’\")\]]) +(['’]s)(?=\W|$)",
+    r"(?<=[\w'’\")\]]) +([,.;:!?])(?=\s|$|[\"'’”)])",
+    r"(?<!\w)([\"“]) +([^\"“”\n]{1,120}?) +([\"”])",
+    r"(?<!\w)(['‘]) +([^'‘’\n]{1,120}?) +(['’])(?!\w)",
+    r"([.!?])(?<=[a-z]{2}[.!?])(?=[A-Z][a-z])",
+    r"‘([^‘’'\n]{1,120})'(?!\w)",
+]
+
+
+@SETTINGS
+@given(line_text)
+def test_each_fix_matches_as_its_plain_spelling(text: str) -> None:
+    assert len(PLAIN_SPELLINGS) == len(INLINE_FIXES)
+    for plain, fix in zip(PLAIN_SPELLINGS, INLINE_FIXES, strict=True):
+        slow = re.compile(plain)
+        assert [m.span() for m in fix.pattern.finditer(text)] == [
+            m.span() for m in slow.finditer(text)
+        ]
+        assert fix.pattern.subn(fix.replacement, text) == slow.subn(fix.replacement, text)
+
+
+def test_the_plain_spellings_comparison_can_fail() -> None:
+    """Dropping the lookbehind changes what matches: the comparison above is not empty."""
+    text = "It's ' soft ' now"
+    loose = re.compile(r"(['‘]) +([^'‘’\n]{1,120}?) +(['’])(?!\w)")
+    assert loose.search(text) != INLINE_FIXES[3].pattern.search(text)
+
+
+def _fix_each_line(lines: list[tuple[int, str]]) -> tuple[list[tuple[int, str]], list[Repair]]:
+    """The plain definition: every fix whose needle the line holds, in order, per line."""
+    out, repairs = [], []
+    for no, text in lines:
+        for fix in INLINE_FIXES:
+            if fix.needles and not any(n in text for n in fix.needles):
+                continue
+            found = fix.pattern.search(text)
+            if found is None:
+                continue
+            context = text[max(0, found.start() - 12) : found.end() + 12]
+            text, n = fix.pattern.subn(fix.replacement, text)
+            repairs.append(Repair(fix.kind, no, f"{n}x, first in {context!r}"))
+        out.append((no, text))
+    return out, repairs
+
+
+@SETTINGS
+@given(many_lines)
+def test_fix_lines_is_fix_inline_on_each_line(texts: list[str]) -> None:
+    lines = list(enumerate(texts, start=5))
+    expected = _fix_each_line(lines)
+    assert fix_lines(lines) == expected
+    for no, text in lines:
+        fixed, repairs = _fix_each_line([(no, text)])
+        assert fix_inline(text, no) == (fixed[0][1], repairs)
+
+
+@SETTINGS
+@given(many_lines, st.integers(0, 7))
+def test_fix_lines_with_a_line_break_inside_a_line(texts: list[str], at: int) -> None:
+    """A line holding a line break is not placed by needle hits: each line on its own."""
+    texts = [*texts, "a ,\nb"]
+    texts.insert(min(at, len(texts)), "c\n' d '")
+    lines = list(enumerate(texts, start=1))
+    assert fix_lines(lines) == _fix_each_line(lines)
+
+
+def test_a_fix_that_makes_a_needle_lets_the_later_fix_see_it() -> None:
+    """Later fixes are asked again about a line an earlier fix changed."""
+    text = "A ‘tribute' to the Minister 's crew , with ' soft words ' and matches.Audiences"
+    assert fix_lines([(9, text)]) == _fix_each_line([(9, text)])
+    assert fix_lines([(1, "clean line"), (9, text)]) == _fix_each_line(
+        [(1, "clean line"), (9, text)]
+    )
+
+
+def test_needles_at_the_edges_of_lines_are_placed_on_their_lines() -> None:
+    lines = [(1, "A ‘tribute' here"), (2, "‘tribute' again"), (3, "x ,"), (4, "clean")]
+    assert fix_lines(lines) == _fix_each_line(lines)
+    assert [t for _, t in fix_lines(lines)[0]] == [
+        "A ‘tribute’ here",
+        "‘tribute’ again",
+        "x,",
+        "clean",
+    ]
+
+
+# --- junk --------------------------------------------------------------------------------
+
+
+def _drop_junk_plainly(lines: list[tuple[int, str]]) -> tuple[list[tuple[int, str]], list[Repair]]:
+    """The plain definition: every rule tested on every line."""
+    kept, repairs = [], []
+    in_header = False
+    for index, (no, text) in enumerate(lines):
+        stripped = text.strip()
+        lower = stripped.lower()
+        rule = None
+        if len(stripped) <= MAX_JUNK_LINE_CHARS:
+            rule = next(
+                (
+                    r
+                    for r in JUNK_RULES
+                    if (index == 0 or not r.first_line_only) and r.matches(stripped, lower)
+                ),
+                None,
+            )
+        if rule is not None and (rule.name != "header block" or index == 0 or in_header):
+            in_header = rule.name == "header block"
+            repairs.append(Repair("drop_junk_line", no, f"{rule.name}: {stripped[:60]}"))
+            continue
+        if in_header and lower.startswith("content: "):
+            kept.append((no, stripped[len("content: ") :]))
+            repairs.append(Repair("drop_junk_line", no, "header block: Content: prefix"))
+        else:
+            kept.append((no, text))
+        in_header = False
+    return kept, repairs
+
+
+@SETTINGS
+@given(many_lines)
+def test_drop_junk_is_every_rule_on_every_line(texts: list[str]) -> None:
+    lines = list(enumerate(texts, start=1))
+    assert drop_junk(lines) == _drop_junk_plainly(lines)
+
+
+def test_a_long_line_is_tested_when_the_text_holds_a_needle() -> None:
+    long_prose = "The ferry operator said " * 20
+    script = "var x = 1; " + "window.y = 2; " * 30
+    lines = [(1, long_prose), (2, script), (3, long_prose)]
+    kept, repairs = drop_junk(lines)
+    assert [no for no, _ in kept] == [1, 3]
+    assert [r.detail.split(":")[0] for r in repairs] == ["inline javascript"]
+    assert (kept, repairs) == _drop_junk_plainly(lines)
+
+
+# --- furniture ---------------------------------------------------------------------------
+
+
+def _kind_plainly(text: str) -> Kind:
+    """The plain definition of `Furniture.kind`: every word split and looked at."""
+    stop_words = load_furniture().stop_words
+    if _LETTER.search(text) is None:
+        return "furniture"
+    words = text[:2000].split()
+    if (
+        len(words) >= 2
+        and _ENDS_SENTENCE.search(text)
+        and any(w.strip(_WORD_EDGE).casefold() in stop_words for w in words)
+    ):
+        return "prose"
+    if len(text) >= LONG_CHARS:
+        stops = sum(1 for w in words if w.strip(_WORD_EDGE).casefold() in stop_words)
+        if stops >= LONG_STOP_SHARE * len(words):
+            return "prose"
+    return "short" if len(words) <= SHORT_WORDS else "other"
+
+
+WORDS = ["the", "of", "Ferry", "harbour", "x", "Tags:", "في", "(the", "said.", "50%", "—"]
+
+
+@SETTINGS
+@given(
+    st.lists(st.sampled_from(WORDS), max_size=40).map(" ".join),
+    st.sampled_from(["", ".", "?", ".”", "…", " "]),
+)
+def test_kind_is_the_plain_definition(words: str, end: str) -> None:
+    text = words + end
+    assert load_furniture().kind(text) == _kind_plainly(text)
+
+
+def test_kind_of_prose_with_its_stop_word_late() -> None:
+    """The first stop word after the words split off first: the whole line is split."""
+    text = "Ferry Harbour Quay Pier Dock Berth Jetty Wharf Slipway Mooring of the port."
+    assert load_furniture().kind(text) == "prose" == _kind_plainly(text)
+
+
+# --- the whole text ----------------------------------------------------------------------
+
+
+def test_line_without_needles_is_untouched_and_traced_as_one_piece() -> None:
+    """The common line: nothing recorded, the same text, its ends where it was found."""
+    text = "The ferry operator said on Monday that night sailings would start in June."
+    line = Traced.of(12, text, column=4)
+    assert line.pieces == (Piece(0, 12, 4, len(text)),)
+    assert line.strip() is line  # nothing to strip: no new tuple
+    done = repair_main([line])
+    assert done.lines == [(12, text)]
+    assert done.repairs == []
+    assert (done.first, done.last) == ((12, 4), (12, 4 + len(text) - 1))
+    card = repair_card([line])
+    assert (card.lines, card.repairs, card.first, card.last) == (
+        done.lines,
+        [],
+        done.first,
+        done.last,
+    )
