@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pyarrow.parquet as pq
+import pytest
+
 from builder.release.diff import read_release
 from builder.release.versions import latest_version
+from builder.report import read
 from builder.report.read import COLUMNS, report_tables
 from builder.report.stats import release_stats
 
@@ -34,3 +38,18 @@ def test_the_report_reads_lengths_not_texts_and_counts_the_same(samples_release:
     texts = release_stats(projected, lambda _: examples)
     assert texts == release_stats(full)
     assert any(e.text_preview for e in texts.examples)
+
+
+def test_reading_a_batch_at_a_time_gives_what_read_table_gives(
+    samples_release: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Values, types, nullability and the flat names of nested columns, over batches
+    smaller than a file (so a table is joined from several)."""
+    monkeypatch.setattr(read, "READ_BATCH", 3)
+    release = _release(samples_release)
+    for name, columns in COLUMNS.items():
+        paths = read._files(release, None, name)
+        expected = pq.read_table(paths, columns=list(columns), use_threads=False)
+        got = read._read(paths, columns)
+        assert got.schema.equals(expected.schema), name
+        assert got.equals(expected), name
