@@ -289,7 +289,11 @@ def _client(scheduler: str | None, workers: int | None) -> Iterator[Client]:
             yield client
         return
     with _local_cluster(workers or 2) as cluster, Client(cluster) as client:
-        yield client
+        try:
+            yield client
+        except BaseException:  # Ctrl-C or a failure: stop now, not after the running tasks
+            _stop_workers_now(cluster)  # before the client goes: the workers still report
+            raise
 
 
 @contextmanager
@@ -346,7 +350,7 @@ def _stop_workers_now(cluster: LocalCluster) -> None:
     A nanny otherwise asks its worker to finish the task it runs, waits 4 s, then
     kills it, logging warnings on the way; an interrupted build has no use for the
     task, and its one line of error should be all the user sees."""
-    logging.getLogger("distributed").setLevel(logging.CRITICAL)
+    logging.getLogger("distributed").setLevel(logging.CRITICAL + 1)  # not even CRITICAL
     for nanny in list(cluster.workers.values()):
         process = getattr(getattr(nanny, "process", None), "process", None)
         pid = getattr(process, "pid", None)
