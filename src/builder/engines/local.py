@@ -6,6 +6,7 @@ the workers one batch or one partition at a time: memory does not grow with the 
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import multiprocessing.forkserver
 import os
@@ -234,6 +235,23 @@ def _finish_step(rng: int, work: Path) -> tuple[dict[str, int], dict[str, float]
     return out.rows, out.timings
 
 
+@contextmanager
+def _frozen_heap() -> Iterator[None]:
+    """The objects alive before the build (modules, layouts, models) left out of the
+    garbage collector's passes while it runs, and out of its forked workers'.
+
+    Parsing makes and drops many small objects, so the collector runs often, and its
+    full passes walked every object the imports had made: 14% of the parse's CPU time
+    (3,000 dumps: 2.62 s, 2.26 s frozen). Only reference cycles among those old objects
+    could be missed, and only until the build ends (`gc.unfreeze`).
+    """
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
 def run(
     batches: Sequence[Sequence[InputFile]],
     settings: partitioned.Settings,
@@ -245,6 +263,19 @@ def run(
 ) -> Staged:
     """All three steps; `workers` > 1 runs each step in a pool of its own. The timings
     are wall seconds: each step's workers' totals fitted to the step's wall time."""
+    with _frozen_heap():
+        return _run(batches, settings, work, workers=workers, on_rows=on_rows, on_stage=on_stage)
+
+
+def _run(
+    batches: Sequence[Sequence[InputFile]],
+    settings: partitioned.Settings,
+    work: Path,
+    *,
+    workers: int,
+    on_rows: OnRows | None,
+    on_stage: OnStage | None,
+) -> Staged:
     step = on_stage or (lambda name, done, total: None)
     timings: dict[str, float] = {}
     extract_timings: dict[str, float] = {}
