@@ -249,6 +249,19 @@ def test_ctrl_c_with_a_pool_stops_at_once_without_worker_tracebacks(tmp_path: Pa
     assert not (out / "versions").exists() or not any((out / "versions").iterdir())
 
 
+def _dask_build(args: list[str]) -> subprocess.Popen[str]:
+    """`builder ARGS --engine dask --workers 2` in a session of its own (a terminal's
+    Ctrl-C is sent to its process group)."""
+    return subprocess.Popen(
+        [BUILDER, *args, "--engine", "dask", "--workers", "2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env(),
+        start_new_session=True,
+    )
+
+
 def _wait_for_busy_workers(session: int, n: int, cpu_s: float = 1.0) -> None:
     """Until `n` processes of the build's session (its workers) have used `cpu_s` of
     CPU each: past their imports, parsing (a fixed sleep was not enough on a busy
@@ -278,14 +291,7 @@ def test_ctrl_c_on_a_local_dask_cluster_stops_at_once_in_one_line(tmp_path: Path
     corpus_module().generate_corpus(big, 8000, seed=5, mean_size=4000)  # ~20 s on dask
     out = tmp_path / "ds"
     args = ["make", str(big), "--out", str(out), "--captured-at", WHEN]
-    proc = subprocess.Popen(
-        [BUILDER, *args, "--engine", "dask", "--workers", "2"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env(),
-        start_new_session=True,
-    )
+    proc = _dask_build(args)
     _wait_for_busy_workers(proc.pid, 2)  # the cluster is up and parsing
     assert proc.poll() is None, "the build finished before it could be interrupted"
     interrupted = time.monotonic()
@@ -306,14 +312,7 @@ def test_ctrl_c_while_the_dask_workers_start_is_one_line(tmp_path: Path) -> None
     half-started cluster more at exit."""
     out = tmp_path / "ds"
     args = ["make", str(SAMPLES), "--out", str(out), "--captured-at", WHEN]
-    proc = subprocess.Popen(
-        [BUILDER, *args, "--engine", "dask", "--workers", "2"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env(),
-        start_new_session=True,
-    )
+    proc = _dask_build(args)
     _wait_for_busy_workers(proc.pid, 1, cpu_s=0.0)  # a worker process exists: importing
     os.killpg(proc.pid, signal.SIGINT)
     _, stderr = proc.communicate(timeout=120)
