@@ -5,6 +5,7 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 
 def test_the_fork_server_starts_with_ctrl_c_ignored_and_the_driver_keeps_it() -> None:
@@ -30,3 +31,32 @@ def test_the_fork_server_starts_with_ctrl_c_ignored_and_the_driver_keeps_it() ->
     sigint = 1 << (signal.SIGINT - 1)
     assert driver_blocked == "False" and not ignored[0] & sigint, "the driver lost its Ctrl-C"
     assert int(pid) > 0 and ignored[1] & sigint, "the fork server can be interrupted"
+
+
+def test_a_pool_build_leaves_no_fork_server_behind(tmp_path: Path) -> None:
+    """The fork server, left running, outlived the build's own work by its teardown and
+    held the build's stdout open (a pipe's reader waited for it)."""
+    script = (
+        "import multiprocessing, sys\n"
+        "from builder.cli import app\n"
+        "if __name__ == '__main__':\n"
+        "    argv = ['make', sys.argv[1], '--out', sys.argv[2], '-q', '--workers', '2',\n"
+        "            '--captured-at', '2025-07-01T12:00:00Z']\n"
+        "    try:\n"
+        "        app(argv, standalone_mode=False)\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        "    print(multiprocessing.forkserver._forkserver._forkserver_pid)\n"
+        "    print(len(multiprocessing.active_children()))\n"
+    )
+    (tmp_path / "build.py").write_text(script)
+    samples = Path(__file__).resolve().parents[2] / "samples" / "dumps"
+    shown = subprocess.run(
+        [sys.executable, str(tmp_path / "build.py"), str(samples), str(tmp_path / "ds")],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=tmp_path,
+    ).stdout.split()
+    assert (tmp_path / "ds" / "versions" / "1.0.0").is_dir()
+    assert shown == ["None", "0"], "the fork server is still running"
