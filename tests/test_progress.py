@@ -22,9 +22,9 @@ _COUNT = re.compile(r"parsing\b[^\n\r]*?(\d+)/(\d+|\?)")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
-def _corpus(folder: Path, n: int, seed: int) -> Path:
+def _corpus(folder: Path, n: int, seed: int, mean_size: int = 3000) -> Path:
     """`n` generated dumps in `folder`."""
-    corpus_module().generate_corpus(folder, n, seed=seed, mean_size=3000)
+    corpus_module().generate_corpus(folder, n, seed=seed, mean_size=mean_size)
     (folder / "truth.json").unlink()
     return folder
 
@@ -90,7 +90,9 @@ def test_an_incremental_rebuild_moves_per_dump_then_through_merge_and_write(
 def test_an_incremental_rebuild_on_a_terminal_shows_the_dump_count_moving(
     tmp_path: Path,
 ) -> None:
-    dumps = _corpus(tmp_path / "dumps", 300, seed=5)
+    # Long pages: at most 256 new dumps are parsed incrementally, and 256 short ones took
+    # 0.3 s, a frame or two of the bar.
+    dumps = _corpus(tmp_path / "dumps", 300, seed=5, mean_size=20_000)
     out = tmp_path / "ds"
     assert piped("make", str(dumps), "--out", str(out), "--captured-at", WHEN, "-q").code == 0
     _add_variants(dumps, 250)
