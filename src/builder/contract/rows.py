@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import date, datetime
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from builder.contract.schema import loaded_schema
 from builder.contract.tables import dump_row, sighting_row
@@ -73,6 +73,32 @@ def _compile(node: Mapping[str, Any]) -> Accepts:
     return fast
 
 
+class _Keywords(NamedTuple):
+    """The keywords of a schema node the checks read, parsed once for both."""
+
+    kinds: frozenset[str]
+    any_type: bool
+    instants: bool
+    search: Callable[[str], re.Match[str] | None] | None
+    least: int | None
+    low: Any
+    enum: list[Any] | None
+
+
+def _keywords(node: Mapping[str, Any]) -> _Keywords:
+    raw_kinds = node.get("type", [])
+    kinds = frozenset([raw_kinds] if isinstance(raw_kinds, str) else raw_kinds)
+    return _Keywords(
+        kinds,
+        not kinds,
+        node.get("format") == "date-time",
+        re.compile(node["pattern"]).search if "pattern" in node else None,
+        node.get("minLength"),
+        node.get("minimum"),
+        node.get("enum"),
+    )
+
+
 def _checks(node: Mapping[str, Any]) -> Checks:
     """A predicate equivalent to the JSON Schema node for the Python values rows hold.
 
@@ -86,14 +112,8 @@ def _checks(node: Mapping[str, Any]) -> Checks:
     type when the schema is compiled (`_by_type`), which give the same answers with a
     fraction of the work.
     """
-    raw_kinds = node.get("type", [])
-    kinds = frozenset([raw_kinds] if isinstance(raw_kinds, str) else raw_kinds)
-    any_type = not kinds
-    instants = node.get("format") == "date-time"
-    search = re.compile(node["pattern"]).search if "pattern" in node else None
-    least: int | None = node.get("minLength")
-    low = node.get("minimum")
-    enum = node.get("enum")
+    words = _keywords(node)
+    kinds, any_type, instants, search, least, low, enum = words
     allowed = None if enum is None else [(type(a), a) for a in enum]
     props = {k: _compile(sub) for k, sub in node.get("properties", {}).items()}
     required = tuple(node.get("required", ()))
@@ -154,10 +174,10 @@ def _checks(node: Mapping[str, Any]) -> Checks:
             return in_enum(list(v))
         return False
 
-    return accepts, _by_type(node, accepts)
+    return accepts, _by_type(node, accepts, words)
 
 
-def _by_type(node: Mapping[str, Any], accepts: Accepts) -> dict[type, Accepts]:
+def _by_type(node: Mapping[str, Any], accepts: Accepts, words: _Keywords) -> dict[type, Accepts]:
     """Checks, by a value's exact type, that answer as `accepts` does for that type.
 
     None and booleans have one answer per value, asked of `accepts` once here. A str
@@ -167,14 +187,7 @@ def _by_type(node: Mapping[str, Any], accepts: Accepts) -> dict[type, Accepts]:
     a zone. A dict runs the property checks, each itself picked by type. Any other value
     (a float, a date, a list, a subclass...) goes to `accepts`.
     """
-    raw_kinds = node.get("type", [])
-    kinds = frozenset([raw_kinds] if isinstance(raw_kinds, str) else raw_kinds)
-    any_type = not kinds
-    instants = node.get("format") == "date-time"
-    search = re.compile(node["pattern"]).search if "pattern" in node else None
-    least: int | None = node.get("minLength")
-    low = node.get("minimum")
-    enum = node.get("enum")
+    kinds, any_type, instants, search, least, low, enum = words
     strings = None if enum is None else frozenset(a for a in enum if type(a) is str)
     ints = None if enum is None else frozenset(a for a in enum if type(a) is int)
 
