@@ -10,12 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from builder.parse.extract import extract
+from builder.inputs.read import read_dumps
+from builder.parse.extract import extract, with_languages
 from builder.parse.repair import canonical
 from builder.records import RawDump, Sighting
 
 CAPTURED = datetime(2025, 8, 1, 12, 0, tzinfo=UTC)
 SEED = "000_92a09630900ef4a5"
+SAMPLES = Path(__file__).resolve().parents[2] / "samples" / "dumps"
 BOILERPLATE = (
     "Hashtags",
     "Try Our AI Features",
@@ -233,3 +235,18 @@ def test_decodable_variants_parse_to_the_same_articles(shared_dir: Path) -> None
             assert titles == want_cmp, name
         else:
             assert titles == want, name
+
+
+def test_languages_detected_for_a_batch_are_the_ones_extract_gives(shared_dir: Path) -> None:
+    """`with_languages` over dumps parsed with `languages=False` gives, dump for dump,
+    what `extract` gives on its own; before it, no main article has a language. On the
+    real dev pages and on the samples (which hold an Arabic page)."""
+    dev = sorted((shared_dir / "corpus" / "daily8-dev").glob("*.txt"))
+    raws = [RawDump(p.name, p.read_bytes(), CAPTURED, "option") for p in dev]
+    raws += read_dumps([str(SAMPLES)], captured_at=CAPTURED)
+    whole = [extract(raw) for raw in raws]
+    begun = [extract(raw, languages=False) for raw in raws]
+    assert all(s.language is None for r in begun for s in r.sightings)
+    assert with_languages(begun) == whole
+    languages = {s.language for r in whole for s in r.sightings if s.role == "main"}
+    assert {"en", "ar"} <= languages  # more than one language, and a right-to-left one

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from time import perf_counter
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 import polars as pl
@@ -46,7 +46,7 @@ from builder.merge import (
     merge_columns,
     sightings_frame,
 )
-from builder.parse.extract import extract
+from builder.parse.extract import extract, with_languages
 from builder.records import Dump, DumpResult, RawDump, Sighting, normalise_key
 
 #: Input bytes per partition: small enough that a partition's Python objects stay far
@@ -60,13 +60,33 @@ Stage = Callable[[RawDump], DumpResult]
 T = TypeVar("T")
 
 
-def per_dump(raw: RawDump) -> DumpResult:
-    """The per-dump stage every engine runs: parse, then the contract check."""
-    result = extract(raw)
-    started = perf_counter()
-    checked = check_dump(result)
-    timing.add("validate", perf_counter() - started)
-    return checked
+class PerDump:
+    """The per-dump stage every engine runs: parse, languages, then the contract check.
+
+    Called on one dump, it does all of it. A batch is done in two halves: `begin` parses
+    each dump as it is read (the progress bar moves with it), `end` detects the
+    languages of the whole batch's main articles in one pass (see
+    `parse.extract.with_languages`: twice as fast as one at a time between parses) and
+    checks each dump's rows. The result is the same either way.
+    """
+
+    def __call__(self, raw: RawDump) -> DumpResult:
+        return self.end([self.begin(raw)])[0]
+
+    def begin(self, raw: RawDump) -> DumpResult:
+        return extract(raw, languages=False)
+
+    def end(self, begun: Sequence[DumpResult]) -> list[DumpResult]:
+        started = perf_counter()
+        results = with_languages(begun)
+        checked_at = perf_counter()
+        timing.add("repair", checked_at - started)  # where the detection ran before
+        checked = [check_dump(result) for result in results]
+        timing.add("validate", perf_counter() - checked_at)
+        return checked
+
+
+per_dump = PerDump()
 
 
 @dataclass(frozen=True)
@@ -225,23 +245,46 @@ def extract_raws(raws: Iterable[RawDump], settings: Settings) -> BatchOut:
     return _extract(((raw, None) for raw in raws), settings)
 
 
+def _results(
+    pairs: Iterable[tuple[RawDump, int | None]], stage: Stage
+) -> tuple[list[DumpResult], list[tuple[str, int | None]]]:
+    """The batch's results, and with a cached stage each input's key and stamp.
+
+    A cached stage (`release.cache.CachedStage`: `lookup`, `store`, `flush`) answers
+    what it can; the rest go through its inner stage, in two halves when that stage has
+    them (`PerDump.begin` per dump, `end` for the batch), and are stored once done.
+    """
+    cached: Any = stage if hasattr(stage, "lookup") else None
+    inner: Any = stage if cached is None else cached.stage
+    begin: Callable[[RawDump], DumpResult] = getattr(inner, "begin", inner)
+    end: Callable[[Sequence[DumpResult]], list[DumpResult]] | None = getattr(inner, "end", None)
+    results: list[DumpResult] = []
+    keys: list[tuple[str, int | None]] = []
+    fresh: list[int] = []  # the positions of the inputs parsed here
+    for raw, stamp in timing.timed_items(pairs, "read"):
+        result = None
+        if cached is not None:
+            key, result = cached.lookup(raw)
+            keys.append((key, stamp))
+        if result is None:
+            fresh.append(len(results))
+            result = begin(raw)
+        results.append(result)
+        ticks.tick()
+    if end is not None and fresh:
+        for position, result in zip(fresh, end([results[i] for i in fresh]), strict=True):
+            results[position] = result
+    if cached is not None:
+        for position in fresh:
+            cached.store(keys[position][0], results[position])
+        cached.flush()  # the batch written once
+    return results, keys
+
+
 def _extract(pairs: Iterable[tuple[RawDump, int | None]], settings: Settings) -> BatchOut:
     timing.take()
     n = settings.partitions
-    keyed = getattr(settings.stage, "keyed", None)  # a cached stage names each input
-    results: list[DumpResult] = []
-    keys: list[tuple[str, int | None]] = []
-    for raw, stamp in timing.timed_items(pairs, "read"):
-        if keyed is None:
-            results.append(settings.stage(raw))
-        else:
-            key, result = keyed(raw)
-            keys.append((key, stamp))
-            results.append(result)
-        ticks.tick()
-    flush = getattr(settings.stage, "flush", None)  # a cached stage writes the batch once
-    if flush is not None:
-        flush()
+    results, keys = _results(pairs, settings.stage)
     by_title: dict[int, list[tuple[Dump, list[Sighting]]]] = {}
     index = TitleIndex()
     for position, result in enumerate(results):

@@ -6,6 +6,7 @@ any order, in parallel, and can be cached by the dump's sha256.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from time import perf_counter
 
@@ -50,6 +51,7 @@ def _sighting(
     page: Page,
     offsets: ByteOffsets,
     keep_furniture: bool = False,
+    languages: bool = True,
 ) -> Sighting:
     traced = _traced(block, offsets)
     body = traced if traced is not None else [Traced.of(no, raw) for no, raw in block.body]
@@ -95,7 +97,7 @@ def _sighting(
         text_byte_end=span[1] if span else None,
         repairs=tuple(repairs),
         source_alternatives=tuple(alternatives),
-        language=detect(block.title, text) if block.role == "main" else None,
+        language=detect(block.title, text) if languages and block.role == "main" else None,
         published_after_capture=after_capture,
     )
 
@@ -114,11 +116,12 @@ def _published(text: str | None, dump: Dump, page: Page) -> tuple[ResolvedTime |
     return resolved, False
 
 
-def extract(raw: RawDump, *, keep_furniture: bool = False) -> DumpResult:
+def extract(raw: RawDump, *, keep_furniture: bool = False, languages: bool = True) -> DumpResult:
     """Parse one dump, or quarantine it with a one-line reason. Never raises on input.
 
     `keep_furniture` leaves page furniture in main texts: for comparing with a
-    transcription of the page as it was shown, never for a release.
+    transcription of the page as it was shown, never for a release. `languages=False`
+    leaves the main articles' languages to `with_languages`, for a batch at once.
     """
     sha = raw.sha256
     dump = Dump(
@@ -156,7 +159,29 @@ def extract(raw: RawDump, *, keep_furniture: bool = False) -> DumpResult:
         return _quarantine(dump, "no articles found")
     offsets = ByteOffsets(raw.data, decoded)
     sightings = tuple(
-        _sighting(dump, i, b, page, offsets, keep_furniture) for i, b in enumerate(page.blocks)
+        _sighting(dump, i, b, page, offsets, keep_furniture, languages)
+        for i, b in enumerate(page.blocks)
     )
     _add_time("repair", perf_counter() - segmented_at)
     return DumpResult(replace(dump, n_sightings=len(sightings)), sightings)
+
+
+def with_languages(results: Sequence[DumpResult]) -> list[DumpResult]:
+    """`results` of `extract(..., languages=False)` with their main articles' languages,
+    the value `extract` gives, detected in one pass.
+
+    One pass over a batch keeps the language model in the CPU's caches: detections
+    called between parses, which evict it, took about twice as long (123 against 65 µs
+    each on the benchmark corpus; 14% of a build's per-dump CPU).
+    """
+    out = []
+    for result in results:
+        sightings = result.sightings
+        if any(s.role == "main" for s in sightings):
+            sightings = tuple(
+                replace(s, language=detect(s.title, s.text)) if s.role == "main" else s
+                for s in sightings
+            )
+            result = DumpResult(result.dump, sightings)
+        out.append(result)
+    return out

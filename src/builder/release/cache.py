@@ -511,21 +511,29 @@ class CachedStage:
     def keyed(self, raw: RawDump) -> tuple[str, DumpResult]:
         """The result and the key it is stored under (what names the input in the
         state an incremental build keeps)."""
+        key, hit = self.lookup(raw)
+        if hit is not None:
+            return key, hit
+        result = self.stage(raw)
+        self.store(key, result)
+        return key, result
+
+    def lookup(self, raw: RawDump) -> tuple[str, DumpResult | None]:
+        """The key of `raw`, and its stored result if there is one."""
         started = perf_counter()
         data_sha256 = raw.sha256  # the one hash of the bytes; the parse reuses it
         read = perf_counter()
         key = cache_key(raw, data_sha256)
-        store = _store(self.path)
-        hit = store.get(key, raw, data_sha256)
+        hit = _store(self.path).get(key, raw, data_sha256)
         timing.add("read", read - started)
         timing.add("cache", perf_counter() - read)
-        if hit is not None:
-            return key, hit
-        result = self.stage(raw)
+        return key, hit
+
+    def store(self, key: str, result: DumpResult) -> None:
+        """Keep `result` under `key`; written at the next `flush`."""
         started = perf_counter()
-        store.put(key, result)
+        _store(self.path).put(key, result)
         timing.add("cache", perf_counter() - started)
-        return key, result
 
     def flush(self) -> None:
         """Write what this process parsed since the last flush (end of a batch)."""

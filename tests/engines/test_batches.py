@@ -1,0 +1,49 @@
+"""A batch is parsed in two halves (each dump as it is read, then the batch's languages
+and contract checks at once): what it gives must be what the per-dump stage gives, dump
+for dump, with or without the cache."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from builder.engines import partitioned
+from builder.inputs.read import read_dumps
+from builder.records import DumpResult, RawDump
+from builder.release.cache import SUFFIX, CachedStage, decode_results
+from tests.releasing import corpus
+
+WHEN = datetime(2025, 7, 1, 12, tzinfo=UTC)
+SAMPLES = Path(__file__).resolve().parents[2] / "samples" / "dumps"
+
+
+def test_a_batch_gives_what_the_per_dump_stage_gives(tmp_path: Path) -> None:
+    paths = [SAMPLES, corpus(tmp_path / "c", 40, seed=11)]
+    raws = list(read_dumps([str(p) for p in paths], captured_at=WHEN))
+    one_by_one = [partitioned.per_dump(raw) for raw in raws]
+    assert any(s.language for r in one_by_one for s in r.sightings)
+    assert any(r.dump.status == "quarantined" for r in one_by_one)
+
+    batched, keys = partitioned._results(((raw, None) for raw in raws), partitioned.per_dump)
+    assert batched == one_by_one and keys == []
+
+    folder = tmp_path / "ds" / ".cache" / "per-dump"
+    cached = CachedStage(folder, partitioned.per_dump)
+    first, first_keys = partitioned._results(((raw, None) for raw in raws), cached)
+    assert first == one_by_one
+    assert [key for key, _ in first_keys] == [cached.lookup(raw)[0] for raw in raws]
+    # What the cache stored is the finished result (languages and checks included) ...
+    stored = dict(
+        p for f in sorted(folder.glob(f"*{SUFFIX}")) for p in decode_results(f.read_bytes())
+    )
+    assert [stored[key] for key, _ in first_keys] == one_by_one
+    # ... and a second pass answers every dump from it.
+    again, _ = partitioned._results(((raw, None) for raw in raws), CachedStage(folder, Refusing()))
+    assert again == one_by_one
+
+
+class Refusing:
+    """A stage that must not be asked: every dump is in the cache."""
+
+    def __call__(self, raw: RawDump) -> DumpResult:
+        raise AssertionError(f"parsed again: {raw.path}")
