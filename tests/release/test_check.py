@@ -15,6 +15,7 @@ from builder import contract
 from builder.build import build
 from builder.engines.partitioned import ipc_bytes
 from builder.engines.spill import SpilledTable, spill
+from builder.release import check
 from builder.release.check import spilled_findings
 from builder.release.diff import read_release
 
@@ -60,6 +61,19 @@ def test_every_row_is_checked_without_fresh_rows(
     assert [(f.table, f.column, f.examples) for f in found] == [
         ("dumps", "status", ("not-a-status",))
     ]
+
+
+def test_a_bad_row_in_a_later_chunk_is_found(
+    tables: dict[str, pa.Table], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Tables are checked a chunk at a time (sizes per table): the last row of the last
+    chunk is checked as well as the first."""
+    monkeypatch.setattr(check, "CHUNK_ROWS", dict.fromkeys(contract.TABLES, 2))
+    last = tables["dumps"].num_rows - 1
+    assert last >= 4  # three chunks at least
+    broken = {**tables, "dumps": _with_bad_status(tables["dumps"], last)}
+    found = spilled_findings(_spilled(broken, tmp_path))
+    assert [(f.table, f.column, f.count) for f in found] == [("dumps", "status", 1)]
 
 
 def test_with_fresh_rows_only_those_get_the_row_checks(

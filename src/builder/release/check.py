@@ -29,9 +29,16 @@ from builder.contract.checks import cross_table_findings, raise_on_findings, val
 from builder.contract.findings import Finding
 from builder.engines.spill import SpilledTable
 
-#: Rows per chunk: bounded memory, few enough calls that the models' overhead is small.
-#: 10,000 articles are ~30 MB; with 50,000 the check of 100,000 dumps peaked 300 MB higher.
-CHUNK_ROWS: Final = 10_000
+#: Rows per chunk, per table: bounded memory, few enough calls that the models' fixed
+#: cost (~30 ms a call) is small. 10,000 articles are ~30 MB (with 50,000 the check of
+#: 100,000 dumps peaked 300 MB higher); sightings and dumps rows are ~200 bytes, so
+#: 100,000 of them are ~20 MB, and the 500,000 sightings of 100,000 dumps are checked in
+#: 0.3 s instead of 1.5 s (50 calls).
+CHUNK_ROWS: Final[Mapping[str, int]] = {
+    "articles": 10_000,
+    "sightings": 100_000,
+    "dumps": 100_000,
+}
 
 #: Columns the cross-table checks read (validate._NEEDS), per table.
 _SLIM: Final[Mapping[str, tuple[str, ...]]] = {
@@ -58,7 +65,7 @@ def spilled_findings(
     for name in contract.TABLES:
         parts, keys = [], []
         key = str(contract.json_schema(name)["x-key"])
-        for chunk in tables[name].slices(CHUNK_ROWS):
+        for chunk in tables[name].slices(CHUNK_ROWS[name]):
             if fresh is None:
                 findings += validate_frame(name, _frame(chunk))
             else:
