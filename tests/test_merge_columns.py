@@ -273,3 +273,31 @@ def test_the_columnar_merge_equals_the_reference_on_a_generated_corpus(tmp_path:
     assert set(tables["sightings"].column("article_id").to_pylist()) == {
         article_id_for(s.title) for r in results for s in r.sightings
     }
+
+
+def test_the_frame_holds_every_field_of_every_sighting_and_its_dump() -> None:
+    """`sightings_frame` builds its columns in bulk (repairs as flat columns, a dump's
+    fields once per dump): each row still holds its sighting's values."""
+    results = [
+        partitioned.per_dump(raw)
+        for raw in iter_dumps(find_inputs([str(SAMPLES)]), captured_at=WHEN)
+    ]
+    groups = [(r.dump, r.sightings) for r in results if r.sightings]
+    rows = sightings_frame(groups).to_pylist()
+    pairs = [(d, s) for d, group in groups for s in group]
+    assert len(rows) == len(pairs) and any(s.repairs for _, s in pairs)
+    for row, (dump, s) in zip(rows, pairs, strict=True):
+        for name in ("dump_id", "position", "role", "title", "source", "text", "language"):
+            assert row[name] == getattr(s, name)
+        assert row["published_at"] == s.published_at
+        assert row["repairs"] == [vars(r) for r in s.repairs]
+        assert [a["source"] for a in row["alternatives"]] == [
+            a.source for a in s.source_alternatives
+        ]
+        assert (row["dump_path"], row["dump_sha256"], row["layout"]) == (
+            dump.path,
+            dump.sha256,
+            dump.layout,
+        )
+        assert row["captured_at"] == dump.captured_at
+        assert row["captured_key"] == dump.captured_at.isoformat()

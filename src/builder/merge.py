@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import replace
 from datetime import UTC, datetime
+from operator import attrgetter
 
 import polars as pl
 import pyarrow as pa
@@ -28,6 +29,7 @@ from builder.records import (
     DumpResult,
     Merged,
     Provenance,
+    Repair,
     Sighting,
     article_id_for,
     normalise_key,
@@ -294,46 +296,85 @@ def _alternatives(s: Sighting) -> list[dict[str, object]]:
     return [{**vars(a), "published_at": _utc(a.published_at)} for a in s.source_alternatives]
 
 
+#: Columns of FRAME_SCHEMA that are a Sighting's field of the same name.
+_SIGHTING_COLUMNS = (
+    "dump_id",
+    "position",
+    "role",
+    "title",
+    "source",
+    "category",
+    "published_text",
+    "published_at_uncertainty_s",
+    "published_after_capture",
+    "text",
+    "text_is_teaser",
+    "line_start",
+    "line_end",
+    "text_byte_start",
+    "text_byte_end",
+    "language",
+)
+
+
 def sightings_frame(groups: Iterable[tuple[Dump, Sequence[Sighting]]]) -> pa.Table:
-    """The sightings of some dumps as one Arrow table of FRAME_SCHEMA, built by columns."""
+    """The sightings of some dumps as one Arrow table of FRAME_SCHEMA, built by columns.
+
+    Each column is one pass over the sightings (`attrgetter` in C where it is a field);
+    a dump's own columns are made once per dump and repeated by Arrow; repairs become
+    three flat columns under a list, not a dict per repair: this runs on every sighting
+    of every build.
+    """
     sightings: list[Sighting] = []
     dumps: list[Dump] = []
+    owner: list[int] = []  # each sighting's index in `dumps`
     for dump, group in groups:
         sightings.extend(group)
-        dumps.extend([dump] * len(group))
-    keys = {id(d): d.captured_at.isoformat() for d in dumps}
-    columns: dict[str, list[object]] = {
-        "article_id": [article_id_for(s.title) for s in sightings],
-        "dump_id": [s.dump_id for s in sightings],
-        "position": [s.position for s in sightings],
-        "role": [s.role for s in sightings],
-        "title": [s.title for s in sightings],
-        "source": [s.source for s in sightings],
-        "source_key": [normalise_key(s.source) if s.source else None for s in sightings],
-        "category": [s.category for s in sightings],
-        "published_text": [s.published_text for s in sightings],
-        "published_at": [_utc(s.published_at) for s in sightings],
-        "published_at_uncertainty_s": [s.published_at_uncertainty_s for s in sightings],
-        "published_after_capture": [s.published_after_capture for s in sightings],
-        "text": [s.text for s in sightings],
-        "text_is_teaser": [s.text_is_teaser for s in sightings],
-        "line_start": [s.line_start for s in sightings],
-        "line_end": [s.line_end for s in sightings],
-        "text_byte_start": [s.text_byte_start for s in sightings],
-        "text_byte_end": [s.text_byte_end for s in sightings],
-        "repairs": [[vars(r) for r in s.repairs] if s.repairs else [] for s in sightings],
-        "alternatives": [_alternatives(s) if s.source_alternatives else [] for s in sightings],
-        "language": [s.language for s in sightings],
-        "captured_at": [_utc(d.captured_at) for d in dumps],
-        "captured_key": [keys[id(d)] for d in dumps],
-        "dump_path": [d.path for d in dumps],
-        "dump_sha256": [d.sha256 for d in dumps],
-        "captured_at_source": [d.captured_at_source for d in dumps],
-        "layout": [d.layout for d in dumps],
-        "url": [d.url for d in dumps],
+        owner.extend([len(dumps)] * len(group))
+        dumps.append(dump)
+    titles = list(map(attrgetter("title"), sightings))
+    columns: dict[str, pa.Array] = {
+        name: pa.array(list(map(attrgetter(name), sightings)), FRAME_SCHEMA.field(name).type)
+        for name in _SIGHTING_COLUMNS
     }
-    arrays = [pa.array(columns[f.name], f.type) for f in FRAME_SCHEMA]
+    columns["article_id"] = pa.array(list(map(article_id_for, titles)), pa.string())
+    columns["source_key"] = pa.array(
+        [normalise_key(s.source) if s.source else None for s in sightings], pa.string()
+    )
+    columns["published_at"] = pa.array([_utc(s.published_at) for s in sightings], _INSTANT)
+    columns["repairs"] = _repairs(sightings)
+    columns["alternatives"] = pa.array(
+        [_alternatives(s) if s.source_alternatives else [] for s in sightings],
+        FRAME_SCHEMA.field("alternatives").type,
+    )
+    of_dumps = {
+        "captured_at": pa.array([_utc(d.captured_at) for d in dumps], _INSTANT),
+        "captured_key": pa.array([d.captured_at.isoformat() for d in dumps], pa.string()),
+        "dump_path": pa.array([d.path for d in dumps], pa.string()),
+        "dump_sha256": pa.array([d.sha256 for d in dumps], pa.string()),
+        "captured_at_source": pa.array([d.captured_at_source for d in dumps], pa.string()),
+        "layout": pa.array([d.layout for d in dumps], pa.string()),
+        "url": pa.array([d.url for d in dumps], pa.string()),
+    }
+    indices = pa.array(owner, pa.int32())
+    for name, values in of_dumps.items():
+        columns[name] = values.take(indices)
+    arrays = [columns[f.name].cast(f.type) for f in FRAME_SCHEMA]
     return pa.Table.from_arrays(arrays, schema=FRAME_SCHEMA)
+
+
+def _repairs(sightings: Sequence[Sighting]) -> pa.Array:
+    """The sightings' repairs as FRAME_SCHEMA's list of structs, from flat columns."""
+    offsets = [0]
+    flat: list[Repair] = []
+    for s in sightings:
+        flat.extend(s.repairs)
+        offsets.append(len(flat))
+    kind = FRAME_SCHEMA.field("repairs").type.value_type
+    fields = [kind.field(i) for i in range(kind.num_fields)]
+    children = [pa.array(list(map(attrgetter(f.name), flat)), f.type) for f in fields]
+    items = pa.StructArray.from_arrays(children, fields=fields)
+    return pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), items)
 
 
 _SETTLED = (

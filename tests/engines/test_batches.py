@@ -47,3 +47,34 @@ class Refusing:
 
     def __call__(self, raw: RawDump) -> DumpResult:
         raise AssertionError(f"parsed again: {raw.path}")
+
+
+def test_a_batch_is_cut_by_title_partition_and_dump_range_in_batch_order(
+    tmp_path: Path,
+) -> None:
+    raws = list(
+        read_dumps([str(SAMPLES), str(corpus(tmp_path / "c", 30, seed=4))], captured_at=WHEN)
+    )
+    n = 7
+    settings = partitioned.Settings(partitions=n, captured_at=None, max_bytes=1 << 30)
+    out = partitioned.extract_raws(raws, settings)
+    results = [partitioned.per_dump(raw) for raw in raws]
+    order = {
+        (s.dump_id, s.position): i for i, s in enumerate(s for r in results for s in r.sightings)
+    }
+    seen = 0
+    for part, payload in out.titles.items():
+        rows = partitioned.read_ipc(payload).select(["title", "dump_id", "position"]).to_pylist()
+        assert {partitioned.title_partition(row["title"], n) for row in rows} == {part}
+        places = [order[row["dump_id"], row["position"]] for row in rows]
+        assert places == sorted(places)  # the batch's order within a partition
+        seen += len(rows)
+    assert seen == len(order) > 0
+    dump_ids = [r.dump.dump_id for r in results]
+    cut = 0
+    for rng, payload in out.dumps.items():
+        ids = partitioned.read_ipc(payload).column("dump_id").to_pylist()
+        assert {partitioned.id_range(i, n) for i in ids} == {rng}
+        assert ids == [i for i in dump_ids if partitioned.id_range(i, n) == rng]
+        cut += len(ids)
+    assert cut == len(dump_ids)

@@ -47,7 +47,7 @@ from builder.merge import (
     sightings_frame,
 )
 from builder.parse.extract import extract, with_languages
-from builder.records import Dump, DumpResult, RawDump, Sighting, normalise_key
+from builder.records import Dump, DumpResult, RawDump, normalise_key
 
 #: Input bytes per partition: small enough that a partition's Python objects stay far
 #: below a worker's memory, large enough to keep the number of spill files modest.
@@ -150,7 +150,14 @@ def id_ranges(table: pa.Table, column: str, n: int) -> dict[int, pa.Table]:
     if table.num_rows == 0:
         return {}
     hex_digits = pl.Series(table.column(column)).str.slice(2, 8).str.to_integer(base=16)
-    ranges = ((hex_digits * n) // (1 << 32)).to_numpy()
+    return split_by(table, ((hex_digits * n) // (1 << 32)).to_numpy())
+
+
+def split_by(table: pa.Table, ranges: np.ndarray) -> dict[int, pa.Table]:
+    """`table` cut by each row's number in `ranges`: one slice per number, rows in their
+    order (a stable sort, then one `take`)."""
+    if table.num_rows == 0:
+        return {}
     order = np.argsort(ranges, kind="stable")
     present, starts = np.unique(ranges[order], return_index=True)
     ordered = table.take(pa.array(order))
@@ -169,13 +176,6 @@ def read_ipc(payload: bytes) -> pa.Table:
 def _concat(payloads: Iterable[bytes], schema: pa.Schema) -> pa.Table:
     tables = [read_ipc(payload) for payload in payloads]
     return pa.concat_tables(tables) if tables else schema.empty_table()
-
-
-def _route(items: Iterable[T], key: Callable[[T], int]) -> dict[int, list[T]]:
-    routed: dict[int, list[T]] = {}
-    for item in items:
-        routed.setdefault(key(item), []).append(item)
-    return routed
 
 
 # --- step 1 -------------------------------------------------------------------------------
@@ -285,24 +285,24 @@ def _extract(pairs: Iterable[tuple[RawDump, int | None]], settings: Settings) ->
     timing.take()
     n = settings.partitions
     results, keys = _results(pairs, settings.stage)
-    by_title: dict[int, list[tuple[Dump, list[Sighting]]]] = {}
     index = TitleIndex()
+    parts: list[int] = []  # each sighting's title partition, in batch order
     for position, result in enumerate(results):
         hashes = [title_hash(s.title) for s in result.sightings]
-        routed: dict[int, list[Sighting]] = {}
-        for sighting, hashed in zip(result.sightings, hashes, strict=True):
-            routed.setdefault(hashed % n, []).append(sighting)
-        for part, group in routed.items():
-            by_title.setdefault(part, []).append((result.dump, group))
+        parts.extend(hashed % n for hashed in hashes)
         if keys:
             key, stamp = keys[position]
             index.add(key, hashes, stamp)
     rows = tuple(r.dump for r in results)
-    by_range = _route(rows, lambda d: id_range(d.dump_id, n))
     sightings = [s for r in results for s in r.sightings]
+    # Each table is made once for the whole batch and cut by Arrow (one frame per
+    # partition cost a pass over the objects per partition).
+    frame = sightings_frame((r.dump, r.sightings) for r in results)
+    dumps = to_arrow("dumps", map(dump_row, rows))
+    ranges = [id_range(d.dump_id, n) for d in rows]
     return BatchOut(
-        titles={p: ipc_bytes(sightings_frame(v)) for p, v in by_title.items()},
-        dumps={p: ipc_bytes(to_arrow("dumps", map(dump_row, v))) for p, v in by_range.items()},
+        titles={p: ipc_bytes(t) for p, t in split_by(frame, np.array(parts, np.int64)).items()},
+        dumps={p: ipc_bytes(t) for p, t in split_by(dumps, np.array(ranges, np.int64)).items()},
         rows=rows,
         known=frozenset(known_publishers(sightings)),
         timings=timing.take(),
