@@ -26,6 +26,7 @@ import argparse
 import hashlib
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -46,6 +47,9 @@ class Run:
     peak_rss_mb: float
     dumps: int
     mb: float
+    #: User + system CPU seconds of the process and the children it waited for (pool
+    #: workers included): what the run cost, however busy the machine was.
+    cpu_s: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -130,6 +134,7 @@ def measure(name: str, argv: list[str], dumps: int, mb: float, env: dict[str, st
 
     logs = Path(tempfile.mkdtemp(prefix="bench-"))
     out_log, err_log = (logs / "stdout").open("wb"), (logs / "stderr").open("wb")
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     process = subprocess.Popen(
         argv, stdout=out_log, stderr=err_log, env=env
@@ -144,6 +149,8 @@ def measure(name: str, argv: list[str], dumps: int, mb: float, env: dict[str, st
             pass
         time.sleep(0.1)
     wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     out_log.close()
     err_log.close()
     stdout, stderr = (logs / "stdout").read_bytes(), (logs / "stderr").read_bytes()
@@ -153,7 +160,7 @@ def measure(name: str, argv: list[str], dumps: int, mb: float, env: dict[str, st
     extra: dict[str, Any] = {}
     if stdout.strip().startswith(b"{"):
         extra = json.loads(stdout)
-    return Run(name, wall, peak / 2**20, dumps, mb, extra)
+    return Run(name, wall, peak / 2**20, dumps, mb, cpu_s=cpu, extra=extra)
 
 
 def builder_argv(corpus: Path, out: Path, workers: int | None) -> list[str]:
@@ -191,15 +198,17 @@ def ensure_corpus(root: Path, n: int, seed: int) -> Path:
 def table(runs: list[Run], floor: Run, datatrove: Run | None) -> str:
     lines = [
         f"| {'run':<22} | {'wall s':>7} | {'dumps/s':>8} | {'MB/s':>6} | {'peak RSS MB':>11} "
-        f"| {'x floor':>7} | {'x datatrove':>11} |",
-        f"|{'-' * 24}|{'-' * 9}|{'-' * 10}|{'-' * 8}|{'-' * 13}|{'-' * 9}|{'-' * 13}|",
+        f"| {'x floor':>7} | {'x datatrove':>11} | {'CPU s':>6} | {'CPU x floor':>11} |",
+        f"|{'-' * 24}|{'-' * 9}|{'-' * 10}|{'-' * 8}|{'-' * 13}|{'-' * 9}|{'-' * 13}"
+        f"|{'-' * 8}|{'-' * 13}|",
     ]
     for run in runs:
         vs_dt = f"{run.wall_s / datatrove.wall_s:.2f}" if datatrove else "-"
         lines.append(
             f"| {run.name:<22} | {run.wall_s:>7.2f} | {run.dumps_per_s:>8.0f} | "
             f"{run.mb_per_s:>6.1f} | {run.peak_rss_mb:>11.0f} | "
-            f"{run.wall_s / floor.wall_s:>7.2f} | {vs_dt:>11} |"
+            f"{run.wall_s / floor.wall_s:>7.2f} | {vs_dt:>11} | {run.cpu_s:>6.2f} | "
+            f"{run.cpu_s / floor.cpu_s:>11.2f} |"
         )
     return "\n".join(lines)
 
@@ -278,7 +287,10 @@ def main(argv: list[str] | None = None) -> None:
         for name, task_argv in tasks.items():
             shutil.rmtree(_out_of(task_argv), ignore_errors=True)
             seen[name].append(measure(name, task_argv, n, mb, env))
-        walls = ", ".join(f"{name} {runs[-1].wall_s:.2f} s" for name, runs in seen.items())
+        walls = ", ".join(
+            f"{name} {runs[-1].wall_s:.2f} s (CPU {runs[-1].cpu_s:.2f})"
+            for name, runs in seen.items()
+        )
         print(f"round {round_no}/{args.repeat}: {walls}", flush=True)
     best = {name: min(runs, key=lambda r: r.wall_s) for name, runs in seen.items()}
     floor = best["floor (read+sha+parquet)"]
