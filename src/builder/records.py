@@ -7,7 +7,6 @@ same inputs give the same ids in every build, on every machine.
 from __future__ import annotations
 
 import hashlib
-import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -34,7 +33,6 @@ def sighting_id_for(dump_id: str, position: int) -> str:
 
 
 _QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "…": "..."})
-_SPACES = re.compile(r"\s+")
 
 
 @lru_cache(maxsize=1 << 14)
@@ -46,8 +44,13 @@ def normalise_key(text: str) -> str:
     hot titles and publishers recur on most pages, and routing, ids and publisher
     sets each ask for the same key.
     """
-    text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
-    return _SPACES.sub(" ", text).strip().casefold()
+    text = unicodedata.normalize("NFKC", text)
+    if not text.isascii():  # ASCII holds none of the _QUOTES (isascii is a flag read)
+        text = text.translate(_QUOTES)
+    # Runs of whitespace as one space, none at the ends: str.split and the regex's \s
+    # both take whitespace as str.isspace does (a test holds them to it); split is ~4x
+    # faster than re.sub(r"\s+", " ", text).strip(), and this runs once per distinct title.
+    return " ".join(text.split()).casefold()
 
 
 @lru_cache(maxsize=1 << 14)
