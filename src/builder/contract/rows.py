@@ -4,15 +4,22 @@ dump joins the merge (a dump whose rows break the contract is quarantined, not f
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from builder.contract.schema import loaded_schema
-from builder.contract.tables import dump_row, sighting_row
-from builder.records import DumpResult, article_id_for
+from builder.contract.tables import (
+    SIGHTING_ARGS,
+    dump_row,
+    dump_row_view,
+    generated,
+    sighting_reads,
+    sighting_row,
+)
+from builder.records import DumpResult, Sighting, article_id_for
 
 if TYPE_CHECKING:
     from jsonschema import Draft202012Validator
@@ -266,6 +273,174 @@ def validate_row(table: str, row: Mapping[str, Any]) -> list[str]:
     )
 
 
+# --- Rows read from their records, by code generated from the schema -----------------
+
+#: Keywords that only annotate a node: no value is refused for them.
+_ANNOTATIONS = frozenset({"$schema", "$id", "$comment", "title", "description", "examples"})
+#: The keywords of a column's node the generated checks read (as `_keywords` does).
+_VALUE_KEYWORDS = frozenset({"type", "format", "pattern", "minLength", "minimum", "enum"})
+#: The keywords of a row's node the generated checks account for.
+_ROW_KEYWORDS = frozenset({"type", "properties", "required", "additionalProperties", "x-key"})
+
+
+def _annotates(word: str) -> bool:
+    return word in _ANNOTATIONS or word.startswith("x-")
+
+
+def _sure(node: Mapping[str, Any], at: str, names: dict[str, Any]) -> str:
+    """A Python expression of `v`, true only for values the node accepts: those of the
+    exact types rows hold (None, bool, int, str, a datetime for a date-time) that meet
+    its keywords. "False" for anything it cannot tell cheaply (other types, a str of a
+    date-time, a keyword it does not know): the row then takes the path of messages,
+    which decides. So it may say no to a valid value, never yes to an invalid one.
+
+    `names` receives the constants the expression refers to (patterns, enum sets)."""
+    if not all(_annotates(word) or word in _VALUE_KEYWORDS for word in node):
+        return "False"
+    if node.get("format", "date-time") != "date-time":
+        return "False"
+    kinds, any_type, instants, search, least, low, enum = _keywords(node)
+
+    def allows(*kinds_: str) -> bool:
+        return any_type or any(kind in kinds for kind in kinds_)
+
+    def constant(name: str, value: Any) -> str:
+        names[f"{at}_{name}"] = value
+        return f"{at}_{name}"
+
+    string_tests = [
+        *([f"{constant('search', search)}(v) is not None"] if search is not None else []),
+        *([f"len(v) >= {constant('least', least)}"] if least is not None else []),
+    ]
+    int_tests = [f"v >= {constant('low', low)}"] if low is not None else []
+    sure: list[list[str]] = []
+    if enum is None:
+        if allows("null"):
+            sure.append(["v is None"])
+        if allows("boolean"):
+            sure.append(["type(v) is bool"])
+        if allows("integer", "number"):
+            sure.append(["type(v) is int", *int_tests])
+        if allows("string") and instants:
+            sure.append(["type(v) is datetime", "v.tzinfo is not None"])
+        elif allows("string"):
+            sure.append(["type(v) is str", *string_tests])
+    else:
+        strings = frozenset(a for a in enum if type(a) is str)
+        ints = frozenset(a for a in enum if type(a) is int)
+        if allows("null") and any(a is None for a in enum):
+            sure.append(["v is None"])
+        if allows("integer", "number") and ints:
+            sure.append(["type(v) is int", f"v in {constant('ints', ints)}", *int_tests])
+        if allows("string") and strings and not instants:
+            sure.append(["type(v) is str", f"v in {constant('strings', strings)}", *string_tests])
+    return " or ".join(f"({' and '.join(tests)})" for tests in sure) or "False"
+
+
+def _shaped(table: str, columns: Collection[str]) -> bool:
+    """Whether a row holding exactly `columns` has the shape the table's schema asks
+    (an object, each required column present, none it does not know when closed), and
+    the schema says nothing of rows the generated checks do not account for."""
+    schema = loaded_schema(table)
+    kinds = _keywords(schema).kinds
+    closed = schema.get("additionalProperties") is False
+    return (
+        all(_annotates(word) or word in _ROW_KEYWORDS for word in schema)
+        and schema.get("additionalProperties", True) in (True, False)
+        and (not kinds or "object" in kinds)
+        and set(schema.get("required", ())) <= set(columns)
+        and (not closed or set(columns) <= set(schema.get("properties", {})))
+    )
+
+
+def _column_tests(table: str, reads: Mapping[str, str], names: dict[str, Any]) -> list[str]:
+    """Lines that return False unless each column `reads` gives (a Python expression)
+    meets its node (`_sure`). A column tested with a pattern remembers the last value
+    that passed (`_last<i>`, a local of the enclosing factory): a dump's sightings
+    share their dump id, and the same object passes the same test."""
+    props: Mapping[str, Any] = loaded_schema(table).get("properties", {})
+    lines: list[str] = []
+    for index, (column, read) in enumerate(reads.items()):
+        if column not in props:
+            continue
+        sure = _sure(props[column], f"_c{index}", names)
+        lines.append(f"v = {read}  # {column}")
+        if f"_c{index}_search" in names:
+            names[f"_last{index}"] = None
+            lines += [
+                f"if v is not _last{index}:",
+                f"    if not ({sure}):",
+                "        return False",
+                f"    _last{index} = v",
+            ]
+        else:
+            lines += [f"if not ({sure}):", "    return False"]
+    return lines
+
+
+def _generated_check(name: str, args: Sequence[str], body: list[str], names: dict[str, Any]) -> Any:
+    """`body` as the function `name(*args)`, inside a factory whose locals are `names`
+    (the constants and memories the tests read: cell loads, not global lookups)."""
+    memories = [n for n in names if n.startswith("_last")]
+    inner = [
+        f"def {name}({', '.join(args)}):",
+        *([f"    nonlocal {', '.join(memories)}"] if memories else []),
+        *(f"    {line}" for line in body),
+        f"return {name}",
+    ]
+    factory = generated(f"make_{name}", list(names), inner, {})
+    return factory(**names)
+
+
+_MISSING = object()  # a key a row lacks, as the generated checks read it: no test passes
+
+
+@cache
+def _dumps_pass() -> Callable[[Mapping[str, Any]], bool]:
+    """The dumps row's check, on the row as a mapping: each column read with a default
+    no test passes, and the row's length equal to the number of columns (so a missing
+    or an extra column sends it to the messages)."""
+    props = loaded_schema("dumps").get("properties", {})
+    reads = {column: f"get({column!r}, _MISSING)" for column in props}
+    names: dict[str, Any] = {"datetime": datetime, "type": type, "len": len, "_MISSING": _MISSING}
+    body = [f"if len(row) != {len(props)}:", "    return False", "get = row.get"]
+    body += _column_tests("dumps", reads, names)
+    body.append("return True" if _shaped("dumps", props) else "return False")
+    check: Callable[[Mapping[str, Any]], bool] = _generated_check(
+        "dumps_pass", ["row"], body, names
+    )
+    return check
+
+
+@cache
+def _sightings_pass() -> Callable[[Iterable[Sighting]], bool]:
+    """The check of a dump's sightings, read from each Sighting as the row builder
+    reads it (tables.sighting_reads), its article id from its title (as in
+    dump_violations): no row dict is built for rows that pass."""
+    reads = sighting_reads()
+    if not _shaped("sightings", reads):
+        return lambda sightings: not sightings
+    names: dict[str, Any] = {
+        "datetime": datetime, "type": type, "len": len, "bool": bool,
+        "article_id_for": article_id_for,
+    }  # fmt: skip
+    item = SIGHTING_ARGS[1]
+    body = [f"for {item} in sightings:", f"    {SIGHTING_ARGS[0]} = article_id_for({item}.title)"]
+    body += [f"    {line}" for line in _column_tests("sightings", reads, names)]
+    body.append("return True")
+    check: Callable[[Iterable[Sighting]], bool] = _generated_check(
+        "sightings_pass", ["sightings"], body, names
+    )
+    return check
+
+
+def rows_pass(result: DumpResult) -> bool:
+    """Whether all of one dump's rows meet the contract, asked without building them:
+    the fast path of check_dump. False may also mean "not sure": dump_violations then
+    gives the verdict."""
+    return _dumps_pass()(dump_row_view(result.dump)) and _sightings_pass()(result.sightings)
+
+
 def dump_violations(result: DumpResult) -> list[str]:
     """Contract messages for one dump's rows, checked before the dump joins the merge.
 
@@ -281,7 +456,7 @@ def dump_violations(result: DumpResult) -> list[str]:
 def check_dump(result: DumpResult) -> DumpResult:
     """The dump as it may enter the build: unchanged, or quarantined with the first
     failing check as its reason (the build goes on without its rows)."""
-    if result.dump.status == "quarantined":
+    if result.dump.status == "quarantined" or rows_pass(result):
         return result
     messages = dump_violations(result)
     if not messages:

@@ -7,9 +7,10 @@ read a naive datetime as UTC; the guard here refuses all three.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import fields
 from datetime import UTC, datetime
 from functools import cache
-from typing import Any
+from typing import Any, Final
 
 import pyarrow as pa
 
@@ -86,29 +87,63 @@ def to_arrow(table: str, rows: Iterable[Mapping[str, Any]]) -> pa.Table:
     return pa.Table.from_pylist(checked, schema=arrow_schema(table))
 
 
+#: The sightings columns a Sighting does not hold under the column's name, as Python
+#: expressions of the row builder's arguments (SIGHTING_ARGS); every other column is
+#: the attribute of its name. The row builder and the contract's check of a dump's
+#: sightings (`contract.rows`) are both generated from this and the schema's columns,
+#: so the check reads exactly what the row would hold.
+SIGHTING_ARGS: Final = ("article_id", "s")
+_SIGHTING_COMPUTED: Final = {"article_id": "article_id", "has_text": "bool(s.text)"}
+
+
+@cache
+def sighting_reads() -> dict[str, str]:
+    """Each sightings column a row holds, in the contract's order, as the expression of
+    SIGHTING_ARGS that gives its value. A column the contract names but a Sighting does
+    not hold is left out: the row lacks it and the contract check says so."""
+    held = {f.name for f in fields(Sighting)} | set(dir(Sighting))
+    reads: dict[str, str] = {}
+    for name in loaded_schema("sightings").get("properties", {}):
+        if name in _SIGHTING_COMPUTED:
+            reads[name] = _SIGHTING_COMPUTED[name]
+        elif name in held:
+            reads[name] = f"s.{name}"
+    return reads
+
+
+def generated(name: str, args: Sequence[str], body: Sequence[str], names: dict[str, Any]) -> Any:
+    """A function compiled from source lines (as `dataclasses` builds `__init__`): code
+    written for one table's columns reads each value once, with no loop, no lookup of
+    a column's check and no call per column. `names` are the globals it sees."""
+    source = "\n".join([f"def {name}({', '.join(args)}):", *(f"    {line}" for line in body)])
+    namespace = dict(names)
+    exec(compile(source, f"<builder.contract {name}>", "exec"), namespace)
+    return namespace[name]
+
+
+@cache
+def _sighting_builder() -> Callable[[str, Sighting], dict[str, Any]]:
+    items = ", ".join(f"{column!r}: {read}" for column, read in sighting_reads().items())
+    built: Callable[[str, Sighting], dict[str, Any]] = generated(
+        "sighting_row", SIGHTING_ARGS, [f"return {{{items}}}"], {}
+    )
+    return built
+
+
 def sighting_row(article_id: str, s: Sighting) -> dict[str, Any]:
-    return {
-        "sighting_id": s.sighting_id,
-        "article_id": article_id,
-        "dump_id": s.dump_id,
-        "position": s.position,
-        "role": s.role,
-        "title": s.title,
-        "source": s.source,
-        "category": s.category,
-        "published_text": s.published_text,
-        "published_at": s.published_at,
-        "published_at_uncertainty_s": s.published_at_uncertainty_s,
-        "published_after_capture": s.published_after_capture,
-        "has_text": bool(s.text),
-        "line_start": s.line_start,
-        "line_end": s.line_end,
-    }
+    """The sightings row of a Sighting, its article id given (see sighting_reads)."""
+    return _sighting_builder()(article_id, s)
+
+
+def dump_row_view(d: Dump) -> Mapping[str, Any]:
+    """The dumps row of a Dump as a read-only view of its fields (the columns), not
+    copied: what the contract's check reads (see dump_row)."""
+    return vars(d)
 
 
 def dump_row(d: Dump) -> dict[str, Any]:
     """The dumps row of a Dump (its fields are the columns; no copy of nested values)."""
-    return dict(vars(d))
+    return dict(dump_row_view(d))
 
 
 def article_row(a: Article) -> dict[str, Any]:
