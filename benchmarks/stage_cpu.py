@@ -32,6 +32,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from builder import records, timing
+from builder.contract import rows
 from builder.contract.rows import check_dump
 from builder.engines import partitioned
 from builder.inputs.decode import Decoded, decode
@@ -61,7 +62,8 @@ def _cpu(
 def _cold_ids() -> None:
     """Forget the cached title keys and ids (where the code caches them): each repeat
     then computes them as a build's check does for titles it has not seen yet."""
-    for function in (records.normalise_key, records.article_id_for):
+    checked_ids = getattr(rows, "checked_article_id", None)  # the check's own, per title
+    for function in (records.normalise_key, records.article_id_for, checked_ids):
         clear = getattr(function, "cache_clear", None)
         if clear is not None:
             clear()

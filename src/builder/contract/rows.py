@@ -7,14 +7,16 @@ import re
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime
-from functools import cache
-from typing import TYPE_CHECKING, Any, NamedTuple
+from functools import cache, lru_cache
+from types import UnionType
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, Union, get_args, get_origin
 
 from builder.contract.schema import loaded_schema
 from builder.contract.tables import (
     SIGHTING_ARGS,
     dump_row,
     dump_row_view,
+    dump_types,
     generated,
     sighting_reads,
     sighting_row,
@@ -353,28 +355,75 @@ def _shaped(table: str, columns: Collection[str]) -> bool:
     )
 
 
-def _column_tests(table: str, reads: Mapping[str, str], names: dict[str, Any]) -> list[str]:
-    """Lines that return False unless each column `reads` gives (a Python expression)
-    meets its node (`_sure`). A column tested with a pattern remembers the last value
-    that passed (`_last<i>`, a local of the enclosing factory): a dump's sightings
-    share their dump id, and the same object passes the same test."""
-    props: Mapping[str, Any] = loaded_schema(table).get("properties", {})
+def _members(annotation: Any) -> list[tuple[str, Any]] | None:
+    """A declared type as what its values can be: ("value", v) for each value of a
+    Literal or None, ("type", t) for every value of str or bool; None when unknown."""
+    if get_origin(annotation) in (Union, UnionType):
+        members = [_members(arg) for arg in get_args(annotation)]
+        return None if None in members else [m for ms in members if ms for m in ms]
+    if get_origin(annotation) is Literal:
+        return [("value", value) for value in get_args(annotation)]
+    if annotation is None or annotation is type(None):
+        return [("value", None)]
+    if annotation in (str, bool):
+        return [("type", annotation)]
+    return None
+
+
+def _takes_all(node: Mapping[str, Any], annotation: Any) -> bool:
+    """Whether the node accepts every value of the declared type: then the column needs
+    no test (the pipeline is held to its records' types by mypy, strict). Each value of
+    a Literal or None is asked of the node's predicate; str and bool are taken whole
+    only by a node that allows the type and says nothing else of its values."""
+    members = _members(annotation)
+    if not members:
+        return False
+    accepts, _ = _checks(node)
+    words = _keywords(node)
+    plain = all(_annotates(word) or word == "type" for word in node)
+    for kind, member in members:
+        if kind == "value" and not accepts(member):
+            return False
+        if member is bool and not (accepts(True) and accepts(False)):
+            return False
+        if member is str and not (plain and (words.any_type or "string" in words.kinds)):
+            return False
+    return True
+
+
+def _column_tests(
+    table: str,
+    reads: Mapping[str, tuple[str, Any]],
+    names: dict[str, Any],
+    fail: str = "return False",
+    remember: bool = False,
+) -> list[str]:
+    """Lines that end the function with `fail` unless each column `reads` gives (a
+    Python expression, and its declared type) meets its node (`_sure`); a column whose
+    type the node takes whole (`_takes_all`) is not read.
+
+    With `remember` (lines run for each row of a dump), a column tested with a pattern,
+    other than the table's key (`x-key`, unique per row), remembers the last value that
+    passed (`_last<i>`, a local of the enclosing factory): a dump's sightings share
+    their dump id, and the same object passes the same test."""
+    schema = loaded_schema(table)
+    props: Mapping[str, Any] = schema.get("properties", {})
     lines: list[str] = []
-    for index, (column, read) in enumerate(reads.items()):
-        if column not in props:
+    for index, (column, (read, declared)) in enumerate(reads.items()):
+        if column not in props or _takes_all(props[column], declared):
             continue
         sure = _sure(props[column], f"_c{index}", names)
         lines.append(f"v = {read}  # {column}")
-        if f"_c{index}_search" in names:
+        if remember and f"_c{index}_search" in names and column != schema.get("x-key"):
             names[f"_last{index}"] = None
             lines += [
                 f"if v is not _last{index}:",
                 f"    if not ({sure}):",
-                "        return False",
+                f"        {fail}",
                 f"    _last{index} = v",
             ]
         else:
-            lines += [f"if not ({sure}):", "    return False"]
+            lines += [f"if not ({sure}):", f"    {fail}"]
     return lines
 
 
@@ -392,18 +441,16 @@ def _generated_check(name: str, args: Sequence[str], body: list[str], names: dic
     return factory(**names)
 
 
-_MISSING = object()  # a key a row lacks, as the generated checks read it: no test passes
-
-
 @cache
 def _dumps_pass() -> Callable[[Mapping[str, Any]], bool]:
-    """The dumps row's check, on the row as a mapping: each column read with a default
-    no test passes, and the row's length equal to the number of columns (so a missing
-    or an extra column sends it to the messages)."""
+    """The dumps row's check, on the row as a mapping (dump_row_view): its keys must be
+    the columns (else the messages say which is missing or extra), then each column
+    is read as the Dump declares it (tables.dump_types)."""
     props = loaded_schema("dumps").get("properties", {})
-    reads = {column: f"get({column!r}, _MISSING)" for column in props}
-    names: dict[str, Any] = {"datetime": datetime, "type": type, "len": len, "_MISSING": _MISSING}
-    body = [f"if len(row) != {len(props)}:", "    return False", "get = row.get"]
+    types = dump_types()
+    reads = {column: (f"row[{column!r}]", types.get(column, Any)) for column in props}
+    names: dict[str, Any] = {"datetime": datetime, "type": type, "_columns": frozenset(props)}
+    body = ["if row.keys() != _columns:", "    return False"]
     body += _column_tests("dumps", reads, names)
     body.append("return True" if _shaped("dumps", props) else "return False")
     check: Callable[[Mapping[str, Any]], bool] = _generated_check(
@@ -412,21 +459,65 @@ def _dumps_pass() -> Callable[[Mapping[str, Any]], bool]:
     return check
 
 
+def _title_reads() -> tuple[dict[str, tuple[str, Any]], dict[str, tuple[str, Any]]]:
+    """The sightings columns a Sighting gives (tables.sighting_reads) split in two: those
+    that are functions of its title alone (the title, and the article id check_dump
+    derives from it) as read from `title`, and the others."""
+    article_id, item = SIGHTING_ARGS
+    by_title: dict[str, tuple[str, Any]] = {}
+    others: dict[str, tuple[str, Any]] = {}
+    for column, (read, declared) in sighting_reads().items():
+        if read == f"{item}.title":
+            by_title[column] = ("title", declared)
+        elif read == article_id:
+            by_title[column] = (read, declared)
+        else:
+            others[column] = (read, declared)
+    return by_title, others
+
+
+@cache
+def _title_test() -> Callable[[str], tuple[str, bool]]:
+    """A title's article id and the tests of the columns that depend on the title alone
+    (`_title_reads`), generated as the others are."""
+    article_id = SIGHTING_ARGS[0]
+    names: dict[str, Any] = {"type": type, "len": len, "article_id_for": article_id_for}
+    body = [f"{article_id} = article_id_for(title)"]
+    body += _column_tests("sightings", _title_reads()[0], names, f"return {article_id}, False")
+    body.append(f"return {article_id}, True")
+    test: Callable[[str], tuple[str, bool]] = _generated_check("title_test", ["title"], body, names)
+    return test
+
+
+@lru_cache(maxsize=1 << 14)
+def checked_article_id(title: str) -> tuple[str, bool]:
+    """A sighting's article id (`article_id_for`, as the merge gives it) and whether the
+    columns that depend on its title alone meet the contract: asked once per distinct
+    title, which recur on most pages (cached like article_id_for)."""
+    return _title_test()(title)
+
+
 @cache
 def _sightings_pass() -> Callable[[Iterable[Sighting]], bool]:
     """The check of a dump's sightings, read from each Sighting as the row builder
     reads it (tables.sighting_reads), its article id from its title (as in
-    dump_violations): no row dict is built for rows that pass."""
-    reads = sighting_reads()
-    if not _shaped("sightings", reads):
+    dump_violations), the title's own columns once per title (checked_article_id):
+    no row dict is built for rows that pass."""
+    if not _shaped("sightings", sighting_reads()):
         return lambda sightings: not sightings
     names: dict[str, Any] = {
         "datetime": datetime, "type": type, "len": len, "bool": bool,
-        "article_id_for": article_id_for,
+        "checked_article_id": checked_article_id,
     }  # fmt: skip
-    item = SIGHTING_ARGS[1]
-    body = [f"for {item} in sightings:", f"    {SIGHTING_ARGS[0]} = article_id_for({item}.title)"]
-    body += [f"    {line}" for line in _column_tests("sightings", reads, names)]
+    article_id, item = SIGHTING_ARGS
+    body = [
+        f"for {item} in sightings:",
+        f"    {article_id}, passes = checked_article_id({item}.title)",
+        "    if not passes:",
+        "        return False",
+    ]
+    tests = _column_tests("sightings", _title_reads()[1], names, remember=True)
+    body += [f"    {line}" for line in tests]
     body.append("return True")
     check: Callable[[Iterable[Sighting]], bool] = _generated_check(
         "sightings_pass", ["sightings"], body, names

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import fields
 from datetime import UTC, datetime
 from functools import cache
-from typing import Any, Final
+from typing import Any, Final, get_type_hints
 
 import pyarrow as pa
 
@@ -87,28 +87,49 @@ def to_arrow(table: str, rows: Iterable[Mapping[str, Any]]) -> pa.Table:
     return pa.Table.from_pylist(checked, schema=arrow_schema(table))
 
 
-#: The sightings columns a Sighting does not hold under the column's name, as Python
-#: expressions of the row builder's arguments (SIGHTING_ARGS); every other column is
-#: the attribute of its name. The row builder and the contract's check of a dump's
-#: sightings (`contract.rows`) are both generated from this and the schema's columns,
-#: so the check reads exactly what the row would hold.
+#: The sightings columns a Sighting does not hold under the column's name: the Python
+#: expression of the row builder's arguments (SIGHTING_ARGS) that gives each, and its
+#: type; every other column is the attribute of its name. The row builder and the
+#: contract's check of a dump's sightings (`contract.rows`) are both generated from
+#: this and the schema's columns, so the check reads exactly what the row would hold.
 SIGHTING_ARGS: Final = ("article_id", "s")
-_SIGHTING_COMPUTED: Final = {"article_id": "article_id", "has_text": "bool(s.text)"}
+_SIGHTING_COMPUTED: Final[dict[str, tuple[str, Any]]] = {
+    "article_id": ("article_id", str),
+    "has_text": ("bool(s.text)", bool),
+}
+
+
+def _annotation(cls: type, name: str) -> Any:
+    """The declared type of a record's field or property `name` (Any if undeclared)."""
+    hints = get_type_hints(cls)
+    if name in hints:
+        return hints[name]
+    member = getattr(cls, name, None)
+    if isinstance(member, property) and member.fget is not None:
+        return get_type_hints(member.fget).get("return", Any)
+    return Any
 
 
 @cache
-def sighting_reads() -> dict[str, str]:
-    """Each sightings column a row holds, in the contract's order, as the expression of
-    SIGHTING_ARGS that gives its value. A column the contract names but a Sighting does
-    not hold is left out: the row lacks it and the contract check says so."""
+def sighting_reads() -> dict[str, tuple[str, Any]]:
+    """Each sightings column a row holds, in the contract's order: the expression of
+    SIGHTING_ARGS that gives its value, and that value's declared type. A column the
+    contract names but a Sighting does not hold is left out: the row lacks it and the
+    contract check says so."""
     held = {f.name for f in fields(Sighting)} | set(dir(Sighting))
-    reads: dict[str, str] = {}
+    reads: dict[str, tuple[str, Any]] = {}
     for name in loaded_schema("sightings").get("properties", {}):
         if name in _SIGHTING_COMPUTED:
             reads[name] = _SIGHTING_COMPUTED[name]
         elif name in held:
-            reads[name] = f"s.{name}"
+            reads[name] = (f"s.{name}", _annotation(Sighting, name))
     return reads
+
+
+@cache
+def dump_types() -> dict[str, Any]:
+    """The declared type of each field of a Dump: of each column of its row (dump_row)."""
+    return {f.name: _annotation(Dump, f.name) for f in fields(Dump)}
 
 
 def generated(name: str, args: Sequence[str], body: Sequence[str], names: dict[str, Any]) -> Any:
@@ -123,7 +144,7 @@ def generated(name: str, args: Sequence[str], body: Sequence[str], names: dict[s
 
 @cache
 def _sighting_builder() -> Callable[[str, Sighting], dict[str, Any]]:
-    items = ", ".join(f"{column!r}: {read}" for column, read in sighting_reads().items())
+    items = ", ".join(f"{column!r}: {read}" for column, (read, _) in sighting_reads().items())
     built: Callable[[str, Sighting], dict[str, Any]] = generated(
         "sighting_row", SIGHTING_ARGS, [f"return {{{items}}}"], {}
     )
