@@ -62,8 +62,8 @@ def _cpu(
 def _cold_ids() -> None:
     """Forget the cached title keys and ids (where the code caches them): each repeat
     then computes them as a build's check does for titles it has not seen yet."""
-    checked_ids = getattr(rows, "checked_article_id", None)  # the check's own, per title
-    for function in (records.normalise_key, records.article_id_for, checked_ids):
+    getattr(rows, "titles_passed", set()).clear()  # the check's own memory of titles
+    for function in (records.normalise_key, records.article_id_for):
         clear = getattr(function, "cache_clear", None)
         if clear is not None:
             clear()

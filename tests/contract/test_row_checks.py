@@ -200,6 +200,27 @@ def test_a_row_missing_a_column_is_never_passed() -> None:
     assert not rows._shaped("sightings", [*columns, "unexpected"])
 
 
+def test_a_title_is_remembered_once_it_passed_and_the_memory_stays_bounded() -> None:
+    """Each distinct title's own columns are tested once (rows.titles_passed); a title
+    that failed is never remembered, and the memory is emptied when full."""
+    rows.titles_passed.clear()
+    good = _parsed()
+    assert rows.check_dump(good) is good
+    titles = {s.title for s in good.sightings}
+    assert titles <= rows.titles_passed
+    for title in (" ", ""):
+        broken = _break_sighting("title", title)(good)
+        assert _verdict(broken) == _old_check_dump(broken)
+        assert _verdict(broken)[0] == "quarantined" and title not in rows.titles_passed
+    # A remembered title does not excuse the other columns of a later sighting.
+    assert _verdict(_break_sighting("line_end", 0)(good))[0] == "quarantined"
+    rows.titles_passed.clear()
+    rows.titles_passed.update(f"filler {i}" for i in range(rows._TITLES_KEPT))
+    assert rows.check_dump(good) is good
+    assert len(rows.titles_passed) <= rows._TITLES_KEPT
+    assert "filler 0" not in rows.titles_passed
+
+
 @pytest.mark.parametrize(("rule", "brake"), STILL_VALID, ids=[b[0] for b in STILL_VALID])
 def test_a_value_the_fast_path_cannot_tell_gets_the_old_verdict(
     rule: str, brake: Callable[[DumpResult], DumpResult]

@@ -7,9 +7,18 @@ import re
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime
-from functools import cache, lru_cache
+from functools import cache
 from types import UnionType
-from typing import TYPE_CHECKING, Any, Literal, NamedTuple, Union, get_args, get_origin
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Final,
+    Literal,
+    NamedTuple,
+    Union,
+    get_args,
+    get_origin,
+)
 
 from builder.contract.schema import loaded_schema
 from builder.contract.tables import (
@@ -477,44 +486,46 @@ def _title_reads() -> tuple[dict[str, tuple[str, Any]], dict[str, tuple[str, Any
 
 
 @cache
-def _title_test() -> Callable[[str], tuple[str, bool]]:
-    """A title's article id and the tests of the columns that depend on the title alone
-    (`_title_reads`), generated as the others are."""
-    article_id = SIGHTING_ARGS[0]
+def _title_test() -> Callable[[str], bool]:
+    """The tests of the columns that depend on a title alone (`_title_reads`), its
+    article id given by article_id_for as the merge gives it; generated as the others."""
     names: dict[str, Any] = {"type": type, "len": len, "article_id_for": article_id_for}
-    body = [f"{article_id} = article_id_for(title)"]
-    body += _column_tests("sightings", _title_reads()[0], names, f"return {article_id}, False")
-    body.append(f"return {article_id}, True")
-    test: Callable[[str], tuple[str, bool]] = _generated_check("title_test", ["title"], body, names)
+    body = [f"{SIGHTING_ARGS[0]} = article_id_for(title)"]
+    body += _column_tests("sightings", _title_reads()[0], names)
+    body.append("return True")
+    test: Callable[[str], bool] = _generated_check("title_test", ["title"], body, names)
     return test
 
 
-@lru_cache(maxsize=1 << 14)
-def checked_article_id(title: str) -> tuple[str, bool]:
-    """A sighting's article id (`article_id_for`, as the merge gives it) and whether the
-    columns that depend on its title alone meet the contract: asked once per distinct
-    title, which recur on most pages (cached like article_id_for)."""
-    return _title_test()(title)
+#: Titles whose own columns (the title, its article id) passed: each distinct title is
+#: tested once, and a title seen again costs one set lookup (titles recur on most
+#: pages). Emptied whole when full, so it stays a few MB at most.
+titles_passed: Final[set[str]] = set()
+_TITLES_KEPT: Final = 1 << 15
 
 
 @cache
 def _sightings_pass() -> Callable[[Iterable[Sighting]], bool]:
     """The check of a dump's sightings, read from each Sighting as the row builder
     reads it (tables.sighting_reads), its article id from its title (as in
-    dump_violations), the title's own columns once per title (checked_article_id):
+    dump_violations), the title's own columns once per distinct title (titles_passed):
     no row dict is built for rows that pass."""
     if not _shaped("sightings", sighting_reads()):
         return lambda sightings: not sightings
     names: dict[str, Any] = {
         "datetime": datetime, "type": type, "len": len, "bool": bool,
-        "checked_article_id": checked_article_id,
+        "title_test": _title_test(), "titles_passed": titles_passed, "kept": _TITLES_KEPT,
     }  # fmt: skip
-    article_id, item = SIGHTING_ARGS
+    item = SIGHTING_ARGS[1]
     body = [
         f"for {item} in sightings:",
-        f"    {article_id}, passes = checked_article_id({item}.title)",
-        "    if not passes:",
-        "        return False",
+        f"    title = {item}.title",
+        "    if title not in titles_passed:",
+        "        if not title_test(title):",
+        "            return False",
+        "        if len(titles_passed) >= kept:",
+        "            titles_passed.clear()",
+        "        titles_passed.add(title)",
     ]
     tests = _column_tests("sightings", _title_reads()[1], names, remember=True)
     body += [f"    {line}" for line in tests]
