@@ -425,3 +425,22 @@ def test_sightings_and_dumps_records_still_declare_what_the_checks_read() -> Non
     assert {f.name for f in dataclasses.fields(Sighting)} >= {
         c for c, (read, _) in reads.items() if read == f"s.{c}" and c != "sighting_id"
     }
+
+
+def test_a_column_computed_from_the_article_id_gets_it_in_the_loop(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Titles seen again skip their article id; a column whose expression uses the id
+    makes the generated loop compute it again (else that column could not be read)."""
+    title_reads, others = rows._title_reads()
+    declared = others["dump_id"][1]
+    others = {**others, "dump_id": ("article_id.replace('a_', 'd_', 1)", declared)}
+    monkeypatch.setattr(rows, "_title_reads", lambda: (title_reads, others))
+    rows._sightings_pass.cache_clear()
+    try:
+        result = _parsed()
+        assert rows._sightings_pass()(result.sightings)
+        upper = dataclasses.replace(result.sightings[0], title=result.sightings[0].title.upper())
+        assert rows._sightings_pass()((upper,))
+    finally:
+        rows._sightings_pass.cache_clear()

@@ -527,7 +527,12 @@ def _sightings_pass() -> Callable[[Iterable[Sighting]], bool]:
         "            titles_passed.clear()",
         "        titles_passed.add(title)",
     ]
-    tests = _column_tests("sightings", _title_reads()[1], names, remember=True)
+    others = _title_reads()[1]
+    article_id = SIGHTING_ARGS[0]
+    if any(re.search(rf"\b{article_id}\b", read) for read, _ in others.values()):
+        names["article_id_for"] = article_id_for  # another column computed from the id
+        body.append(f"    {article_id} = article_id_for(title)")
+    tests = _column_tests("sightings", others, names, remember=True)
     body += [f"    {line}" for line in tests]
     body.append("return True")
     check: Callable[[Iterable[Sighting]], bool] = _generated_check(

@@ -157,8 +157,8 @@ def sighting_row(article_id: str, s: Sighting) -> dict[str, Any]:
 
 
 def dump_row_view(d: Dump) -> Mapping[str, Any]:
-    """The dumps row of a Dump as a read-only view of its fields (the columns), not
-    copied: what the contract's check reads (see dump_row)."""
+    """The dumps row of a Dump without a copy: its own dict of fields (the columns),
+    which the contract's check reads and must not change (dump_row copies it)."""
     return vars(d)
 
 
