@@ -1,5 +1,13 @@
 """Row checks: one row against its table's JSON Schema, and one dump's rows before the
-dump joins the merge (a dump whose rows break the contract is quarantined, not fatal)."""
+dump joins the merge (a dump whose rows break the contract is quarantined, not fatal).
+
+Three answers to "does this row meet the contract?", each faster than the next and
+never disagreeing with it: jsonschema (the messages), a predicate compiled from the
+schema (`row_is_valid`, any row dict), and code generated from the schema for the rows
+a dump's records give (`rows_pass`: no row dict is built). A "no" or an "unsure" from
+a faster one is settled by the slower, so a dump gets the verdict and reason its row
+dicts would get (of records holding the types they declare: see `_takes_all`).
+"""
 
 from __future__ import annotations
 
