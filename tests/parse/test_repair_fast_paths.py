@@ -321,3 +321,27 @@ def test_line_without_needles_is_untouched_and_traced_as_one_piece() -> None:
         done.first,
         done.last,
     )
+
+
+@SETTINGS
+@given(line_text, st.integers(1, 500), st.integers(1, 500))
+def test_a_remembered_teaser_is_fixed_as_if_new_and_reports_its_own_line(
+    text: str, first: int, second: int
+) -> None:
+    """One-line texts are fixed once and remembered; the answer, asked again for
+    another line, is the plain one with that line's number."""
+    assert fix_lines([(first, text)]) == _fix_each_line([(first, text)])
+    assert fix_lines([(second, text)]) == _fix_each_line([(second, text)])
+    assert fix_lines([(second, text), (first, text)]) == _fix_each_line(
+        [(second, text), (first, text)]
+    )
+
+
+def test_a_remembered_teaser_with_repairs_keeps_its_line_numbers() -> None:
+    text = "The Minister 's ferry , the ‘tribute' ."
+    _, repairs = fix_lines([(3, text)])
+    again, repairs_again = fix_lines([(77, text)])
+    assert repairs and {r.line for r in repairs} == {3}
+    assert {r.line for r in repairs_again} == {77}
+    assert [(r.kind, r.detail) for r in repairs] == [(r.kind, r.detail) for r in repairs_again]
+    assert (again, repairs_again) == _fix_each_line([(77, text)])
