@@ -58,8 +58,8 @@ def _sighting(
     else:
         done = repair_card(body)
     lines = done.lines
-    repairs = [*block.repairs, *done.repairs]  # what the segmenter dropped comes first
-    text = "\n".join(t for _, t in lines) or None
+    repairs = (*block.repairs, *done.repairs)  # what the segmenter dropped comes first
+    text = "\n".join([t for _, t in lines]) or None
     span = None
     if traced is not None and text is not None and done.first and done.last:
         span = offsets.span(done.first, done.last)
@@ -93,7 +93,7 @@ def _sighting(
         line_end=block.line_end,
         text_byte_start=span[0] if span else None,
         text_byte_end=span[1] if span else None,
-        repairs=tuple(repairs),
+        repairs=repairs,
         source_alternatives=tuple(alternatives),
         language=detect(block.title, text) if block.role == "main" else None,
         published_after_capture=after_capture,
