@@ -16,13 +16,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from builder.parse.furniture import (
-    _ENDS_SENTENCE,
     _LETTER,
     _WORD_EDGE,
     LONG_CHARS,
     LONG_STOP_SHARE,
+    MAX_PHRASE_CHARS,
     SHORT_WORDS,
     Kind,
+    _single_spaced,
+    ends_sentence,
     load_furniture,
 )
 from builder.parse.repair import (
@@ -31,6 +33,8 @@ from builder.parse.repair import (
     MAX_JUNK_LINE_CHARS,
     Piece,
     Traced,
+    _ends_dash,
+    _ends_sentence,
     drop_junk,
     fix_inline,
     fix_lines,
@@ -263,6 +267,52 @@ def test_a_long_line_is_tested_when_the_text_holds_a_needle() -> None:
 # --- furniture ---------------------------------------------------------------------------
 
 
+#: Whether a line ends a sentence, as first written: a regex search (for furniture
+#: classes, and for lines an inline link broke).
+_ENDS_SENTENCE = re.compile(r"[.!?…؟][\"'’”)\]»]*$")
+_LINK_ENDS_SENTENCE = re.compile(r"[.!?:;][\"'’”)\]]*$")
+
+ENDINGS = st.lists(
+    st.sampled_from(
+        [
+            "a",
+            " ",
+            ".",
+            "!",
+            "?",
+            ":",
+            ";",
+            "…",
+            "؟",
+            '"',
+            "'",
+            "’",
+            "”",
+            ")",
+            "]",
+            "»",
+            "\n",
+            "(",
+            "“",
+        ]
+    ),
+    max_size=8,
+).map("".join)
+
+
+@SETTINGS
+@given(ENDINGS)
+def test_ends_sentence_is_the_regex_search(text: str) -> None:
+    assert ends_sentence(text) == (_ENDS_SENTENCE.search(text) is not None)
+    assert _ends_sentence(text) == (_LINK_ENDS_SENTENCE.search(text) is not None)
+    assert _ends_dash(text) == (re.search(r"[—–(]$", text) is not None)
+
+
+def test_ends_sentence_passes_over_one_final_line_break_as_dollar_does() -> None:
+    assert ends_sentence("Done.”\n") and not ends_sentence("Done.\n\n")
+    assert _ends_sentence("Wait:\n") and not _ends_sentence("Wait: x")
+
+
 def _kind_plainly(text: str) -> Kind:
     """The plain definition of `Furniture.kind`: every word split and looked at."""
     stop_words = load_furniture().stop_words
@@ -280,6 +330,56 @@ def _kind_plainly(text: str) -> Kind:
         if stops >= LONG_STOP_SHARE * len(words):
             return "prose"
     return "short" if len(words) <= SHORT_WORDS else "other"
+
+
+def _phrase_plainly(text: str) -> str | None:
+    """The plain definition of `Furniture.phrase`: white space always collapsed."""
+    furniture = load_furniture()
+    if len(text) > MAX_PHRASE_CHARS:
+        return None
+    line = " ".join(text.split())
+    if furniture.rails is not None and furniture.rails.fullmatch(line):
+        return "rail heading"
+    if line.casefold() in furniture.lines:
+        return "phrase"
+    if furniture.patterns is not None and furniture.patterns.fullmatch(line):
+        return "phrase"
+    return None
+
+
+#: Furniture phrases and every kind of white space `str.split` knows, printable or not.
+SPACED = st.lists(
+    st.sampled_from(
+        [
+            "Share",
+            "Tags:",
+            "Read more",
+            "Most read",
+            "Follow us on Ferrygram",
+            "Photo: Jane Roe",
+            "Text Size:",
+            "The ferry",
+            "x",
+            "\u200b",
+            *" \t\n\x0b\x0c\r\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u200a",
+            *"\u2028\u2029\u202f\u205f\u3000",
+        ]
+    ),
+    max_size=10,
+).map("".join)
+
+
+@SETTINGS
+@given(SPACED)
+def test_phrase_is_the_plain_definition(text: str) -> None:
+    assert load_furniture().phrase(text) == _phrase_plainly(text)
+    if _single_spaced(text):
+        assert " ".join(text.split()) == text
+
+
+def test_a_phrase_with_odd_spaces_is_still_found() -> None:
+    assert load_furniture().phrase("Share\u00a0this:") == "phrase" == _phrase_plainly("Share this:")
+    assert load_furniture().phrase(" Most  read ") == "rail heading"
 
 
 WORDS = ["the", "of", "Ferry", "harbour", "x", "Tags:", "في", "(the", "said.", "50%", "—"]

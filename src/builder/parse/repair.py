@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
 
-from builder.parse.furniture import Furniture, Marker, load_furniture
+from builder.parse.furniture import Furniture, Marker, ends_sentence, load_furniture
 from builder.records import Repair
 
 Line = tuple[int, str]  # (1-based line number in the decoded dump, text)
@@ -220,16 +220,29 @@ JUNK_RULES: tuple[JunkRule, ...] = (
 MAX_JUNK_LINE_CHARS = 100_000
 
 
+#: The junk that is a text's header block (`Date: ...`, `Title: ...`): dropped only from
+#: the first line on, while the lines before were dropped as header block too.
+_HEADER = "header block"
+
+
 def _junk_rules(texts: Sequence[str]) -> tuple[tuple[JunkRule, ...], tuple[JunkRule, ...]]:
     """The rules that can match some line of `texts`: for the first line, and the rest.
 
     A rule with needles is kept only if the whole text, lowered once, holds one of them
     (a line that holds one puts it in the joined text; lowering maps each character on
     its own but for Σ, which no needle holds): most texts hold none, and their long
-    lines then need no test at all.
+    lines then need no test at all. A rule that acts on the first line only, or on a
+    run of lines from the first (the header block), is kept only if the first line
+    holds one of its needles: without it, that run cannot start.
     """
     lowered = "\n".join(texts).lower()
-    rules = tuple(r for r in JUNK_RULES if not r.needles or any(n in lowered for n in r.needles))
+    first = texts[0].lower() if texts else ""
+
+    def may_match(rule: JunkRule) -> bool:
+        where = first if rule.first_line_only or rule.name == _HEADER else lowered
+        return not rule.needles or any(needle in where for needle in rule.needles)
+
+    rules = tuple(filter(may_match, JUNK_RULES))
     return rules, tuple(r for r in rules if not r.first_line_only)
 
 
@@ -257,8 +270,8 @@ def drop_junk_traced(lines: Sequence[Traced]) -> tuple[list[Traced], list[Repair
                 if r.matches(stripped, lower):
                     rule = r
                     break
-        if rule is not None and (rule.name != "header block" or index == 0 or in_header):
-            in_header = rule.name == "header block"
+        if rule is not None and (rule.name != _HEADER or index == 0 or in_header):
+            in_header = rule.name == _HEADER
             repairs.append(Repair("drop_junk_line", line.line, f"{rule.name}: {stripped[:60]}"))
             continue
         if in_header and stripped.lower().startswith("content: "):
@@ -278,15 +291,29 @@ their its our your my is are was were be been has have had not via per including
 before says said told
     """.split()  # noqa: SIM905
 )
-_ENDS_SENTENCE = re.compile(r"[.!?:;][\"'’”)\]]*$")
+#: A line a link broke ends a sentence when its last mark, after any closing quotes
+#: and brackets, is one of these (`[.!?:;]["'’”)\]]*$`).
+_SENTENCE_MARKS = (".", "!", "?", ":", ";")
+_CLOSERS = "\"'’”)]"
+
+
 _STARTS_PUNCT = re.compile(r"^(?:[,.;:!?)\]}…]|['’]s\b)")
 _STARTS_DASH = re.compile(r"^[—–]")
-_ENDS_DASH = re.compile(r"[—–(]$")
+_DASH_ENDS = ("—", "–", "(")
+
+
+def _ends_sentence(text: str) -> bool:
+    return ends_sentence(text, _SENTENCE_MARKS, _CLOSERS)
+
+
+def _ends_dash(text: str) -> bool:
+    """`[—–(]$`: looked for at the end alone, not searched for (see `ends_sentence`)."""
+    return ends_sentence(text, _DASH_ENDS, "")
 
 
 def _join_kind(prev: str, nxt: str) -> str | None:
     """How a line split by an inline link continues: '' (glue), ' ' (space) or None."""
-    return _glue(prev, nxt, _ENDS_SENTENCE.search(prev) is not None)
+    return _glue(prev, nxt, _ends_sentence(prev))
 
 
 def _glue(prev: str, nxt: str, prev_ends_sentence: bool) -> str | None:
@@ -295,7 +322,7 @@ def _glue(prev: str, nxt: str, prev_ends_sentence: bool) -> str | None:
         return None
     if _STARTS_PUNCT.match(nxt):
         return ""
-    if _STARTS_DASH.match(nxt) or _ENDS_DASH.search(prev) or nxt[0].islower():
+    if _STARTS_DASH.match(nxt) or _ends_dash(prev) or nxt[0].islower():
         return " "
     last = prev.rsplit(None, 1)[-1].strip("\"'‘’“”(").lower()
     return " " if last in _JOINING_WORDS else None
@@ -306,7 +333,7 @@ def _is_link_text(text: str, nxt: str | None) -> bool:
     return (
         nxt is not None
         and len(text.split()) <= 5
-        and not _ENDS_SENTENCE.search(text)
+        and not _ends_sentence(text)
         and _glue(text, nxt, False) is not None
     )
 
@@ -338,7 +365,7 @@ def join_split_traced(lines: Sequence[Traced]) -> tuple[list[Traced], list[Repai
     for i, line in enumerate(stripped):
         text = line.text
         if out:
-            ends = _ENDS_SENTENCE.search(tail) is not None
+            ends = _ends_sentence(tail)
             glue = _glue(tail, text, ends)
             if glue is None and not ends:
                 nxt = stripped[i + 1].text if i + 1 < len(stripped) else None
