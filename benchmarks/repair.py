@@ -24,6 +24,7 @@ from pathlib import Path
 from builder.inputs.decode import Decoded, decode
 from builder.parse import extract as ex
 from builder.parse import repair as repair_module
+from builder.parse import times as times_module
 from builder.parse.layouts.segment import Page, segment
 from builder.parse.spans import ByteOffsets
 from builder.records import Dump, RawDump, Sighting
@@ -48,9 +49,11 @@ def _prepared(corpus: Path, n: int) -> list[tuple[Dump, Page, bytes, Decoded]]:
 
 
 def _forget() -> None:
-    """Empty what the stage remembers between dumps (the teasers it fixed), so that each
-    run starts as a fresh worker does rather than finding the last run's answers."""
+    """Empty what the stage remembers between dumps (the teasers it fixed, the time texts
+    it read), so that each run starts as a fresh worker does rather than finding the
+    last run's answers."""
     repair_module._fixed_teaser.cache_clear()
+    times_module._READ.clear()
 
 
 def _repair(prepared: list[tuple[Dump, Page, bytes, Decoded]]) -> list[tuple[Sighting, ...]]:

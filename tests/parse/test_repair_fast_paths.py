@@ -21,8 +21,11 @@ from builder.parse.furniture import (
     LONG_CHARS,
     LONG_STOP_SHARE,
     MAX_PHRASE_CHARS,
+    MIN_RUN,
     SHORT_WORDS,
     Kind,
+    Marker,
+    _by_context,
     _single_spaced,
     ends_sentence,
     load_furniture,
@@ -445,3 +448,34 @@ def test_a_remembered_teaser_with_repairs_keeps_its_line_numbers() -> None:
     assert {r.line for r in repairs_again} == {77}
     assert [(r.kind, r.detail) for r in repairs] == [(r.kind, r.detail) for r in repairs_again]
     assert (again, repairs_again) == _fix_each_line([(77, text)])
+
+
+@SETTINGS
+@given(
+    st.lists(
+        st.sampled_from(["prose", "short", "other", "no words", "phrase", "rail"]), max_size=14
+    )
+)
+def test_classify_skips_the_context_passes_only_where_they_change_nothing(names: list[str]) -> None:
+    """`classify` runs the context passes only when the text has furniture or enough
+    short lines for a run; on any other text they leave every line as it was."""
+    items: list[str | Marker] = [
+        Marker(rail=name == "rail") if name in ("phrase", "rail") else name for name in names
+    ]
+    kinds: list[Kind] = [
+        "furniture" if name in ("no words", "phrase", "rail") else name  # type: ignore[misc]
+        for name in names
+    ]
+    why = [name if name in ("no words", "phrase", "rail") else None for name in names]
+    after_kinds, after_why = list(kinds), list(why)
+    _by_context(items, after_kinds, after_why)
+    if "furniture" not in kinds and kinds.count("short") < MIN_RUN:
+        assert (after_kinds, after_why) == (kinds, why)
+
+
+def test_the_context_passes_do_change_a_text_with_furniture() -> None:
+    """The comparison above is not empty: with furniture, context marks lines."""
+    kinds: list[Kind] = ["furniture", "short", "furniture"]
+    why: list[str | None] = ["no words", None, "no words"]
+    _by_context(["4", "Credit: AP", "5"], kinds, why)
+    assert why == ["no words", "between furniture", "no words"]

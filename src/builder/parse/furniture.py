@@ -150,42 +150,50 @@ class Furniture:
             else ("no words" if kinds[i] == "furniture" else None)
             for i, it in enumerate(items)
         ]
-        n = len(items)
-        # Runs of short lines: a menu, a list of links or names.
-        i = 0
-        while i < n:
-            j = i
-            while j < n and kinds[j] in ("short", "furniture"):
-                j += 1
-            if j - i >= MIN_RUN:
-                for k in range(i, j):
-                    if kinds[k] == "short":
-                        kinds[k], why[k] = "furniture", f"run of {j - i} short lines"
-            i = max(j, i + 1)
-        # A rail heading takes what follows it up to the next prose.
-        for i, it in enumerate(items):
-            if isinstance(it, Marker) and it.rail:
-                k = i + 1
-                while k < n and kinds[k] != "prose":
-                    if why[k] is None:
-                        kinds[k], why[k] = "furniture", "rail"
-                    k += 1
-        # Lines that are not prose, between furniture (or furniture and the text's end).
-        i = 0
-        while i < n:
-            if kinds[i] in ("short", "other"):
-                j = i
-                while j < n and kinds[j] in ("short", "other"):
-                    j += 1
-                before = i > 0 and kinds[i - 1] == "furniture"
-                after = j == n or kinds[j] == "furniture"
-                if before and after:
-                    for k in range(i, j):
-                        kinds[k], why[k] = "furniture", "between furniture"
-                i = j
-            else:
-                i += 1
+        # Context needs furniture, or a run of short lines: most texts have neither, and
+        # the passes would change nothing.
+        if "furniture" in kinds or kinds.count("short") >= MIN_RUN:
+            _by_context(items, kinds, why)
         return why
+
+
+def _by_context(items: Sequence[str | Marker], kinds: list[Kind], why: list[str | None]) -> None:
+    """Mark as furniture, in `kinds` and `why`, the lines their context makes furniture."""
+    n = len(items)
+    # Runs of short lines: a menu, a list of links or names.
+    i = 0
+    while i < n:
+        j = i
+        while j < n and kinds[j] in ("short", "furniture"):
+            j += 1
+        if j - i >= MIN_RUN:
+            for k in range(i, j):
+                if kinds[k] == "short":
+                    kinds[k], why[k] = "furniture", f"run of {j - i} short lines"
+        i = max(j, i + 1)
+    # A rail heading takes what follows it up to the next prose.
+    for i, it in enumerate(items):
+        if isinstance(it, Marker) and it.rail:
+            k = i + 1
+            while k < n and kinds[k] != "prose":
+                if why[k] is None:
+                    kinds[k], why[k] = "furniture", "rail"
+                k += 1
+    # Lines that are not prose, between furniture (or furniture and the text's end).
+    i = 0
+    while i < n:
+        if kinds[i] in ("short", "other"):
+            j = i
+            while j < n and kinds[j] in ("short", "other"):
+                j += 1
+            before = i > 0 and kinds[i - 1] == "furniture"
+            after = j == n or kinds[j] == "furniture"
+            if before and after:
+                for k in range(i, j):
+                    kinds[k], why[k] = "furniture", "between furniture"
+            i = j
+        else:
+            i += 1
 
 
 def ends_sentence(

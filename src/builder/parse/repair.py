@@ -399,6 +399,9 @@ class InlineFix:
 #: lookbehind is tried at every position (3-6x slower on prose). `(?<!\w)(["“])` is
 #: spelt `(["“])(?<!\w["“])`, `(?<=[…]) +` is spelt ` (?<=[…] ) *`: the same matches
 #: (tests/parse/test_repair_fast_paths.py compares them with the plain spellings).
+#: The quote fixes look ahead for their closing quote first, `(?=[^"“”\n]* ["”])`, which
+#: every match has: a closing quote followed by a space (`.' The`) then fails after
+#: one scan in C, where the lazy `{1,120}?` tried up to 120 ends one by one.
 INLINE_FIXES: tuple[InlineFix, ...] = (
     # `Minister 's` -> `Minister's`, `Texas ,` -> `Texas,`, `LUMPUR :` -> `LUMPUR:`
     InlineFix(
@@ -416,13 +419,13 @@ INLINE_FIXES: tuple[InlineFix, ...] = (
     # `" Operation X "` -> `"Operation X"`
     InlineFix(
         "quote_spacing",
-        re.compile(r"([\"“])(?<!\w[\"“]) +([^\"“”\n]{1,120}?) +([\"”])"),
+        re.compile(r"([\"“])(?<!\w[\"“])(?=[^\"“”\n]* [\"”]) +([^\"“”\n]{1,120}?) +([\"”])"),
         r"\1\2\3",
         ('" ', "“ "),
     ),
     InlineFix(
         "quote_spacing",
-        re.compile(r"(['‘])(?<!\w['‘]) +([^'‘’\n]{1,120}?) +(['’])(?!\w)"),
+        re.compile(r"(['‘])(?<!\w['‘])(?=[^'‘’\n]* ['’](?!\w)) +([^'‘’\n]{1,120}?) +(['’])(?!\w)"),
         r"\1\2\3",
         ("' ", "‘ "),
     ),

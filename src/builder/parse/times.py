@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
-from builder.parse.layouts.registry import Layout
+from builder.parse.layouts.registry import Layout, TimeForm
 
 
 class ResolvedTime(NamedTuple):
@@ -18,6 +18,22 @@ class ResolvedTime(NamedTuple):
 
     at: datetime
     uncertainty_s: int
+
+
+class _Reading(NamedTuple):
+    """What a time text says before the capture time is known: a day, or an age."""
+
+    day: datetime | None  # midnight UTC of a date
+    age_s: int  # seconds before the capture, for a relative time
+    uncertainty_s: int
+
+
+#: Time texts read before, with the forms they were read by: a site shows a few dozen
+#: texts ("3 hours ago", today's date) on every page, and trying each form on each
+#: sighting was a third of the times' cost. An entry keeps its forms alive, so that
+#: their id is theirs alone while it is here. Emptied when full (dates add one a day).
+_READ: dict[tuple[str, int], tuple[tuple[TimeForm, ...], _Reading | None]] = {}
+READINGS_REMEMBERED = 4096
 
 
 def resolve(text: str | None, captured_at: datetime, layout: Layout) -> ResolvedTime | None:
@@ -30,7 +46,24 @@ def resolve(text: str | None, captured_at: datetime, layout: Layout) -> Resolved
     if not text:
         return None
     text = text.strip()
-    for form in layout.times:
+    forms = layout.times
+    known = _READ.get((text, id(forms)))
+    if known is None:
+        if len(_READ) >= READINGS_REMEMBERED:
+            _READ.clear()
+        known = _READ[(text, id(forms))] = (forms, _read(text, forms))
+    reading = known[1]
+    if reading is None:
+        return None
+    if reading.day is not None:
+        return ResolvedTime(reading.day, reading.uncertainty_s)
+    at = captured_at.astimezone(UTC).replace(microsecond=0) - timedelta(seconds=reading.age_s)
+    return ResolvedTime(at, reading.uncertainty_s)
+
+
+def _read(text: str, forms: tuple[TimeForm, ...]) -> _Reading | None:
+    """The first form `text` is in, read; None if it is in none (or is no real date)."""
+    for form in forms:
         m = form.pattern.fullmatch(text)
         if m is None:
             continue
@@ -39,8 +72,7 @@ def resolve(text: str | None, captured_at: datetime, layout: Layout) -> Resolved
                 day = datetime(int(m["year"]), int(m["month"]), int(m["day"]), tzinfo=UTC)
             except ValueError:  # 31-02-2025: looks like a date, is not one
                 return None
-            return ResolvedTime(day, form.uncertainty)
+            return _Reading(day, 0, form.uncertainty)
         age = form.seconds if form.seconds is not None else int(m["n"]) * (form.unit or 0)
-        at = captured_at.astimezone(UTC).replace(microsecond=0) - timedelta(seconds=age)
-        return ResolvedTime(at, form.uncertainty)
+        return _Reading(None, age, form.uncertainty)
     return None
