@@ -440,8 +440,12 @@ INLINE_FIXES: tuple[InlineFix, ...] = (
 _ANY_FIX_NEEDLE = re.compile("|".join(re.escape(n) for f in INLINE_FIXES for n in f.needles))
 #: The indexes in `INLINE_FIXES` of the fixes without needles: they may apply to any line.
 _NEEDLELESS = frozenset(i for i, f in enumerate(INLINE_FIXES) if not f.needles)
-#: Every needle, with the index of its fix.
-_NEEDLES = tuple((n, i) for i, f in enumerate(INLINE_FIXES) for n in f.needles)
+#: Every needle, with the index of its fix and its punctuation marks (see `_needles_held`).
+_NEEDLES = tuple(
+    (n, i, tuple(dict.fromkeys(c for c in n if not (c.isspace() or c.isalnum()))))
+    for i, f in enumerate(INLINE_FIXES)
+    for n in f.needles
+)
 #: Needles are placed on lines by their hits in the joined text: not if one spans lines.
 _NEEDLE_HOLDS_BREAK = any("\n" in n for f in INLINE_FIXES for n in f.needles)
 _NEEDLELESS_PATTERNS = tuple(INLINE_FIXES[i].pattern for i in sorted(_NEEDLELESS))
@@ -546,18 +550,22 @@ def _needles_held(texts: Sequence[str]) -> dict[int, frozenset[int]] | None:
 
     One `str.find` pass per needle over the whole text: a needle that is not there costs
     one pass, however many lines there are (a regex of all needles is slower: it stops
-    at every space).
+    at every space). Before it, a look for each of the needle's punctuation marks: one
+    character is looked for with `memchr`, twenty times faster, and most texts lack
+    most of the marks (`;`, `?`, `"`), so most needles cost no pass at all.
     """
     if len(texts) == 1:  # a card's teaser: no joining, no placing
         text = texts[0]
-        held = {i for needle, i in _NEEDLES if needle in text}
+        held = {i for needle, i, _ in _NEEDLES if needle in text}
         return {0: _NEEDLELESS.union(held)} if held else {}
     joined = "\n".join(texts)
     if joined.count("\n") != len(texts) - 1 or _NEEDLE_HOLDS_BREAK:
         return None
     starts: list[int] = []
     found: dict[int, set[int]] = {}
-    for needle, i in _NEEDLES:
+    for needle, i, marks in _NEEDLES:
+        if not all(mark in joined for mark in marks):
+            continue
         hit = joined.find(needle)
         if hit >= 0 and not starts:
             at = 0
