@@ -38,6 +38,7 @@ from builder.parse.repair import (
     Traced,
     _ends_dash,
     _ends_sentence,
+    _finish,
     drop_junk,
     fix_inline,
     fix_lines,
@@ -479,3 +480,12 @@ def test_the_context_passes_do_change_a_text_with_furniture() -> None:
     why: list[str | None] = ["no words", None, "no words"]
     _by_context(["4", "Credit: AP", "5"], kinds, why)
     assert why == ["no words", "between furniture", "no words"]
+
+
+@SETTINGS
+@given(line_text, st.integers(1, 300), st.integers(0, 40))
+def test_a_one_line_teaser_is_repaired_as_any_text(text: str, no: int, column: int) -> None:
+    """A card of one line takes a short way (its fixes remembered); the same answer as
+    the way of every text: stripped, fixed, its ends traced."""
+    line = Traced.of(no, text, column)
+    assert repair_card([line]) == _finish([line.strip()], [])

@@ -644,6 +644,11 @@ def repair_main(
 
 def repair_card(lines: Sequence[Traced]) -> Repaired:
     """A card's teaser: stripped and fixed inline, nothing dropped."""
+    if len(lines) == 1:  # the usual teaser: one line, most often fixed before
+        line = lines[0].strip()
+        fixed, done = _fixed_teaser(line.text)
+        repairs = [Repair(kind, line.line, detail) for kind, detail in done]
+        return Repaired([(line.line, fixed)], repairs, line.first, line.last)
     return _finish([line.strip() for line in lines], [])
 
 

@@ -24,7 +24,7 @@ class _Reading(NamedTuple):
     """What a time text says before the capture time is known: a day, or an age."""
 
     day: datetime | None  # midnight UTC of a date
-    age_s: int  # seconds before the capture, for a relative time
+    age: timedelta  # before the capture, for a relative time
     uncertainty_s: int
 
 
@@ -57,8 +57,10 @@ def resolve(text: str | None, captured_at: datetime, layout: Layout) -> Resolved
         return None
     if reading.day is not None:
         return ResolvedTime(reading.day, reading.uncertainty_s)
-    at = captured_at.astimezone(UTC).replace(microsecond=0) - timedelta(seconds=reading.age_s)
-    return ResolvedTime(at, reading.uncertainty_s)
+    at = captured_at.astimezone(UTC)
+    if at.microsecond:
+        at = at.replace(microsecond=0)
+    return ResolvedTime(at - reading.age, reading.uncertainty_s)
 
 
 def _read(text: str, forms: tuple[TimeForm, ...]) -> _Reading | None:
@@ -72,7 +74,7 @@ def _read(text: str, forms: tuple[TimeForm, ...]) -> _Reading | None:
                 day = datetime(int(m["year"]), int(m["month"]), int(m["day"]), tzinfo=UTC)
             except ValueError:  # 31-02-2025: looks like a date, is not one
                 return None
-            return _Reading(day, 0, form.uncertainty)
+            return _Reading(day, timedelta(0), form.uncertainty)
         age = form.seconds if form.seconds is not None else int(m["n"]) * (form.unit or 0)
-        return _Reading(None, age, form.uncertainty)
+        return _Reading(None, timedelta(seconds=age), form.uncertainty)
     return None
