@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
@@ -440,9 +440,10 @@ INLINE_FIXES: tuple[InlineFix, ...] = (
 _ANY_FIX_NEEDLE = re.compile("|".join(re.escape(n) for f in INLINE_FIXES for n in f.needles))
 #: The indexes in `INLINE_FIXES` of the fixes without needles: they may apply to any line.
 _NEEDLELESS = frozenset(i for i, f in enumerate(INLINE_FIXES) if not f.needles)
-#: Every needle, with the index of its fix and its punctuation marks (see `_needles_held`).
+#: Every needle, with the index of its fix and its mark: its first character that is
+#: neither a letter, a digit nor a space (else its first), looked for first.
 _NEEDLES = tuple(
-    (n, i, tuple(dict.fromkeys(c for c in n if not (c.isspace() or c.isalnum()))))
+    (n, i, next((c for c in n if not (c.isspace() or c.isalnum())), n[:1]))
     for i, f in enumerate(INLINE_FIXES)
     for n in f.needles
 )
@@ -544,15 +545,15 @@ def _each_line(lines: Sequence[Line]) -> tuple[list[Line], list[Repair]]:
     return out, repairs
 
 
-def _needles_held(texts: Sequence[str]) -> dict[int, frozenset[int]] | None:
+def _needles_held(texts: Sequence[str]) -> Mapping[int, Collection[int]] | None:
     """For each line holding a needle: the fixes whose needles it holds, and those
     without needles. None when a line holds a line break (needles are placed by it).
 
     One `str.find` pass per needle over the whole text: a needle that is not there costs
     one pass, however many lines there are (a regex of all needles is slower: it stops
-    at every space). Before it, a look for each of the needle's punctuation marks: one
-    character is looked for with `memchr`, twenty times faster, and most texts lack
-    most of the marks (`;`, `?`, `"`), so most needles cost no pass at all.
+    at every space). Before it, a look for the needle's punctuation mark: one character
+    is looked for with `memchr`, twenty times faster, and most texts lack most of the
+    marks (`;`, `?`, `"`), so most needles cost no pass at all.
     """
     if len(texts) == 1:  # a card's teaser: no joining, no placing
         text = texts[0]
@@ -563,8 +564,8 @@ def _needles_held(texts: Sequence[str]) -> dict[int, frozenset[int]] | None:
         return None
     starts: list[int] = []
     found: dict[int, set[int]] = {}
-    for needle, i, marks in _NEEDLES:
-        if not all(mark in joined for mark in marks):
+    for needle, i, mark in _NEEDLES:
+        if mark not in joined:
             continue
         hit = joined.find(needle)
         if hit >= 0 and not starts:
@@ -575,9 +576,12 @@ def _needles_held(texts: Sequence[str]) -> dict[int, frozenset[int]] | None:
             starts.append(at)  # where a line after the last would start
         while hit >= 0:
             index = bisect_right(starts, hit) - 1
-            found.setdefault(index, set(_NEEDLELESS)).add(i)
+            fixes = found.get(index)
+            if fixes is None:
+                fixes = found[index] = set(_NEEDLELESS)
+            fixes.add(i)
             hit = joined.find(needle, starts[index + 1])  # the line holds it: next line
-    return {index: frozenset(fixes) for index, fixes in found.items()}
+    return found
 
 
 class Repaired(NamedTuple):
