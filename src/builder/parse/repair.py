@@ -364,10 +364,9 @@ def join_split_traced(lines: Sequence[Traced]) -> tuple[list[Traced], list[Repai
     stripped = [line.strip() for line in lines]
     for i, line in enumerate(stripped):
         text = line.text
-        if out:
-            ends = _ends_sentence(tail)
-            glue = _glue(tail, text, ends)
-            if glue is None and not ends:
+        if out and not _ends_sentence(tail):  # after a sentence, a line starts anew
+            glue = _glue(tail, text, False)
+            if glue is None:
                 nxt = stripped[i + 1].text if i + 1 < len(stripped) else None
                 glue = " " if _is_link_text(text, nxt) else None
             if glue is not None:
