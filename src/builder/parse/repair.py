@@ -146,6 +146,16 @@ def _rule(
     return JunkRule(name, re.compile(pattern, re.IGNORECASE), first_line_only, max_chars, needles)
 
 
+def _mark(needle: str) -> str:
+    """The needle's first character that is neither a letter, a digit nor a space, or ''.
+
+    Looked for before the needle: one character is found with `memchr`, twenty times
+    faster than a needle of several, and most texts lack most marks (`;`, `?`, `%`), so
+    most needles then cost no pass over the text.
+    """
+    return next((c for c in needle if not (c.isspace() or c.isalnum())), "")
+
+
 _ESC = r"%[0-9A-F]{2}"
 _NOT_ESC = r"(?:[^%]|%(?![0-9A-F]{2}))"
 
@@ -221,6 +231,9 @@ JUNK_RULES: tuple[JunkRule, ...] = (
 MAX_JUNK_LINE_CHARS = 100_000
 
 
+#: Every junk needle's mark (see `_mark`).
+_JUNK_MARKS = {needle: _mark(needle) for rule in JUNK_RULES for needle in rule.needles}
+
 #: The junk that is a text's header block (`Date: ...`, `Title: ...`): dropped only from
 #: the first line on, while the lines before were dropped as header block too.
 _HEADER = "header block"
@@ -241,7 +254,9 @@ def _junk_rules(texts: Sequence[str]) -> tuple[tuple[JunkRule, ...], tuple[JunkR
 
     def may_match(rule: JunkRule) -> bool:
         where = first if rule.first_line_only or rule.name == _HEADER else lowered
-        return not rule.needles or any(needle in where for needle in rule.needles)
+        return not rule.needles or any(
+            _JUNK_MARKS[needle] in where and needle in where for needle in rule.needles
+        )
 
     rules = tuple(filter(may_match, JUNK_RULES))
     return rules, tuple(r for r in rules if not r.first_line_only)
@@ -444,13 +459,8 @@ INLINE_FIXES: tuple[InlineFix, ...] = (
 _ANY_FIX_NEEDLE = re.compile("|".join(re.escape(n) for f in INLINE_FIXES for n in f.needles))
 #: The indexes in `INLINE_FIXES` of the fixes without needles: they may apply to any line.
 _NEEDLELESS = frozenset(i for i, f in enumerate(INLINE_FIXES) if not f.needles)
-#: Every needle, with the index of its fix and its mark: its first character that is
-#: neither a letter, a digit nor a space (else its first), looked for first.
-_NEEDLES = tuple(
-    (n, i, next((c for c in n if not (c.isspace() or c.isalnum())), n[:1]))
-    for i, f in enumerate(INLINE_FIXES)
-    for n in f.needles
-)
+#: Every needle, with the index of its fix and its mark (see `_mark`).
+_NEEDLES = tuple((n, i, _mark(n)) for i, f in enumerate(INLINE_FIXES) for n in f.needles)
 #: Needles are placed on lines by their hits in the joined text: not if one spans lines.
 _NEEDLE_HOLDS_BREAK = any("\n" in n for f in INLINE_FIXES for n in f.needles)
 _NEEDLELESS_PATTERNS = tuple(INLINE_FIXES[i].pattern for i in sorted(_NEEDLELESS))
@@ -555,9 +565,7 @@ def _needles_held(texts: Sequence[str]) -> Mapping[int, Collection[int]] | None:
 
     One `str.find` pass per needle over the whole text: a needle that is not there costs
     one pass, however many lines there are (a regex of all needles is slower: it stops
-    at every space). Before it, a look for the needle's punctuation mark: one character
-    is looked for with `memchr`, twenty times faster, and most texts lack most of the
-    marks (`;`, `?`, `"`), so most needles cost no pass at all.
+    at every space). Before it, a look for the needle's mark (see `_mark`).
     """
     if len(texts) == 1:  # a card's teaser: no joining, no placing
         text = texts[0]
