@@ -489,3 +489,31 @@ def test_a_one_line_teaser_is_repaired_as_any_text(text: str, no: int, column: i
     the way of every text: stripped, fixed, its ends traced."""
     line = Traced.of(no, text, column)
     assert repair_card([line]) == _finish([line.strip()], [])
+
+
+def _classify_plainly(items: list[str | Marker]) -> list[str | None]:
+    """The plain definition of `Furniture.classify`: every line classed, context always."""
+    furniture = load_furniture()
+    kinds: list[Kind] = [
+        "furniture" if isinstance(it, Marker) else furniture.kind(it) for it in items
+    ]
+    why: list[str | None] = [
+        "phrase" if isinstance(it, Marker) else ("no words" if k == "furniture" else None)
+        for it, k in zip(items, kinds, strict=True)
+    ]
+    _by_context(items, kinds, why)
+    return why
+
+
+LINES = st.one_of(
+    st.lists(st.sampled_from(WORDS), max_size=9).map(" ".join),
+    st.sampled_from(["", "4", "50%", "Credit: AP", "The ferry ran at night.", "x " * 1200]),
+    st.builds(Marker, st.booleans()),
+)
+
+
+@SETTINGS
+@given(st.lists(LINES, max_size=10))
+def test_classify_is_the_plain_definition(items: list[str | Marker]) -> None:
+    """Texts that keep every line skip classing their lines; the answer is the same."""
+    assert load_furniture().classify(items) == _classify_plainly(items)

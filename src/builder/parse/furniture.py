@@ -141,6 +141,8 @@ class Furniture:
 
     def classify(self, items: Sequence[str | Marker]) -> list[str | None]:
         """Why each line is furniture, or None to keep it. Markers are always furniture."""
+        if _all_kept(items):  # most texts: no line needs its class
+            return [None] * len(items)
         kinds: list[Kind] = [
             "furniture" if isinstance(it, Marker) else self.kind(it) for it in items
         ]
@@ -155,6 +157,20 @@ class Furniture:
         if "furniture" in kinds or kinds.count("short") >= MIN_RUN:
             _by_context(items, kinds, why)
         return why
+
+
+def _all_kept(items: Sequence[str | Marker]) -> bool:
+    """Whether `classify` keeps every line whatever its class: a text without furniture
+    (no marker, a letter in every line) and without lines enough for a run of short
+    ones (a short line has at most `SHORT_WORDS` words in its head, `kind`'s first
+    2,000 characters). Told with one search and one short split per line, where
+    classing a line splits it and looks its words up."""
+    short = 0
+    for it in items:
+        if isinstance(it, Marker) or _LETTER.search(it) is None:
+            return False
+        short += len(it[:2000].split(None, SHORT_WORDS)) <= SHORT_WORDS
+    return short < MIN_RUN
 
 
 def _by_context(items: Sequence[str | Marker], kinds: list[Kind], why: list[str | None]) -> None:
