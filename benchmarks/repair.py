@@ -9,6 +9,7 @@ sha256 of every sighting, so two versions of the code can be shown to give the s
 output; `--profile` prints the top of a cProfile.
 
     python benchmarks/repair.py CORPUS_DIR --n 2000 [--repeat 3] [--digest] [--profile]
+        [--no-language]
 """
 
 from __future__ import annotations
@@ -48,6 +49,12 @@ def _prepared(corpus: Path, n: int) -> list[tuple[Dump, Page, bytes, Decoded]]:
     return out
 
 
+def _no_language(title: str, text: str | None) -> str | None:
+    """Language detection left out, to time the rest of the stage (fastText is compiled
+    code of its own, timed by `benchmarks/language.py`)."""
+    return None
+
+
 def _forget() -> None:
     """Empty what the stage remembers between dumps (the teasers it fixed, the time texts
     it read), so that each run starts as a fresh worker does rather than finding the
@@ -74,7 +81,14 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="runs; the least CPU time counts")
     parser.add_argument("--digest", action="store_true", help="print a sha256 of the output")
     parser.add_argument("--profile", action="store_true", help="print a cProfile of one run")
+    parser.add_argument(
+        "--no-language",
+        action="store_true",
+        help="leave language detection out (every language None; the digest changes)",
+    )
     args = parser.parse_args()
+    if args.no_language:
+        ex.detect = _no_language
     prepared = _prepared(args.corpus, args.n)
     _repair(prepared[:10])  # load the language model and furniture data outside the clock
     if args.profile:
