@@ -34,11 +34,13 @@ from builder.parse.repair import (
     INLINE_FIXES,
     JUNK_RULES,
     MAX_JUNK_LINE_CHARS,
+    TEASER_CHARS,
     Piece,
     Traced,
     _ends_dash,
     _ends_sentence,
     _finish,
+    _fixed_teaser,
     drop_junk,
     fix_inline,
     fix_lines,
@@ -517,3 +519,12 @@ LINES = st.one_of(
 def test_classify_is_the_plain_definition(items: list[str | Marker]) -> None:
     """Texts that keep every line skip classing their lines; the answer is the same."""
     assert load_furniture().classify(items) == _classify_plainly(items)
+
+
+def test_a_long_one_line_text_is_fixed_but_not_remembered() -> None:
+    """Only short lines are remembered, so the memory stays small whatever the input."""
+    text = "The Minister 's ferry , " + "x" * TEASER_CHARS
+    before = _fixed_teaser.cache_info().currsize
+    assert fix_lines([(4, text)]) == _fix_each_line([(4, text)])
+    assert fix_lines([(4, text)])[0][0][1].startswith("The Minister's ferry,")
+    assert _fixed_teaser.cache_info().currsize == before

@@ -149,3 +149,11 @@ def test_remembered_readings_are_emptied_when_full() -> None:
     assert resolve("12-03-2025", CAPTURED, EN) == ResolvedTime(
         datetime(2025, 3, 12, tzinfo=UTC), DAY
     )
+
+
+def test_a_long_text_is_read_but_not_remembered() -> None:
+    times._READ.clear()
+    text = "3 hours ago" + " x" * times.READING_CHARS
+    assert resolve(text, CAPTURED, EN) is None
+    assert resolve("3 hours ago", CAPTURED, EN) is not None
+    assert len(times._READ) == 1

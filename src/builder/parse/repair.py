@@ -55,8 +55,8 @@ class Traced(NamedTuple):
     @classmethod
     def of(cls, line: int, text: str, column: int = 0) -> Traced:
         """`text` as found on `line`, from `column` on."""
-        piece = _tuple(Piece, (0, line, column, len(text)))
-        return _tuple(cls, (line, text, (piece,) if text else ()))
+        pieces = (_tuple(Piece, (0, line, column, len(text))),) if text else ()
+        return _tuple(cls, (line, text, pieces))
 
     def cut(self, start: int, end: int) -> Traced:
         """The characters `text[start:end]`, still traced."""
@@ -319,6 +319,7 @@ _DASH_ENDS = ("—", "–", "(")
 
 
 def _ends_sentence(text: str) -> bool:
+    r"""`[.!?:;]["'’”)\]]*$`, looked for at the end alone (see `ends_sentence`)."""
     return ends_sentence(text, _SENTENCE_MARKS, _CLOSERS)
 
 
@@ -499,18 +500,21 @@ def fix_lines(lines: Sequence[Line]) -> tuple[list[Line], list[Repair]]:
     so a line is searched only by the fixes whose needles it holds and by those without
     needles. Nothing else is done to a line holding no needle: most lines have no
     artifact, and every rule tested on every line was most of this stage's time.
-    A text of one line (a card's teaser) is fixed once and remembered.
+    A text of one short line (a card's teaser) is fixed once and remembered.
     """
-    if len(lines) == 1:
+    if len(lines) == 1 and len(lines[0][1]) <= TEASER_CHARS:
         no, text = lines[0]
         fixed, done = _fixed_teaser(text)
         return [(no, fixed)], [Repair(kind, no, detail) for kind, detail in done]
     return _fix_lines(lines)
 
 
-#: Teasers remembered (most recently used): about 2.5 MB. On 20,000 dumps, 82% of
-#: cards showed a teaser among the last 4,096 seen, 73% among the last 2,048.
+#: Teasers remembered (most recently used), each at most `TEASER_CHARS` long: about
+#: 2.5 MB, 8 MB at most for ASCII text. On 20,000 dumps, 82% of cards showed a teaser
+#: among the last 4,096 seen, 73% among the last 2,048; teasers are 500 characters or
+#: so (876 at most there), and a longer line is fixed each time.
 TEASERS_REMEMBERED = 4096
+TEASER_CHARS = 1000
 
 
 @lru_cache(maxsize=TEASERS_REMEMBERED)
@@ -662,8 +666,7 @@ def repair_card(lines: Sequence[Traced]) -> Repaired:
     """A card's teaser: stripped and fixed inline, nothing dropped."""
     if len(lines) == 1:  # the usual teaser: one line, most often fixed before
         line = lines[0].strip()
-        fixed, done = _fixed_teaser(line.text)
-        repairs = [Repair(kind, line.line, detail) for kind, detail in done]
+        [(_, fixed)], repairs = fix_lines([(line.line, line.text)])
         return Repaired([(line.line, fixed)], repairs, line.first, line.last)
     return _finish([line.strip() for line in lines], [])
 

@@ -29,11 +29,13 @@ class _Reading(NamedTuple):
 
 
 #: Time texts read before, with the forms they were read by: a site shows a few dozen
-#: texts ("3 hours ago", today's date) on every page, and trying each form on each
-#: sighting was a third of the times' cost. An entry keeps its forms alive, so that
-#: their id is theirs alone while it is here. Emptied when full (dates add one a day).
+#: texts ("3 hours ago", today's date) on every page, and trying each form for each
+#: sighting was most of the cost of its time. An entry keeps its forms alive, so that
+#: their id is theirs alone while it is here. Emptied when full (dates add one a day);
+#: a text longer than `READING_CHARS` (no time text is) is read each time, never kept.
 _READ: dict[tuple[str, int], tuple[tuple[TimeForm, ...], _Reading | None]] = {}
 READINGS_REMEMBERED = 4096
+READING_CHARS = 100
 
 
 def resolve(text: str | None, captured_at: datetime, layout: Layout) -> ResolvedTime | None:
@@ -48,11 +50,14 @@ def resolve(text: str | None, captured_at: datetime, layout: Layout) -> Resolved
     text = text.strip()
     forms = layout.times
     known = _READ.get((text, id(forms)))
-    if known is None:
-        if len(_READ) >= READINGS_REMEMBERED:
-            _READ.clear()
-        known = _READ[(text, id(forms))] = (forms, _read(text, forms))
-    reading = known[1]
+    if known is not None:
+        reading = known[1]
+    else:
+        reading = _read(text, forms)
+        if len(text) <= READING_CHARS:
+            if len(_READ) >= READINGS_REMEMBERED:
+                _READ.clear()
+            _READ[(text, id(forms))] = (forms, reading)
     if reading is None:
         return None
     if reading.day is not None:
