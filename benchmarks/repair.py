@@ -2,12 +2,14 @@
 
 Dumps are read, decoded and segmented first (untimed); then everything the `repair`
 stage of `builder.parse.extract` does (byte offsets, text repairs, furniture, times,
-language, the sightings) is run over all of them, `--repeat` times, and the least CPU
-time (`time.process_time`: other processes on a busy machine cost it little) is
-printed per dump. `--digest` prints a sha256 of every sighting, so two versions of the
-code can be shown to give the same output; `--profile` prints the top of a cProfile.
+language, the sightings) is run over all of them, `--repeat` times (each starting with
+nothing remembered from the last), and the least CPU time (`time.process_time`: other
+processes on a busy machine cost it little) is printed per dump. `--digest` prints a
+sha256 of every sighting, so two versions of the code can be shown to give the same
+output; `--profile` prints the top of a cProfile.
 
     python benchmarks/repair.py CORPUS_DIR --n 2000 [--repeat 3] [--digest] [--profile]
+        [--no-language]
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from pathlib import Path
 
 from builder.inputs.decode import Decoded, decode
 from builder.parse import extract as ex
+from builder.parse import repair as repair_module
+from builder.parse import times as times_module
 from builder.parse.layouts.segment import Page, segment
 from builder.parse.spans import ByteOffsets
 from builder.records import Dump, RawDump, Sighting
@@ -45,6 +49,20 @@ def _prepared(corpus: Path, n: int) -> list[tuple[Dump, Page, bytes, Decoded]]:
     return out
 
 
+def _no_language(title: str, text: str | None) -> str | None:
+    """Language detection left out, to time the rest of the stage (fastText is compiled
+    code of its own, timed by `benchmarks/language.py`)."""
+    return None
+
+
+def _forget() -> None:
+    """Empty what the stage remembers between dumps (the teasers it fixed, the time texts
+    it read), so that each run starts as a fresh worker does rather than finding the
+    last run's answers."""
+    repair_module._fixed_teaser.cache_clear()
+    times_module._READ.clear()
+
+
 def _repair(prepared: list[tuple[Dump, Page, bytes, Decoded]]) -> list[tuple[Sighting, ...]]:
     """What `extract` times as `repair`, for every prepared dump."""
     results = []
@@ -63,10 +81,18 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="runs; the least CPU time counts")
     parser.add_argument("--digest", action="store_true", help="print a sha256 of the output")
     parser.add_argument("--profile", action="store_true", help="print a cProfile of one run")
+    parser.add_argument(
+        "--no-language",
+        action="store_true",
+        help="leave language detection out (every language None; the digest changes)",
+    )
     args = parser.parse_args()
+    if args.no_language:
+        ex.detect = _no_language
     prepared = _prepared(args.corpus, args.n)
     _repair(prepared[:10])  # load the language model and furniture data outside the clock
     if args.profile:
+        _forget()
         profile = cProfile.Profile()
         profile.enable()
         _repair(prepared)
@@ -75,6 +101,7 @@ def main() -> None:
     times = []
     results: list[tuple[Sighting, ...]] = []
     for _ in range(args.repeat):
+        _forget()
         started = time.process_time()
         results = _repair(prepared)
         times.append(time.process_time() - started)

@@ -16,21 +16,31 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from builder.parse.furniture import (
-    _ENDS_SENTENCE,
     _LETTER,
     _WORD_EDGE,
     LONG_CHARS,
     LONG_STOP_SHARE,
+    MAX_PHRASE_CHARS,
+    MIN_RUN,
     SHORT_WORDS,
     Kind,
+    Marker,
+    _by_context,
+    _single_spaced,
+    ends_sentence,
     load_furniture,
 )
 from builder.parse.repair import (
     INLINE_FIXES,
     JUNK_RULES,
     MAX_JUNK_LINE_CHARS,
+    TEASER_CHARS,
     Piece,
     Traced,
+    _ends_dash,
+    _ends_sentence,
+    _finish,
+    _fixed_teaser,
     drop_junk,
     fix_inline,
     fix_lines,
@@ -263,6 +273,52 @@ def test_a_long_line_is_tested_when_the_text_holds_a_needle() -> None:
 # --- furniture ---------------------------------------------------------------------------
 
 
+#: Whether a line ends a sentence, as first written: a regex search (for furniture
+#: classes, and for lines an inline link broke).
+_ENDS_SENTENCE = re.compile(r"[.!?…؟][\"'’”)\]»]*$")
+_LINK_ENDS_SENTENCE = re.compile(r"[.!?:;][\"'’”)\]]*$")
+
+ENDINGS = st.lists(
+    st.sampled_from(
+        [
+            "a",
+            " ",
+            ".",
+            "!",
+            "?",
+            ":",
+            ";",
+            "…",
+            "؟",
+            '"',
+            "'",
+            "’",
+            "”",
+            ")",
+            "]",
+            "»",
+            "\n",
+            "(",
+            "“",
+        ]
+    ),
+    max_size=8,
+).map("".join)
+
+
+@SETTINGS
+@given(ENDINGS)
+def test_ends_sentence_is_the_regex_search(text: str) -> None:
+    assert ends_sentence(text) == (_ENDS_SENTENCE.search(text) is not None)
+    assert _ends_sentence(text) == (_LINK_ENDS_SENTENCE.search(text) is not None)
+    assert _ends_dash(text) == (re.search(r"[—–(]$", text) is not None)
+
+
+def test_ends_sentence_passes_over_one_final_line_break_as_dollar_does() -> None:
+    assert ends_sentence("Done.”\n") and not ends_sentence("Done.\n\n")
+    assert _ends_sentence("Wait:\n") and not _ends_sentence("Wait: x")
+
+
 def _kind_plainly(text: str) -> Kind:
     """The plain definition of `Furniture.kind`: every word split and looked at."""
     stop_words = load_furniture().stop_words
@@ -280,6 +336,56 @@ def _kind_plainly(text: str) -> Kind:
         if stops >= LONG_STOP_SHARE * len(words):
             return "prose"
     return "short" if len(words) <= SHORT_WORDS else "other"
+
+
+def _phrase_plainly(text: str) -> str | None:
+    """The plain definition of `Furniture.phrase`: white space always collapsed."""
+    furniture = load_furniture()
+    if len(text) > MAX_PHRASE_CHARS:
+        return None
+    line = " ".join(text.split())
+    if furniture.rails is not None and furniture.rails.fullmatch(line):
+        return "rail heading"
+    if line.casefold() in furniture.lines:
+        return "phrase"
+    if furniture.patterns is not None and furniture.patterns.fullmatch(line):
+        return "phrase"
+    return None
+
+
+#: Furniture phrases and every kind of white space `str.split` knows, printable or not.
+SPACED = st.lists(
+    st.sampled_from(
+        [
+            "Share",
+            "Tags:",
+            "Read more",
+            "Most read",
+            "Follow us on Ferrygram",
+            "Photo: Jane Roe",
+            "Text Size:",
+            "The ferry",
+            "x",
+            "\u200b",
+            *" \t\n\x0b\x0c\r\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u200a",
+            *"\u2028\u2029\u202f\u205f\u3000",
+        ]
+    ),
+    max_size=10,
+).map("".join)
+
+
+@SETTINGS
+@given(SPACED)
+def test_phrase_is_the_plain_definition(text: str) -> None:
+    assert load_furniture().phrase(text) == _phrase_plainly(text)
+    if _single_spaced(text):
+        assert " ".join(text.split()) == text
+
+
+def test_a_phrase_with_odd_spaces_is_still_found() -> None:
+    assert load_furniture().phrase("Share\u00a0this:") == "phrase" == _phrase_plainly("Share this:")
+    assert load_furniture().phrase(" Most  read ") == "rail heading"
 
 
 WORDS = ["the", "of", "Ferry", "harbour", "x", "Tags:", "في", "(the", "said.", "50%", "—"]
@@ -321,3 +427,104 @@ def test_line_without_needles_is_untouched_and_traced_as_one_piece() -> None:
         done.first,
         done.last,
     )
+
+
+@SETTINGS
+@given(line_text, st.integers(1, 500), st.integers(1, 500))
+def test_a_remembered_teaser_is_fixed_as_if_new_and_reports_its_own_line(
+    text: str, first: int, second: int
+) -> None:
+    """One-line texts are fixed once and remembered; the answer, asked again for
+    another line, is the plain one with that line's number."""
+    assert fix_lines([(first, text)]) == _fix_each_line([(first, text)])
+    assert fix_lines([(second, text)]) == _fix_each_line([(second, text)])
+    assert fix_lines([(second, text), (first, text)]) == _fix_each_line(
+        [(second, text), (first, text)]
+    )
+
+
+def test_a_remembered_teaser_with_repairs_keeps_its_line_numbers() -> None:
+    text = "The Minister 's ferry , the ‘tribute' ."
+    _, repairs = fix_lines([(3, text)])
+    again, repairs_again = fix_lines([(77, text)])
+    assert repairs and {r.line for r in repairs} == {3}
+    assert {r.line for r in repairs_again} == {77}
+    assert [(r.kind, r.detail) for r in repairs] == [(r.kind, r.detail) for r in repairs_again]
+    assert (again, repairs_again) == _fix_each_line([(77, text)])
+
+
+@SETTINGS
+@given(
+    st.lists(
+        st.sampled_from(["prose", "short", "other", "no words", "phrase", "rail"]), max_size=14
+    )
+)
+def test_classify_skips_the_context_passes_only_where_they_change_nothing(names: list[str]) -> None:
+    """`classify` runs the context passes only when the text has furniture or enough
+    short lines for a run; on any other text they leave every line as it was."""
+    items: list[str | Marker] = [
+        Marker(rail=name == "rail") if name in ("phrase", "rail") else name for name in names
+    ]
+    kinds: list[Kind] = [
+        "furniture" if name in ("no words", "phrase", "rail") else name  # type: ignore[misc]
+        for name in names
+    ]
+    why = [name if name in ("no words", "phrase", "rail") else None for name in names]
+    after_kinds, after_why = list(kinds), list(why)
+    _by_context(items, after_kinds, after_why)
+    if "furniture" not in kinds and kinds.count("short") < MIN_RUN:
+        assert (after_kinds, after_why) == (kinds, why)
+
+
+def test_the_context_passes_do_change_a_text_with_furniture() -> None:
+    """The comparison above is not empty: with furniture, context marks lines."""
+    kinds: list[Kind] = ["furniture", "short", "furniture"]
+    why: list[str | None] = ["no words", None, "no words"]
+    _by_context(["4", "Credit: AP", "5"], kinds, why)
+    assert why == ["no words", "between furniture", "no words"]
+
+
+@SETTINGS
+@given(line_text, st.integers(1, 300), st.integers(0, 40))
+def test_a_one_line_teaser_is_repaired_as_any_text(text: str, no: int, column: int) -> None:
+    """A card of one line takes a short way (its fixes remembered); the same answer as
+    the way of every text: stripped, fixed, its ends traced."""
+    line = Traced.of(no, text, column)
+    assert repair_card([line]) == _finish([line.strip()], [])
+
+
+def _classify_plainly(items: list[str | Marker]) -> list[str | None]:
+    """The plain definition of `Furniture.classify`: every line classed, context always."""
+    furniture = load_furniture()
+    kinds: list[Kind] = [
+        "furniture" if isinstance(it, Marker) else furniture.kind(it) for it in items
+    ]
+    why: list[str | None] = [
+        "phrase" if isinstance(it, Marker) else ("no words" if k == "furniture" else None)
+        for it, k in zip(items, kinds, strict=True)
+    ]
+    _by_context(items, kinds, why)
+    return why
+
+
+LINES = st.one_of(
+    st.lists(st.sampled_from(WORDS), max_size=9).map(" ".join),
+    st.sampled_from(["", "4", "50%", "Credit: AP", "The ferry ran at night.", "x " * 1200]),
+    st.builds(Marker, st.booleans()),
+)
+
+
+@SETTINGS
+@given(st.lists(LINES, max_size=10))
+def test_classify_is_the_plain_definition(items: list[str | Marker]) -> None:
+    """Texts that keep every line skip classing their lines; the answer is the same."""
+    assert load_furniture().classify(items) == _classify_plainly(items)
+
+
+def test_a_long_one_line_text_is_fixed_but_not_remembered() -> None:
+    """Only short lines are remembered, so the memory stays small whatever the input."""
+    text = "The Minister 's ferry , " + "x" * TEASER_CHARS
+    before = _fixed_teaser.cache_info().currsize
+    assert fix_lines([(4, text)]) == _fix_each_line([(4, text)])
+    assert fix_lines([(4, text)])[0][0][1].startswith("The Minister's ferry,")
+    assert _fixed_teaser.cache_info().currsize == before

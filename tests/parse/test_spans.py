@@ -12,8 +12,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from builder.inputs.decode import Decoded, decode
 from builder.parse.extract import extract
 from builder.parse.repair import canonical
+from builder.parse.spans import ByteOffsets
 from builder.records import DumpResult, RawDump, Sighting
 from tests.helpers import ROOT, corpus_module
 
@@ -333,3 +335,27 @@ def _seeds() -> list[bytes]:
 def test_samples_and_generated_corpus_have_exact_spans() -> None:
     for data in _seeds():
         _check(data)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.text(st.sampled_from("ab ,.’é€\U0001f600\t"), max_size=12), min_size=1),
+    st.booleans(),
+)
+def test_byte_offsets_are_the_bytes_before_each_character(lines: list[str], bom: bool) -> None:
+    """Every (line, column) of a UTF-8 dump, ASCII (columns counted as bytes) or not
+    (line sizes taken from the raw bytes), maps to the size of what precedes it."""
+    text = "\n".join(lines)
+    data = (codecs.BOM_UTF8 if bom else b"") + text.encode()
+    decoded = decode(data)
+    if not isinstance(decoded, Decoded):  # blank: nothing to place
+        return
+    offsets = ByteOffsets(data, decoded)
+    assert offsets.ascii == text.isascii()
+    before = len(codecs.BOM_UTF8) if bom else 0
+    for no, line in enumerate(lines, start=1):
+        for column, char in enumerate(line):
+            at = before + len(line[:column].encode())
+            assert offsets.at(no, column) == at
+            assert offsets.span((no, column), (no, column)) == (at, at + len(char.encode()) - 1)
+        before += len(line.encode()) + 1

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
+from builder.parse import times
 from builder.parse.layouts import load_layouts
 from builder.parse.times import ResolvedTime, resolve
 
@@ -123,3 +124,36 @@ def test_relative_times_cross_month_and_year() -> None:
     resolved = resolve("an hour ago", captured, EN)
     assert resolved is not None
     assert resolved.at == datetime(2024, 12, 31, 23, 30, tzinfo=UTC)
+
+
+def test_a_text_read_before_is_read_again_for_another_capture_time_and_layout() -> None:
+    """Readings are remembered per layout's forms; the capture time still counts."""
+    times._READ.clear()
+    first = resolve("3 hours ago", CAPTURED, EN)
+    later = CAPTURED + timedelta(days=1)
+    assert resolve("3 hours ago", later, EN) == ResolvedTime(
+        datetime(2025, 8, 2, 9, 0, 30, tzinfo=UTC), HOUR
+    )
+    assert first == ResolvedTime(datetime(2025, 8, 1, 9, 0, 30, tzinfo=UTC), HOUR)
+    assert resolve("3 hours ago", CAPTURED, AR) is None  # not an Arabic form
+    assert resolve("31-02-2025", CAPTURED, EN) is None
+    assert resolve("31-02-2025", CAPTURED, EN) is None  # remembered as no time
+
+
+def test_remembered_readings_are_emptied_when_full() -> None:
+    for day in range(1, 29):
+        for month in range(1, 13):
+            for year in range(2000, 2000 + times.READINGS_REMEMBERED // 300 + 2):
+                resolve(f"{day:02d}-{month:02d}-{year}", CAPTURED, EN)
+    assert 0 < len(times._READ) <= times.READINGS_REMEMBERED
+    assert resolve("12-03-2025", CAPTURED, EN) == ResolvedTime(
+        datetime(2025, 3, 12, tzinfo=UTC), DAY
+    )
+
+
+def test_a_long_text_is_read_but_not_remembered() -> None:
+    times._READ.clear()
+    text = "3 hours ago" + " x" * times.READING_CHARS
+    assert resolve(text, CAPTURED, EN) is None
+    assert resolve("3 hours ago", CAPTURED, EN) is not None
+    assert len(times._READ) == 1

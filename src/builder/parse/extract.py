@@ -32,11 +32,15 @@ def _traced(block: Block, offsets: ByteOffsets) -> list[Traced] | None:
     A body line is normally a whole line of the dump; the first may start inside one.
     None when a line cannot be placed (then the row gets no byte span, not a wrong one).
     """
+    lines = offsets.lines
     out = []
     for no, raw in block.body:
-        full = offsets.lines[no - 1] if 0 < no <= len(offsets.lines) else None
-        if full is None:
+        if not 0 < no <= len(lines):
             return None
+        full = lines[no - 1]
+        if full == raw:  # the usual: the whole line
+            out.append(Traced.of(no, raw))
+            continue
         column = len(full) - len(raw) if full.endswith(raw) else full.find(raw)
         if column < 0:
             return None
@@ -60,8 +64,8 @@ def _sighting(
     else:
         done = repair_card(body)
     lines = done.lines
-    repairs = [*block.repairs, *done.repairs]  # what the segmenter dropped comes first
-    text = "\n".join(t for _, t in lines) or None
+    repairs = (*block.repairs, *done.repairs)  # what the segmenter dropped comes first
+    text = "\n".join([t for _, t in lines]) or None
     span = None
     if traced is not None and text is not None and done.first and done.last:
         span = offsets.span(done.first, done.last)
@@ -95,7 +99,7 @@ def _sighting(
         line_end=block.line_end,
         text_byte_start=span[0] if span else None,
         text_byte_end=span[1] if span else None,
-        repairs=tuple(repairs),
+        repairs=repairs,
         source_alternatives=tuple(alternatives),
         language=detect(block.title, text) if languages and block.role == "main" else None,
         published_after_capture=after_capture,

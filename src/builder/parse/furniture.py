@@ -43,7 +43,10 @@ HEAD_WORDS = 8
 MAX_PHRASE_CHARS = 400
 
 _LETTER = re.compile(r"[^\W\d_]")
-_ENDS_SENTENCE = re.compile(r"[.!?…؟][\"'’”)\]»]*$")
+#: A line ends a sentence when its last mark, after any closing quotes and brackets,
+#: is one of these (see `ends_sentence`).
+_SENTENCE_MARKS = (".", "!", "?", "…", "؟")
+_CLOSERS = "\"'’”)]»"
 _WS = re.compile(r"\s+")
 _WORD_EDGE = "\"'‘’“”()[]{}«».,;:!?…؟،-–—*#"
 
@@ -73,7 +76,7 @@ class Furniture:
         """Whether a whole line is a known furniture phrase, and of which sort."""
         if len(text) > MAX_PHRASE_CHARS:
             return None
-        line = " ".join(text.split())
+        line = text if _single_spaced(text) else " ".join(text.split())
         if self.rails is not None and self.rails.fullmatch(line):
             return "rail heading"
         if line.casefold() in self.lines:
@@ -112,7 +115,7 @@ class Furniture:
         # A long line is judged by its start: enough to tell prose from a list.
         head = text[:2000]
         stop_words = self.stop_words
-        ends = _ENDS_SENTENCE.search(text) is not None
+        ends = ends_sentence(text)
         # A sentence needs one stop word, found within the first few words of prose: those
         # are split off first, and the whole line only when they hold none. (All but the
         # last of `first` are words of `head.split()`; the last may be the unsplit rest.)
@@ -138,6 +141,8 @@ class Furniture:
 
     def classify(self, items: Sequence[str | Marker]) -> list[str | None]:
         """Why each line is furniture, or None to keep it. Markers are always furniture."""
+        if _all_kept(items):  # most texts: no line needs its class
+            return [None] * len(items)
         kinds: list[Kind] = [
             "furniture" if isinstance(it, Marker) else self.kind(it) for it in items
         ]
@@ -147,42 +152,83 @@ class Furniture:
             else ("no words" if kinds[i] == "furniture" else None)
             for i, it in enumerate(items)
         ]
-        n = len(items)
-        # Runs of short lines: a menu, a list of links or names.
-        i = 0
-        while i < n:
-            j = i
-            while j < n and kinds[j] in ("short", "furniture"):
-                j += 1
-            if j - i >= MIN_RUN:
-                for k in range(i, j):
-                    if kinds[k] == "short":
-                        kinds[k], why[k] = "furniture", f"run of {j - i} short lines"
-            i = max(j, i + 1)
-        # A rail heading takes what follows it up to the next prose.
-        for i, it in enumerate(items):
-            if isinstance(it, Marker) and it.rail:
-                k = i + 1
-                while k < n and kinds[k] != "prose":
-                    if why[k] is None:
-                        kinds[k], why[k] = "furniture", "rail"
-                    k += 1
-        # Lines that are not prose, between furniture (or furniture and the text's end).
-        i = 0
-        while i < n:
-            if kinds[i] in ("short", "other"):
-                j = i
-                while j < n and kinds[j] in ("short", "other"):
-                    j += 1
-                before = i > 0 and kinds[i - 1] == "furniture"
-                after = j == n or kinds[j] == "furniture"
-                if before and after:
-                    for k in range(i, j):
-                        kinds[k], why[k] = "furniture", "between furniture"
-                i = j
-            else:
-                i += 1
+        # Context needs furniture, or a run of short lines: most texts have neither, and
+        # the passes would change nothing.
+        if "furniture" in kinds or kinds.count("short") >= MIN_RUN:
+            _by_context(items, kinds, why)
         return why
+
+
+def _all_kept(items: Sequence[str | Marker]) -> bool:
+    """Whether `classify` keeps every line whatever its class: a text without furniture
+    (no marker, a letter in every line) and without lines enough for a run of short
+    ones (a short line has at most `SHORT_WORDS` words in its head, `kind`'s first
+    2,000 characters). Told with one search and one short split per line, where
+    classing a line splits it and looks its words up."""
+    short = 0
+    for it in items:
+        if isinstance(it, Marker) or _LETTER.search(it) is None:
+            return False
+        short += len(it[:2000].split(None, SHORT_WORDS)) <= SHORT_WORDS
+    return short < MIN_RUN
+
+
+def _by_context(items: Sequence[str | Marker], kinds: list[Kind], why: list[str | None]) -> None:
+    """Mark as furniture, in `kinds` and `why`, the lines their context makes furniture."""
+    n = len(items)
+    # Runs of short lines: a menu, a list of links or names.
+    i = 0
+    while i < n:
+        j = i
+        while j < n and kinds[j] in ("short", "furniture"):
+            j += 1
+        if j - i >= MIN_RUN:
+            for k in range(i, j):
+                if kinds[k] == "short":
+                    kinds[k], why[k] = "furniture", f"run of {j - i} short lines"
+        i = max(j, i + 1)
+    # A rail heading takes what follows it up to the next prose.
+    for i, it in enumerate(items):
+        if isinstance(it, Marker) and it.rail:
+            k = i + 1
+            while k < n and kinds[k] != "prose":
+                if why[k] is None:
+                    kinds[k], why[k] = "furniture", "rail"
+                k += 1
+    # Lines that are not prose, between furniture (or furniture and the text's end).
+    i = 0
+    while i < n:
+        if kinds[i] in ("short", "other"):
+            j = i
+            while j < n and kinds[j] in ("short", "other"):
+                j += 1
+            before = i > 0 and kinds[i - 1] == "furniture"
+            after = j == n or kinds[j] == "furniture"
+            if before and after:
+                for k in range(i, j):
+                    kinds[k], why[k] = "furniture", "between furniture"
+            i = j
+        else:
+            i += 1
+
+
+def ends_sentence(
+    text: str, marks: tuple[str, ...] = _SENTENCE_MARKS, closers: str = _CLOSERS
+) -> bool:
+    r"""Whether `text` ends with one of `marks`, then only `closers` (quotes, brackets).
+
+    Looks at the end alone: a regex search for the same (`[.!?…؟]["'’”)\]»]*$`) tries
+    every mark in the line, half a microsecond a line. Like `$`, it passes over one
+    final line break.
+    """
+    return text.removesuffix("\n").rstrip(closers).endswith(marks)
+
+
+def _single_spaced(text: str) -> bool:
+    """Whether `" ".join(text.split())` is `text` itself, told without splitting it (most
+    lines are): no two spaces in a row, none at either end, and no other white space
+    (every white space character but the space is unprintable)."""
+    return text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " "
 
 
 def _alternation(patterns: list[str]) -> re.Pattern[str] | None:

@@ -57,11 +57,14 @@ class ByteOffsets:
         #: Per line with NULs in the raw: the raw line, to step over them; else absent.
         self.raw_lines: dict[int, str] = {}
         self.exact = True
+        #: Every character is one byte (ASCII read as UTF-8): a column is a byte count.
+        self.ascii = False
         bom = _BOM_BYTES.get(decoded.encoding, 0)
         simple = self.encoding == "utf-8" and decoded.nul_bytes_removed == 0 and b"\r" not in data
         if simple:  # each line's size in bytes and its line break, summed in C
-            text_is_ascii = decoded.text.isascii()
-            sizes = map(len, self.lines if text_is_ascii else map(str.encode, self.lines))
+            # The bytes after the BOM are the text encoded: their lines are its lines.
+            self.ascii = decoded.text.isascii()
+            sizes = map(len, self.lines if self.ascii else data[bom:].split(b"\n"))
             self.starts = list(accumulate(map(add, sizes, repeat(1)), initial=bom))
             self.starts.pop()  # where a line after the last would start
             return
@@ -104,6 +107,8 @@ class ByteOffsets:
         """Byte offset of the character at `column` (0-based) of 1-based `line`."""
         if not self.exact:
             return None
+        if self.ascii:
+            return self.starts[line - 1] + column
         text = self.raw_lines.get(line - 1)
         if text is None:
             text = self.lines[line - 1]
@@ -122,5 +127,7 @@ class ByteOffsets:
         start, last_start = self.at(*first), self.at(*last)
         if start is None or last_start is None:
             return None
+        if self.ascii:
+            return start, last_start
         line, column = last
         return start, last_start + self._size(self.lines[line - 1][column]) - 1
