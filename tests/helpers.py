@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import importlib.util
+import subprocess
 import sys
 import tempfile
+import time
 from datetime import datetime
 from pathlib import Path
 from types import ModuleType
@@ -71,3 +73,16 @@ def parsed_dump(name: str, when: datetime, *, n_sightings: int = 1, url: str | N
         truncated=False,
         encoding="utf-8",
     )
+
+
+def parsing(scratch_parent: Path, proc: subprocess.Popen[str], timeout: float = 120) -> bool:
+    """Wait until a build run with TMPDIR=`scratch_parent` has written its first batch
+    (the parse is under way) or has ended; whether it is still running, so that a test
+    can interrupt it mid-parse. A fixed sleep stopped working once builds parsed their
+    few thousand test dumps in less time than the sleep."""
+    deadline = time.monotonic() + timeout
+    while proc.poll() is None and time.monotonic() < deadline:
+        if any((work / "titles").is_dir() for work in scratch_parent.glob("builder-work-*")):
+            return proc.poll() is None
+        time.sleep(0.05)
+    return proc.poll() is None

@@ -18,7 +18,7 @@ import pytest
 
 from builder import __version__
 from builder.build import build
-from tests.helpers import ROOT, corpus_module
+from tests.helpers import ROOT, corpus_module, parsing
 from tests.terminal import BUILDER, Run, env, on_terminal, piped
 
 SAMPLES = ROOT / "samples" / "dumps"
@@ -223,18 +223,19 @@ def _live_in_group(group: int, within: float) -> list[str]:
 def test_ctrl_c_with_a_pool_stops_at_once_without_worker_tracebacks(tmp_path: Path) -> None:
     """Ctrl-C signals the process group: the workers ignore it, the driver stops them."""
     big = tmp_path / "big"
-    corpus_module().generate_corpus(big, 3000, seed=5, mean_size=4000)
+    corpus_module().generate_corpus(big, 8000, seed=5, mean_size=4000)
     out = tmp_path / "ds"
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
     proc = subprocess.Popen(
         [BUILDER, "make", str(big), "--out", str(out), "--captured-at", WHEN, "--workers", "2"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env=env(),
+        env={**env(), "TMPDIR": str(scratch)},
         start_new_session=True,
     )
-    time.sleep(4)
-    assert proc.poll() is None, "the build finished before it could be interrupted"
+    assert parsing(scratch, proc), "the build finished before it could be interrupted"
     interrupted = time.monotonic()
     os.killpg(proc.pid, signal.SIGINT)
     stdout, stderr = proc.communicate(timeout=60)

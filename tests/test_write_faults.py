@@ -13,13 +13,12 @@ import resource
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import ROOT, corpus_module
+from tests.helpers import ROOT, corpus_module, parsing
 
 BUILDER = str(Path(sys.executable).with_name("builder"))
 WHEN = "2025-07-01T12:00:00Z"
@@ -156,7 +155,7 @@ def test_output_path_that_is_a_file(tmp_path: Path) -> None:
     assert blocker.read_text() == "not a directory"
 
 
-# Slow for the 4,000-dump corpus it interrupts; the pool now stops in well under a second.
+# Slow for the 8,000-dump corpus it interrupts; the pool now stops in well under a second.
 @pytest.mark.parametrize("workers", ["1", pytest.param("2", marks=pytest.mark.slow)])
 def test_ctrl_c_exits_130_with_one_line_and_publishes_nothing(
     tmp_path: Path, released: tuple[Path, Path, dict[str, str]], workers: str
@@ -164,18 +163,19 @@ def test_ctrl_c_exits_130_with_one_line_and_publishes_nothing(
     """Ctrl-C in a terminal signals the whole process group, pool workers included."""
     out, _, before = released
     big = tmp_path / "big"
-    corpus_module().generate_corpus(big, 4000, seed=11, mean_size=4000)
+    corpus_module().generate_corpus(big, 8000, seed=11, mean_size=4000)
     args = ["make", str(big), "--out", str(out), "--captured-at", WHEN, "--no-cache"]
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
     proc = subprocess.Popen(
         [BUILDER, *args, "--workers", workers],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env=env(),
+        env={**env(), "TMPDIR": str(scratch)},
         start_new_session=True,
     )
-    time.sleep(4)
-    assert proc.poll() is None, "the build finished before it could be interrupted"
+    assert parsing(scratch, proc), "the build finished before it could be interrupted"
     os.killpg(proc.pid, signal.SIGINT)
     stdout, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 130, stderr
