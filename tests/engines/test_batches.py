@@ -24,22 +24,35 @@ def test_a_batch_gives_what_the_per_dump_stage_gives(tmp_path: Path) -> None:
     assert any(s.language for r in one_by_one for s in r.sightings)
     assert any(r.dump.status == "quarantined" for r in one_by_one)
 
-    batched, keys = partitioned._results(((raw, None) for raw in raws), partitioned.per_dump)
-    assert batched == one_by_one and keys == []
+    batched, keys, fresh = partitioned._results(((raw, None) for raw in raws), partitioned.per_dump)
+    assert batched == one_by_one and keys == [] and fresh == list(range(len(raws)))
 
+    # Through the batch step, so that the cache is written from the batch's frame: first
+    # half the inputs, then all of them (the new half beside cache hits: the frame is
+    # cut to the new rows).
     folder = tmp_path / "ds" / ".cache" / "per-dump"
     cached = CachedStage(folder, partitioned.per_dump)
-    first, first_keys = partitioned._results(((raw, None) for raw in raws), cached)
-    assert first == one_by_one
-    assert [key for key, _ in first_keys] == [cached.lookup(raw)[0] for raw in raws]
-    # What the cache stored is the finished result (languages and checks included) ...
-    stored = dict(
-        p for f in sorted(folder.glob(f"*{SUFFIX}")) for p in decode_results(f.read_bytes())
+    settings = partitioned.Settings(3, None, 1 << 30, stage=cached)
+    half = len(raws) // 2
+    partitioned.extract_raws(raws[:half], settings)
+    out = partitioned.extract_raws(raws, settings)
+    assert out.rows == tuple(r.dump for r in one_by_one)
+    files = {f: decode_results(f.read_bytes()) for f in sorted(folder.glob(f"*{SUFFIX}"))}
+    assert sorted(map(len, files.values())) == sorted([half, len(raws) - half])
+    # What the cache stored is the finished result (languages and checks included),
+    # exactly: times come back in the very zone object they had ...
+    stored = dict(pair for pairs in files.values() for pair in pairs)
+    keys_in_order = [cached.lookup(raw)[0] for raw in raws]
+    assert [stored[key] for key in keys_in_order] == one_by_one
+    for key, result in zip(keys_in_order, one_by_one, strict=True):
+        for back, s in zip(stored[key].sightings, result.sightings, strict=True):
+            if s.published_at is not None:
+                assert back.published_at.tzinfo is s.published_at.tzinfo  # type: ignore[union-attr]
+    # ... and a further pass answers every dump from it.
+    again, _, fresh = partitioned._results(
+        ((raw, None) for raw in raws), CachedStage(folder, Refusing())
     )
-    assert [stored[key] for key, _ in first_keys] == one_by_one
-    # ... and a second pass answers every dump from it.
-    again, _ = partitioned._results(((raw, None) for raw in raws), CachedStage(folder, Refusing()))
-    assert again == one_by_one
+    assert again == one_by_one and fresh == []
 
 
 class Refusing:

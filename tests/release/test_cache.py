@@ -215,3 +215,44 @@ def test_the_build_warns_of_a_damaged_cache_file_and_removes_it(tmp_path: Path) 
     assert any("damaged file(s) in the per-dump cache" in w for w in again["warnings"])
     assert first["warnings"] == [w for w in again["warnings"] if "per-dump cache" not in w]
     assert not list(cache_path(out).glob("*.damaged"))  # removed once reported
+
+
+def test_the_sightings_column_cut_from_the_frame_is_the_one_made_from_the_objects(
+    tmp_path: Path,
+) -> None:
+    """The batch step writes the cache from its sightings frame (one encoding): the
+    column must be what the objects give, and anything else must be refused."""
+    from datetime import timedelta, timezone
+
+    from builder.merge import sightings_frame
+    from builder.records import Sighting
+    from builder.release.cache import _list_of, sightings_column
+
+    results = [per_dump(raw) for raw in _raws(SAMPLES) + _raws(corpus(tmp_path / "c", 30, seed=8))]
+    sightings = [s for r in results for s in r.sightings]
+    assert any(s.repairs for s in sightings) and any(s.published_at for s in sightings)
+    frame = sightings_frame((r.dump, r.sightings) for r in results)
+    column = sightings_column(frame, results)
+    assert column is not None
+    assert column.equals(_list_of(Sighting, [r.sightings for r in results]))
+    # Not the frame of these results: refused.
+    assert sightings_column(frame, results[1:]) is None
+    full = [i for i, r in enumerate(results) if len(r.sightings) > 1]
+    swapped = list(results)
+    swapped[full[0]] = replace(
+        results[full[0]], sightings=tuple(reversed(results[full[0]].sightings))
+    )
+    assert sightings_column(frame, swapped) is None
+    # A time not in UTC would come back in UTC: refused, as `_list_of` refuses it.
+    when = next(s for s in sightings if s.published_at)
+    elsewhere = when.published_at.astimezone(timezone(timedelta(hours=2)))  # type: ignore[union-attr]
+    moved = [
+        replace(
+            r,
+            sightings=tuple(
+                replace(s, published_at=elsewhere) if s is when else s for s in r.sightings
+            ),
+        )
+        for r in results
+    ]
+    assert sightings_column(sightings_frame((r.dump, r.sightings) for r in moved), moved) is None

@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
+from itertools import accumulate
 from time import perf_counter
 from typing import Any, TypeVar
 
@@ -247,12 +248,14 @@ def extract_raws(raws: Iterable[RawDump], settings: Settings) -> BatchOut:
 
 def _results(
     pairs: Iterable[tuple[RawDump, int | None]], stage: Stage
-) -> tuple[list[DumpResult], list[tuple[str, int | None]]]:
-    """The batch's results, and with a cached stage each input's key and stamp.
+) -> tuple[list[DumpResult], list[tuple[str, int | None]], list[int]]:
+    """The batch's results; with a cached stage each input's key and stamp; and the
+    positions of the results parsed here (not answered by the cache).
 
     A cached stage (`release.cache.CachedStage`: `lookup`, `store`, `flush`) answers
     what it can; the rest go through its inner stage, in two halves when that stage has
-    them (`PerDump.begin` per dump, `end` for the batch), and are stored once done.
+    them (`PerDump.begin` per dump, `end` for the batch), and are stored once done, to
+    be written when the caller flushes it.
     """
     cached: Any = stage if hasattr(stage, "lookup") else None
     inner: Any = stage if cached is None else cached.stage
@@ -277,14 +280,13 @@ def _results(
     if cached is not None:
         for position in fresh:
             cached.store(keys[position][0], results[position])
-        cached.flush()  # the batch written once
-    return results, keys
+    return results, keys, fresh
 
 
 def _extract(pairs: Iterable[tuple[RawDump, int | None]], settings: Settings) -> BatchOut:
     timing.take()
     n = settings.partitions
-    results, keys = _results(pairs, settings.stage)
+    results, keys, fresh = _results(pairs, settings.stage)
     index = TitleIndex()
     parts: list[int] = []  # each sighting's title partition, in batch order
     for position, result in enumerate(results):
@@ -298,6 +300,9 @@ def _extract(pairs: Iterable[tuple[RawDump, int | None]], settings: Settings) ->
     # Each table is made once for the whole batch and cut by Arrow (one frame per
     # partition cost a pass over the objects per partition).
     frame = sightings_frame((r.dump, r.sightings) for r in results)
+    flush = getattr(settings.stage, "flush", None)  # a cached stage writes the batch once
+    if flush is not None:  # the new results' sightings as the frame holds them: one encoding
+        flush(frame if len(fresh) == len(results) else _rows_of(frame, results, fresh))
     dumps = to_arrow("dumps", map(dump_row, rows))
     ranges = [id_range(d.dump_id, n) for d in rows]
     return BatchOut(
@@ -309,6 +314,13 @@ def _extract(pairs: Iterable[tuple[RawDump, int | None]], settings: Settings) ->
         index=ipc_bytes(index.table()) if keys else None,
         ambiguous=frozenset(ambiguous_publishers(sightings)),
     )
+
+
+def _rows_of(frame: pa.Table, results: Sequence[DumpResult], chosen: Sequence[int]) -> pa.Table:
+    """The rows of `frame` (the sightings of `results`, in order) of the chosen results."""
+    starts = [0, *accumulate(len(r.sightings) for r in results)]
+    rows = [row for i in chosen for row in range(starts[i], starts[i + 1])]
+    return frame.take(pa.array(rows, pa.int64()))
 
 
 # --- step 2 -------------------------------------------------------------------------------

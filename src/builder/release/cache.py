@@ -45,7 +45,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from importlib import metadata
-from itertools import pairwise
+from itertools import accumulate, pairwise
 from operator import attrgetter
 from pathlib import Path
 from time import perf_counter
@@ -257,14 +257,21 @@ def _tuples(cls: type, array: pa.ListArray) -> list[tuple[Any, ...]]:
     return [tuple(children[a:b]) for a, b in pairwise(array.offsets.to_pylist())]
 
 
-def encode_results(pairs: Sequence[tuple[str, DumpResult]]) -> bytes:
-    """One result file: the (key, result) pairs as one Arrow record batch."""
+def encode_results(
+    pairs: Sequence[tuple[str, DumpResult]], sightings: pa.ListArray | None = None
+) -> bytes:
+    """One result file: the (key, result) pairs as one Arrow record batch.
+
+    `sightings`, when given, is the pairs' `sightings` column already made (see
+    `sightings_column`), so that the batch's sightings are turned into Arrow once."""
     dumps = [result.dump for _, result in pairs]
+    if sightings is None:
+        sightings = _list_of(Sighting, [result.sightings for _, result in pairs])
     batch = pa.record_batch(
         [
             pa.array([key for key, _ in pairs], pa.string()),
             pa.StructArray.from_arrays(_arrays(Dump, dumps), fields=list(_struct(Dump))),
-            _list_of(Sighting, [result.sightings for _, result in pairs]),
+            sightings,
         ],
         schema=schema().with_metadata(_metadata()),
     )
@@ -272,6 +279,45 @@ def encode_results(pairs: Sequence[tuple[str, DumpResult]]) -> bytes:
     with pa.ipc.new_file(sink, batch.schema, options=_WRITE) as writer:
         writer.write_batch(batch)
     return bytes(sink.getvalue())
+
+
+#: Columns of the sightings frame (`merge.FRAME_SCHEMA`) named otherwise than the field.
+_FRAME_COLUMN: Final = {"source_alternatives": "alternatives"}
+
+
+def sightings_column(frame: pa.Table, results: Sequence[DumpResult]) -> pa.ListArray | None:
+    """The `sightings` column of a result file for `results`, cut from the sightings
+    frame the batch step made of them (`merge.sightings_frame`, their sightings in
+    order): the same values `_list_of` makes from the objects, cast, not converted again.
+
+    None when the frame does not hold exactly those sightings, or a time is not in UTC
+    (the frame holds it in UTC, which would not come back as it was; `_times` refuses
+    it): the caller then encodes from the objects, as before.
+    """
+    counts = [len(result.sightings) for result in results]
+    if frame.num_rows != sum(counts) or not _all_utc(results):
+        return None
+    ids, positions = frame.column("dump_id").to_pylist(), frame.column("position").to_pylist()
+    held = zip(ids, positions, strict=True)
+    if list(held) != [(s.dump_id, s.position) for r in results for s in r.sightings]:
+        return None
+    struct = _struct(Sighting)
+    children = []
+    for field in struct:
+        column = frame.column(_FRAME_COLUMN.get(field.name, field.name))
+        children.append(column.combine_chunks().cast(field.type))
+    items = pa.StructArray.from_arrays(children, fields=list(struct))
+    offsets = pa.array([0, *accumulate(counts)], pa.int32())
+    return pa.ListArray.from_arrays(offsets, items)
+
+
+def _all_utc(results: Sequence[DumpResult]) -> bool:
+    return all(
+        time is None or time.tzinfo is UTC
+        for result in results
+        for s in result.sightings
+        for time in (s.published_at, *(a.published_at for a in s.source_alternatives))
+    )
 
 
 def decode_results(data: bytes) -> list[tuple[str, DumpResult]]:
@@ -387,14 +433,19 @@ class Store:
         if len(self._pending) >= MAX_PENDING:
             self.flush()
 
-    def flush(self) -> None:
+    def flush(self, frame: pa.Table | None = None) -> None:
         """Write the results put since the last flush as one file; a full disk or a
-        read-only folder costs a re-parse next time, nothing more."""
+        read-only folder costs a re-parse next time, nothing more. `frame`: those
+        results' sightings as the batch step's frame, if it made one (see
+        `sightings_column`)."""
         pending, self._pending = self._pending, []
         if not pending or os.getpid() != self._pid:
             return
         try:
-            data = encode_results(pending)
+            column = None
+            if frame is not None:
+                column = sightings_column(frame, [result for _, result in pending])
+            data = encode_results(pending, column)
         except (TypeError, ValueError, pa.ArrowException):
             return  # a result the cache cannot hold exactly: parsed again next time
         name = _digest(data) + SUFFIX
@@ -535,10 +586,11 @@ class CachedStage:
         _store(self.path).put(key, result)
         timing.add("cache", perf_counter() - started)
 
-    def flush(self) -> None:
-        """Write what this process parsed since the last flush (end of a batch)."""
+    def flush(self, frame: pa.Table | None = None) -> None:
+        """Write what this process parsed since the last flush (end of a batch);
+        `frame`: the sightings frame of exactly those results, if one was made."""
         with timing.timed("cache"):
-            _store(self.path).flush()
+            _store(self.path).flush(frame)
 
     def stored(self, key: str) -> DumpResult | None:
         """The result stored under `key` (None when missing, damaged or unreadable)."""
