@@ -235,7 +235,9 @@ def test_ctrl_c_with_a_pool_stops_at_once_without_worker_tracebacks(tmp_path: Pa
         env={**env(), "TMPDIR": str(scratch)},
         start_new_session=True,
     )
-    assert parsing(scratch, proc), "the build finished before it could be interrupted"
+    if not parsing(scratch, proc):
+        _, stderr = proc.communicate(timeout=60)
+        raise AssertionError(f"the build ended ({proc.returncode}) before the parse: {stderr}")
     interrupted = time.monotonic()
     os.killpg(proc.pid, signal.SIGINT)
     stdout, stderr = proc.communicate(timeout=60)

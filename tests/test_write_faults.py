@@ -175,7 +175,9 @@ def test_ctrl_c_exits_130_with_one_line_and_publishes_nothing(
         env={**env(), "TMPDIR": str(scratch)},
         start_new_session=True,
     )
-    assert parsing(scratch, proc), "the build finished before it could be interrupted"
+    if not parsing(scratch, proc):
+        _, stderr = proc.communicate(timeout=60)
+        raise AssertionError(f"the build ended ({proc.returncode}) before the parse: {stderr}")
     os.killpg(proc.pid, signal.SIGINT)
     stdout, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 130, stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -60,3 +61,24 @@ def test_a_pool_build_leaves_no_fork_server_behind(tmp_path: Path) -> None:
     ).stdout.split()
     assert (tmp_path / "ds" / "versions" / "1.0.0").is_dir()
     assert shown == ["None", "0"], "the fork server is still running"
+
+
+def test_a_pool_build_under_a_long_tmpdir_works(tmp_path: Path) -> None:
+    """The fork server's Unix socket lives under multiprocessing's temp folder, and a
+    socket path may not exceed 107 bytes: under a long TMPDIR a pool build stopped with
+    "cannot write DIR: AF_UNIX path too long". The build's scratch stays under TMPDIR."""
+    long_tmp = tmp_path / ("t" * 60) / ("m" * 60)
+    long_tmp.mkdir(parents=True)
+    samples = Path(__file__).resolve().parents[2] / "samples" / "dumps"
+    out = tmp_path / "ds"
+    builder = Path(sys.executable).with_name("builder")
+    args = ["make", str(samples), "--out", str(out), "--workers", "2", "-q"]
+    done = subprocess.run(
+        [str(builder), *args, "--captured-at", "2025-07-01T12:00:00Z"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "TMPDIR": str(long_tmp)},
+    )
+    assert done.returncode == 0, done.stderr
+    assert (out / "versions" / "1.0.0").is_dir()
+    assert list(long_tmp.iterdir()) == []  # the scratch folder was there, and is gone

@@ -30,30 +30,40 @@ CARD = "Harbour Times\n3 hours ago\n- Harbour Times\nNight bus runs all year\nTh
 def span_text(raw: bytes, result: DumpResult, s: Sighting) -> str:
     """The span's bytes decoded as the dump was, line ends and NULs normalised."""
     assert s.text_byte_start is not None and s.text_byte_end is not None
+    return _decoded(raw, result, raw[s.text_byte_start : s.text_byte_end + 1])
+
+
+def _first_line(raw: bytes, result: DumpResult, s: Sighting) -> int:
+    """The 1-based line of the decoded dump the span starts on."""
+    assert s.text_byte_start is not None
+    head = raw[: s.text_byte_start]
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF8)):
+        head = head[3 if head.startswith(codecs.BOM_UTF8) else 2 :]
+    return _decoded(raw, result, head).count("\n") + 1
+
+
+def _decoded(raw: bytes, result: DumpResult, chunk: bytes) -> str:
     encoding = result.dump.encoding or "utf-8"
     if encoding == "utf-16":
         encoding = "utf-16-le" if raw.startswith(codecs.BOM_UTF16_LE) else "utf-16-be"
     elif encoding == "utf-8-sig":
         encoding = "utf-8"
-    chunk = raw[s.text_byte_start : s.text_byte_end + 1]
     # Strict for UTF: a span never starts or ends inside a character. A code page's
     # undefined bytes read as U+FFFD, as the decoder reads them.
     text = chunk.decode(encoding, "strict" if encoding.startswith("utf") else "replace")
     return text.replace("\x00", "").replace("\r\n", "\n").replace("\r", "\n")
 
 
-def _without_dropped_lines(shown: str, s: Sighting) -> str:
+def _without_dropped_lines(shown: str, s: Sighting, first: int) -> str:
     """The span without the inner lines its repairs record as dropped furniture (a
-    `Comments` line between `M` and `'s office` leaves the kept text `M's office`)."""
-    dropped = {
-        r.detail.split(": ", 1)[1].strip()
-        for r in s.repairs
-        if r.kind == "drop_furniture_line" and ": " in r.detail
-    }
+    `Comments` line between `M` and `'s office` leaves the kept text `M's office`).
+    `first`: the dump line the span starts on; lines are told by number, not by text
+    (a `.` dropped as furniture beside a `.` joined into the text)."""
+    dropped = {r.line for r in s.repairs if r.kind == "drop_furniture_line"}
     lines = shown.split("\n")
     if not dropped or len(lines) < 3:
         return shown
-    inner = [line for line in lines[1:-1] if line.strip()[:60] not in dropped]
+    inner = [line for no, line in enumerate(lines[1:-1], first + 1) if no not in dropped]
     return "\n".join([lines[0], *inner, lines[-1]])
 
 
@@ -69,7 +79,7 @@ def span_problems(raw: bytes, result: DumpResult) -> list[str]:
         except (AssertionError, UnicodeDecodeError) as error:
             problems.append(f"{s.title[:30]!r}: {error}")
             continue
-        shown_inside = _without_dropped_lines(shown, s)
+        shown_inside = _without_dropped_lines(shown, s, _first_line(raw, result, s))
         got, want = canonical(shown_inside).split(), canonical(s.text).split()
         # Repairs join lines and move spaces, never letters: compare without whitespace.
         squashed = "".join(got)
@@ -359,3 +369,16 @@ def test_byte_offsets_are_the_bytes_before_each_character(lines: list[str], bom:
             assert offsets.at(no, column) == at
             assert offsets.span((no, column), (no, column)) == (at, at + len(char.encode()) - 1)
         before += len(line.encode()) + 1
+
+
+def test_a_dropped_line_is_told_from_a_kept_one_of_the_same_text() -> None:
+    """Found by the mutation property test: of two `.` lines, one joined into the text
+    (`flooding.`) and one dropped as furniture, only the dropped one leaves the span."""
+    page = (
+        b"Sea wall for the south shore\nflooding\n\n.\n\n.\nThe council voted on Tuesday"
+        b" to build a new sea wall along the south shore.\n"
+    )
+    result = _check(page)
+    (main,) = [s for s in result.sightings if s.role == "main"]
+    assert main.text is not None and main.text.startswith("flooding.\n")
+    assert [r.line for r in main.repairs if r.kind == "drop_furniture_line"] == [6]

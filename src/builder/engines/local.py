@@ -9,9 +9,11 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import multiprocessing.forkserver
+import multiprocessing.util
 import os
 import shutil
 import signal
+import tempfile
 import threading
 import time
 from collections import deque
@@ -38,6 +40,36 @@ _CLEAN = multiprocessing.get_context("forkserver")
 _CLEAN.set_forkserver_preload([__name__])
 
 
+#: Room for the temp folder's path in the fork server's socket path: a Unix socket's
+#: path is at most 107 bytes, and multiprocessing puts it two folders down
+#: (`pymp-XXXXXXXX/listener-XXXXXXXX`, 38 bytes with the slashes).
+_SOCKET_ROOM = 107 - 40
+#: Where multiprocessing's folder goes when the temp folder's path is too long.
+_SHORT_TEMP = ("/tmp", "/var/tmp", "/dev/shm")
+
+
+def short_multiprocessing_folder() -> None:
+    """Have multiprocessing keep its sockets under a short folder when TMPDIR is long.
+
+    The fork server listens on a Unix socket in a folder multiprocessing makes under the
+    temp folder, and a socket's path may not exceed 107 bytes: under a long TMPDIR a pool
+    build stopped with "AF_UNIX path too long". The build's own scratch folder stays
+    under TMPDIR; only multiprocessing's folder (made once per process, then reused)
+    goes under the first of /tmp, /var/tmp, /dev/shm that can hold it.
+    """
+    if len(os.fsencode(tempfile.gettempdir())) <= _SOCKET_ROOM:
+        return
+    short = next((d for d in _SHORT_TEMP if os.path.isdir(d) and os.access(d, os.W_OK)), None)
+    if short is None:
+        return
+    saved = tempfile.tempdir
+    tempfile.tempdir = short
+    try:
+        multiprocessing.util.get_temp_dir()
+    finally:
+        tempfile.tempdir = saved
+
+
 def start_fork_server() -> None:
     """Start the fork server (if not running) with Ctrl-C ignored in it from its first
     instruction, and so in every worker forked from it.
@@ -51,6 +83,7 @@ def start_fork_server() -> None:
     exactly those milliseconds is lost. Python lets only the main thread set
     handlers; from another thread the server starts as Python starts it.
     """
+    short_multiprocessing_folder()
     if threading.current_thread() is not threading.main_thread():
         multiprocessing.forkserver.ensure_running()
         return
