@@ -122,11 +122,10 @@ class _Inline(Executor):
 @contextmanager
 def _pool(
     workers: int,
-    size: int | None = None,
     counter: Any = None,
     context: multiprocessing.context.BaseContext = _FORK,
 ) -> Iterator[Executor]:
-    """Fresh workers for one step: `size` (default: `workers`) forks of the driver, or
+    """Fresh workers for one step: `workers` forks of the driver (or of the fork server), or
     this process when the build runs without a pool (`workers` 1).
 
     Fresh, because a worker's heap keeps what an earlier step left in it (freed but
@@ -141,7 +140,7 @@ def _pool(
         yield _Inline()
         return
     pool = ProcessPoolExecutor(
-        max_workers=size or workers,
+        max_workers=workers,
         mp_context=context,
         initializer=_worker_setup,
         initargs=(os.getpid(), counter, context is _FORK),
@@ -218,20 +217,22 @@ def _worker_setup(parent: int, counter: Any = None, forked: bool = True) -> None
     threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
-def _merge_rounds(work: Path, n: int, workers: int) -> list[tuple[list[int], int]]:
-    """The title partitions to merge, as (partitions, pool size) rounds: the largest
-    first and alone, then the others side by side.
+def _merge_order(work: Path, n: int, workers: int) -> list[int]:
+    """The title partitions in the order they are merged: the largest first.
 
     Hot titles (a card on a third of all pages) fill one partition several times over
-    the median (35,000 sightings at 100,000 dumps, against 6,000), and it grows with
-    the corpus: merged beside another partition, their peaks would add up (at 100,000
-    dumps the merge step peaked at 799 MB that way, 760 MB with the largest alone).
+    the median (35,000 sightings at 100,000 dumps, against 6,000), so it takes longest:
+    started first, the other workers merge the rest beside it. It used to be merged
+    alone, in a pool of its own, so that its peak would not add to another's; measured
+    since (benchmarks/RESULTS.md), side by side costs 10 MB at 100,000 dumps (847
+    against 837 MB) and saves a third of the merge's wall time with two workers (one
+    pool started, not two, and no core idle while the largest is merged).
     """
     if workers <= 1 or n < 2:
-        return [(list(range(n)), workers)]
+        return list(range(n))
     sizes = [_bytes_in(work / "titles" / f"{part:05d}") for part in range(n)]
     largest = max(range(n), key=sizes.__getitem__)
-    return [([largest], 1), ([part for part in range(n) if part != largest], workers)]
+    return [largest, *(part for part in range(n) if part != largest)]
 
 
 def _bytes_in(folder: Path) -> int:
@@ -375,13 +376,13 @@ def _run(
     n = settings.partitions
     merged = 0
     step("merging", merged, n)
-    for parts, size in _merge_rounds(work, n, workers):
-        with _pool(workers, size, context=_CLEAN) as pool:
-            for result in [pool.submit(_merge_step, p, frozen, n, work) for p in parts]:
-                merged_timings: dict[str, float] = _result(result)
-                timing.combine(merge_timings, merged_timings)
-                merged += 1
-                step("merging", merged, n)
+    with _pool(workers, context=_CLEAN) as pool:
+        order = _merge_order(work, n, workers)
+        for result in [pool.submit(_merge_step, p, frozen, n, work) for p in order]:
+            merged_timings: dict[str, float] = _result(result)
+            timing.combine(merge_timings, merged_timings)
+            merged += 1
+            step("merging", merged, n)
     if workers > 1:
         stop_fork_server()
     timing.combine(timings, timing.fit(merge_timings, time.perf_counter() - started, "merge"))
