@@ -505,6 +505,12 @@ def _mini_title(
     )
 
 
+def _mini_rows(items: Sequence[tuple[str, int]]) -> list[tuple[str, int]]:
+    """A mini chart's (label, count) rows as Pillow's font can draw them; one empty row
+    when there is nothing, so that the chart still has its frame."""
+    return [(_ascii(label), max(0, int(n))) for label, n in items] or [("(nothing)", 0)]
+
+
 def _mini_hbars(
     draw: ImageDraw.ImageDraw,
     box: tuple[int, int, int, int],
@@ -515,7 +521,7 @@ def _mini_hbars(
 ) -> None:
     left, top, right, bottom = box
     _mini_title(draw, box, title, heading)
-    rows = [(_ascii(label), max(0, int(n))) for label, n in items] or [("(nothing)", 0)]
+    rows = _mini_rows(items)
     labels = [_fit_png(label, 100, font) for label, _ in rows]
     counts = [f"{n:,}" for _, n in rows]
     x0 = left + 12 + max(font.getlength(label) for label in labels) + 8
@@ -554,7 +560,7 @@ def _mini_columns(
 ) -> None:
     left, top, right, bottom = box
     _mini_title(draw, box, title, heading)
-    rows = [(_ascii(label), max(0, int(n))) for label, n in items] or [("(nothing)", 0)]
+    rows = _mini_rows(items)
     ticks = nice_ticks(max(n for _, n in rows), most=4)
     tick_labels = [short_number(t) for t in ticks]
     x0 = left + 12 + max(font.getlength(t) for t in tick_labels) + 6
