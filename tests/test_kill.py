@@ -39,11 +39,18 @@ def prepared(tmp_path_factory: pytest.TempPathFactory) -> Prepared:
     before = root / "before"
     make(str(inputs), "--out", str(before), "--no-cache")  # so the killed run parses all
     corpus(inputs / "b", 8, seed=22)
-    reference = root / "reference"
-    shutil.copytree(before, reference)
-    started = time.monotonic()
-    assert make(str(inputs), "--out", str(reference))["version"] == "1.1.0"
-    return Prepared(inputs, before, tree_hashes(reference), time.monotonic() - started)
+    # Timed twice, the shorter counts: a build slowed by a busy machine while it was
+    # timed made every moment late, and the killed builds ended before them.
+    durations, hashes = [], []
+    for run in range(2):
+        reference = root / f"reference-{run}"
+        shutil.copytree(before, reference)
+        started = time.monotonic()
+        assert make(str(inputs), "--out", str(reference))["version"] == "1.1.0"
+        durations.append(time.monotonic() - started)
+        hashes.append(tree_hashes(reference))
+    assert hashes[0] == hashes[1]
+    return Prepared(inputs, before, hashes[0], min(durations))
 
 
 def _staging(ds: Path) -> list[Path]:

@@ -11,13 +11,17 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from builder import contract
-from builder.build import build
+from builder import contract, timing
+from builder.build import _publish_staged, build
+from builder.contract.checks import ContractError
+from builder.engines import Staged
 from builder.engines.partitioned import ipc_bytes
 from builder.engines.spill import SpilledTable, spill
+from builder.inputs.files import DEFAULT_MAX_BYTES
 from builder.release import check
 from builder.release.check import spilled_findings
 from builder.release.diff import read_release
+from builder.release.settings import DatasetSettings
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples" / "dumps"
 
@@ -112,3 +116,49 @@ def test_with_fresh_rows_each_table_must_have_the_contract_schema(
     fresh = {name: table.slice(0, 0) for name, table in tables.items()}
     found = spilled_findings(_spilled({**tables, "dumps": other}, tmp_path), fresh=fresh)
     assert [(f.table, f.check) for f in found] == [("dumps", "schema")]
+
+
+def _publish(spilled: dict[str, SpilledTable], out: Path, *, alongside: bool) -> None:
+    """The build's last step on staged tables: check, number, publish."""
+    _publish_staged(
+        Staged(spilled),
+        out,
+        timing.Wall(),
+        on_stage=lambda name, done, total: None,
+        captured_at=datetime(2025, 7, 1, tzinfo=UTC),
+        version=None,
+        max_bytes=DEFAULT_MAX_BYTES,
+        strict=False,
+        dataset=DatasetSettings(),
+        check_alongside=alongside,
+    )
+
+
+@pytest.mark.parametrize("alongside", [False, True], ids=["before", "alongside"])
+def test_tables_that_fail_the_check_publish_nothing(
+    tables: dict[str, pa.Table], tmp_path: Path, alongside: bool
+) -> None:
+    """Checked before the writing or while it runs, a table that breaks the contract
+    stops the publish before anything enters the dataset folder: no version, no store
+    file, no staging folder left behind."""
+    broken = {**tables, "dumps": _with_bad_status(tables["dumps"], 3)}
+    out = tmp_path / "out"
+    with pytest.raises(ContractError, match="not-a-status"):
+        _publish(_spilled(broken, tmp_path), out, alongside=alongside)
+    left = sorted(p.relative_to(out).as_posix() for p in out.rglob("*")) if out.exists() else []
+    assert not [p for p in left if p.endswith(".parquet") or p.startswith(("versions", "."))]
+
+
+def test_a_check_alongside_the_writing_publishes_the_same_bytes(
+    tables: dict[str, pa.Table], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1751328000")
+    published = {}
+    for alongside in (False, True):
+        out = tmp_path / f"out-{alongside}"
+        _publish(_spilled(tables, tmp_path / f"spill-{alongside}"), out, alongside=alongside)
+        published[alongside] = {
+            p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()
+        }
+    assert any(name.endswith(".parquet") for name in published[True])
+    assert published[True] == published[False]

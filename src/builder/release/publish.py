@@ -237,6 +237,7 @@ def publish_release(
     changes: Mapping[str, TableDiff] | None = None,
     bump_reason: str | None = None,
     extra_files: ExtraFiles | None = None,
+    before_commit: Callable[[], object] | None = None,
 ) -> Release:
     """Publish `tables` as `versions/<version>` and point the top-level card at it.
 
@@ -246,6 +247,9 @@ def publish_release(
     and so does `bump_reason` (why the version has its number, see diff.bump).
     `extra_files(folder)` writes more files into the version (its report) once the
     tables and manifest are in place, before the card and before the version is visible.
+    `before_commit()` is called once the files are written, before the first of them
+    enters the store: a check of the tables running alongside the writing can still
+    stop the publish there (by raising), and nothing of the version is left behind.
     """
     if rows_per_shard < 1:
         raise ValueError(f"rows_per_shard must be at least 1, got {rows_per_shard}")
@@ -272,6 +276,8 @@ def publish_release(
             changes=None if changes is None else {t: d.as_dict() for t, d in changes.items()},
             bump_reason=bump_reason,
         )
+        if before_commit is not None:
+            before_commit()
         versions = dataset_dir / VERSIONS_DIR
         versions.mkdir(exist_ok=True)
         final = versions / version
