@@ -256,3 +256,53 @@ def test_the_sightings_column_cut_from_the_frame_is_the_one_made_from_the_object
         for r in results
     ]
     assert sightings_column(sightings_frame((r.dump, r.sightings) for r in moved), moved) is None
+
+
+def test_a_frame_of_other_dumps_or_an_alternative_time_elsewhere_is_refused(
+    tmp_path: Path,
+) -> None:
+    """The frame's rows are told from the objects' by dump id as well as by position:
+    two dumps with as many sightings, swapped, are not the same rows; and a source
+    alternative's time outside UTC is refused like a sighting's."""
+    from datetime import timedelta, timezone
+
+    from builder.merge import sightings_frame
+    from builder.release.cache import sightings_column
+
+    results = [per_dump(raw) for raw in _raws(corpus(tmp_path / "c", 40, seed=9))]
+    frame = sightings_frame((r.dump, r.sightings) for r in results)
+    assert sightings_column(frame, results) is not None
+    by_count: dict[int, list[int]] = {}
+    for i, r in enumerate(results):
+        by_count.setdefault(len(r.sightings), []).append(i)
+    a, b = next(pair[:2] for pair in by_count.values() if len(pair) > 1)
+    swapped = list(results)
+    swapped[a], swapped[b] = results[b], results[a]
+    assert sightings_column(frame, swapped) is None
+
+    with_alt = next(
+        (
+            s
+            for r in results
+            for s in r.sightings
+            if any(x.published_at for x in s.source_alternatives)
+        ),
+        None,
+    )
+    if with_alt is None:  # the generator writes glued headers; make sure one is here
+        pytest.fail("no sighting with a timed source alternative in the corpus")
+    alt = next(x for x in with_alt.source_alternatives if x.published_at)
+    moved_alt = replace(
+        alt, published_at=alt.published_at.astimezone(timezone(timedelta(hours=-5)))
+    )  # type: ignore[union-attr]
+    moved_sighting = replace(
+        with_alt,
+        source_alternatives=tuple(
+            moved_alt if x is alt else x for x in with_alt.source_alternatives
+        ),
+    )
+    moved = [
+        replace(r, sightings=tuple(moved_sighting if s is with_alt else s for s in r.sightings))
+        for r in results
+    ]
+    assert sightings_column(sightings_frame((r.dump, r.sightings) for r in moved), moved) is None
