@@ -4,9 +4,9 @@ The first `--n` dumps (sorted by name) of the given folders are read and decoded
 (untimed); then `builder.parse.layouts.segment.segment` is run over every decoded text,
 `--loops` times per run and `--repeat` runs, and the least CPU time of a run
 (`time.process_time`: other processes on a busy machine cost it little) is printed per
-dump. `--digest` prints a sha256 over `repr()` of every returned Page or Rejected, so
-two versions of the code can be shown to give the same output; `--profile` prints the
-top of a cProfile of one run.
+dump. `--digest` prints a sha256 over `repr()` of every returned Page or Rejected (a
+page's layout by its name), so two versions of the code can be shown to give the same
+output; `--profile` prints the top of a cProfile of one run.
 
     python benchmarks/segment.py CORPUS_DIR [CORPUS_DIR...] --n 20000 [--repeat 3]
         [--loops 1] [--variants 0] [--digest] [--profile]
@@ -23,6 +23,7 @@ import hashlib
 import pstats
 import random
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from builder.inputs.decode import Decoded, decode
@@ -73,6 +74,15 @@ def _segment(texts: list[str], loops: int) -> list[Page | Rejected]:
     return results
 
 
+def _repr(result: Page | Rejected) -> str:
+    """`repr(result)` with a page's layout given by its name: a Layout's repr shows its
+    frozensets in an order that changes with every interpreter (string hashing is
+    salted), and its compiled patterns, which are not output."""
+    if isinstance(result, Rejected):
+        return repr(result)
+    return repr(replace(result, layout=result.layout_name))  # type: ignore[arg-type]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("corpus", type=Path, nargs="+", help="folders of *.txt dumps")
@@ -110,7 +120,7 @@ def main() -> None:
     if args.digest:
         digest = hashlib.sha256()
         for result in results:
-            digest.update(repr(result).encode("utf-8", "surrogatepass"))
+            digest.update(_repr(result).encode("utf-8", "surrogatepass"))
         print(f"digest of {len(results)} results: {digest.hexdigest()}")
 
 
