@@ -187,6 +187,19 @@ def _mostly_letters(line: str) -> bool:
     return letters >= 0.75 * len(line)
 
 
+def _is_image_fragment(line: str) -> bool:
+    """Whether a stripped line is an image-URL fragment: short, and the pattern matches.
+
+    A fragment holds `=` and `&` (the pattern asks for two `name=value`s joined by
+    `&`): a title, which has neither, is passed over without running the pattern."""
+    return (
+        len(line) <= MAX_FRAGMENT_CHARS
+        and "&" in line
+        and "=" in line
+        and _IMAGE_FRAGMENT.fullmatch(line) is not None
+    )
+
+
 def skip_leading_fragments(text: str, reserved: frozenset[str]) -> tuple[str, tuple[Repair, ...]]:
     """Blank out image-URL fragment lines above the title, recording each as dropped junk.
 
@@ -202,7 +215,7 @@ def skip_leading_fragments(text: str, reserved: frozenset[str]) -> tuple[str, tu
         line = text[pos:end].strip()
         if line:
             seen += 1
-            if len(line) <= MAX_FRAGMENT_CHARS and _IMAGE_FRAGMENT.fullmatch(line):
+            if _is_image_fragment(line):
                 no = text.count("\n", 0, pos) + 1
                 repairs.append(Repair("drop_junk_line", no, f"image url fragment: {line[:60]}"))
                 text = text[:pos] + text[end:]

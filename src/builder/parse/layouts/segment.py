@@ -60,6 +60,7 @@ def _block(
     body: tuple[tuple[int, str], ...],
     line_start: int,
     line_end: int,
+    glued_alternatives: tuple[tuple[str, str], ...] = (),
 ) -> Block:
     """`Block(role, title, ...)` at a third of the cost, for the cards of every page.
 
@@ -80,7 +81,7 @@ def _block(
             "body": body,
             "line_start": line_start,
             "line_end": line_end,
-            "glued_alternatives": (),
+            "glued_alternatives": glued_alternatives,
             "repairs": (),
         },
     )
@@ -99,6 +100,31 @@ class Page:
     @property
     def layout_name(self) -> str:
         return self.layout.name(self.form)
+
+
+def _page(
+    layout: Layout,
+    form: str,
+    kind: Literal["article", "listing"],
+    blocks: tuple[Block, ...],
+    truncated: bool,
+    unparsed_lines: int,
+) -> Page:
+    """`Page(layout, form, ...)` without the frozen `__init__`, as `_block` makes a Block."""
+    page = _new(Page)
+    _set(
+        page,
+        "__dict__",
+        {
+            "layout": layout,
+            "form": form,
+            "kind": kind,
+            "blocks": blocks,
+            "truncated": truncated,
+            "unparsed_lines": unparsed_lines,
+        },
+    )
+    return page
 
 
 @dataclass(frozen=True)
@@ -195,7 +221,10 @@ def _pick(splits: list[tuple[str, str]], known: set[str]) -> tuple[str, str] | N
 
 
 def _same(a: str | None, b: str | None) -> bool:
-    return a is not None and b is not None and " ".join(a.split()) == " ".join(b.split())
+    """Whether `a` and `b` are the same text but for whitespace (equal ones at once)."""
+    if a is None or b is None:
+        return False
+    return a == b or " ".join(a.split()) == " ".join(b.split())
 
 
 def _cards(text: str, pos: int, form: Form, lines: _Lines) -> tuple[list[Block], int, bool]:
@@ -241,8 +270,9 @@ def _cards(text: str, pos: int, form: Form, lines: _Lines) -> tuple[list[Block],
         line_start, at = line, start
         body: tuple[tuple[int, str], ...] = ()
         if found and not found.isspace():  # `found.strip()` is not empty
-            line += newlines("\n", at, m.start("text"))
-            at = m.start("text")
+            text_start = m.start("text")
+            line += newlines("\n", at, text_start)
+            at = text_start
             body = ((line, found),)
         elif m.end() == n:
             truncated = True
@@ -293,31 +323,32 @@ def _article(text: str, m: re.Match[str], form: Form, layout: Layout, lines: _Li
         if related is None:
             truncated = True
         else:
-            between = map(str.strip, text[end[0] : related[0]].split("\n"))
-            unparsed += sum(1 for s in between if s and s not in layout.boilerplate)
+            # The lines between that are neither blank nor boilerplate, counted in C.
+            between = list(filter(None, map(str.strip, text[end[0] : related[0]].split("\n"))))
+            unparsed += len(between) - sum(map(layout.boilerplate.__contains__, between))
             cards, more, cut = _cards(text, related[1], form, lines)
             unparsed, truncated = unparsed + more, cut
-    known = {normalise_key(c.source) for c in cards if c.source}
     source, time_text = None, None
     alternatives: tuple[tuple[str, str], ...] = ()
     if splits:
+        known = {normalise_key(c.source) for c in cards if c.source}
         split = _pick(splits, known)
         if split is not None:
             source, time_text = split
             if normalise_key(source) not in known:
                 alternatives = tuple(sp for sp in splits if sp != split)
-    main = Block(
-        role="main",
-        title=m.group("title").strip(),
-        source=source,
-        category=None,
-        time_text=time_text,
-        body=body,
-        line_start=title_line,
-        line_end=body[-1][0] if body else lines.of(max(m.start("title"), body_start - 1)),
-        glued_alternatives=alternatives,
+    main = _block(
+        "main",
+        m.group("title").strip(),
+        source,
+        None,
+        time_text,
+        body,
+        title_line,
+        body[-1][0] if body else lines.of(max(m.start("title"), body_start - 1)),
+        alternatives,
     )
-    return Page(layout, form.name, "article", (main, *cards), truncated, unparsed)
+    return _page(layout, form.name, "article", (main, *cards), truncated, unparsed)
 
 
 def _has_site_marker(lines: set[str], layout: Layout) -> bool:
@@ -342,7 +373,7 @@ def segment(text: str, layouts: tuple[Layout, ...] | None = None) -> Page | Reje
         if listing is not None:
             cards, unparsed, truncated = _cards(text, listing.end(), form, lines)
             if cards:
-                page = Page(layout, form.name, "listing", tuple(cards), truncated, unparsed)
+                page = _page(layout, form.name, "listing", tuple(cards), truncated, unparsed)
                 return _with_repairs(page, skipped)
         article = form.article.match(text)
         if article is None:
