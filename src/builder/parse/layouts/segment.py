@@ -155,6 +155,11 @@ class _Lines:
         self.pos = pos
         return self.line
 
+    def tell(self, pos: int, line: int) -> None:
+        """`line` is the line of offset `pos` (counted by the caller): the next question
+        is answered from there, without counting those newlines again."""
+        self.pos, self.line = pos, line
+
 
 def choose_layout(text: str, layouts: tuple[Layout, ...]) -> tuple[Layout, int]:
     """The layout whose localised marker lines the page shows most; the default on ties."""
@@ -292,16 +297,18 @@ def _cards(text: str, pos: int, form: Form, lines: _Lines) -> tuple[list[Block],
             )
         )
         pos = end
-    lines.pos, lines.line = at, line  # where the next question to `lines` starts from
+    lines.tell(at, line)
     return cards, unparsed, truncated
 
 
-def _body_lines(body: str, first: int) -> tuple[tuple[int, str], ...]:
+def _body_lines(body: str, first: int) -> tuple[tuple[tuple[int, str], ...], int]:
     """The (line number, line) of each non-blank line of `body`, whose first line is
     line `first`: `(first + i, line) for i, line in enumerate(lines) if line.strip()`,
-    with the loop in C (a line is blank when it strips to nothing)."""
+    with the loop in C (a line is blank when it strips to nothing); and the number of
+    the body's last line, the line of the offset just past it."""
     lines = body.split("\n")
-    return tuple(compress(zip(count(first), lines), map(str.strip, lines)))
+    kept = tuple(compress(zip(count(first), lines), map(str.strip, lines)))
+    return kept, first + len(lines) - 1
 
 
 def _article(text: str, m: re.Match[str], form: Form, layout: Layout, lines: _Lines) -> Page:
@@ -315,7 +322,8 @@ def _article(text: str, m: re.Match[str], form: Form, layout: Layout, lines: _Li
             body_start = m.start("source")
     end = layout.end_line.search(text, body_start)
     body_end = end[0] if end else len(text)
-    body = _body_lines(text[body_start:body_end], lines.of(body_start))
+    body, last = _body_lines(text[body_start:body_end], lines.of(body_start))
+    lines.tell(body_end, last)
     cards: list[Block] = []
     unparsed, truncated = 0, end is None
     if end is not None:
