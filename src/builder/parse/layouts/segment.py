@@ -11,7 +11,7 @@ followed by prose, see `builder.parse.evidence`).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from itertools import compress, count
 from typing import Literal
@@ -201,8 +201,8 @@ def glued_splits(line: str, layout: Layout) -> list[tuple[str, str]]:
     last = min(len(line), 120)  # a head of at most 119 characters
     if layout.time_starts is None:  # time patterns that look outside their text
         starts: Iterable[int] = (k for k in range(1, last) if layout.time_re.fullmatch(line[k:]))
-    else:  # one scan finds every k at which line[k:] is a time text
-        starts = (k for k in (m.start() for m in layout.time_starts.finditer(line, 1)) if k < last)
+    else:  # a search from k finds the next k at which line[k:] is a time text
+        starts = _tail_starts(layout.time_starts, line, last)
     lead = len(line) - len(line.lstrip())  # line[:k].strip() is empty for k <= lead
     splits = []
     for k in starts:
@@ -212,6 +212,19 @@ def glued_splits(line: str, layout: Layout) -> list[tuple[str, str]]:
             return []  # "The strike began 13 days ago": prose with a time, not glued
         splits.append((line[:k].strip(), line[k:]))
     return splits
+
+
+def _tail_starts(tail: re.Pattern[str], line: str, last: int) -> Iterator[int]:
+    """Each k in 1..last-1, in order, at which `tail` (a time text ending the string)
+    matches: where the rest of `line` is a time text."""
+    k = 1
+    while k < last:
+        found = tail.search(line, k)
+        if found is None or found.start() >= last:
+            return
+        k = found.start()
+        yield k
+        k += 1
 
 
 def split_glued(line: str, layout: Layout, known: set[str]) -> tuple[str, str] | None:
