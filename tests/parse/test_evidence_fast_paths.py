@@ -1,7 +1,8 @@
 """The page-evidence checks' fast paths give exactly what the plain definitions give.
 
 A sign with needles runs its pattern only on lines holding one (for the licence clauses,
-case ignored as `re` ignores it); letters and spaces are counted in C for the ASCII part
+case ignored as `re` ignores it); the whole-line signs are first tried as one pattern;
+letters and spaces are counted in C for the ASCII part
 of a line; CJK characters are looked for only outside ASCII; an image-URL fragment is
 tested only on lines holding `&` and `=`. Each test states the plain definition and
 checks the fast path against it on the real pages' lines and on generated text dense in
@@ -23,11 +24,16 @@ from builder.inputs.decode import Decoded, decode
 from builder.parse.evidence import (
     _CJK,
     _IMAGE_FRAGMENT,
+    _SIGNS_POOLED,
+    _UNDERLINE,
+    _WHOLE_LINES,
     CASE_TWINS,
     MAX_FRAGMENT_CHARS,
     SIGNS,
+    _format_sign,
     _is_image_fragment,
     _letters_and_spaces,
+    _quote,
     _words,
 )
 
@@ -95,8 +101,40 @@ CLAUSE_BITS = [
     "ſ",
     "\u212a",
     "x",
+    # Source code, Markdown, TOML, JSON, e-mail: every sign's way to match, and near misses.
+    "#!/usr/bin/env python3",
+    "#include <stdio.h>",
+    "<?php",
+    "function f(x) {",
+    "const a = 1;",
+    "let",
+    "// note",
+    "/* c */",
+    "{",
+    "}",
+    ";",
+    "(",
+    "=",
+    "/",
+    "import os",
+    "def f():",
+    '"""',
+    "[tool.x]",
+    "key = value",
+    '"key": 1',
+    "# Heading",
+    "```",
+    "[a](https://x.y/z)",
+    "| a | b |",
+    "- [x] done",
+    "Subject: hello",
+    "===",
+    "x: y",
+    "'''",
 ]
-clause_line = st.lists(st.sampled_from(CLAUSE_BITS), max_size=5).map(" ".join)
+clause_line = st.tuples(
+    st.lists(st.sampled_from(CLAUSE_BITS), max_size=5), st.sampled_from([" ", "", "\t"])
+).map(lambda t: t[1].join(t[0]))
 
 
 @SETTINGS
@@ -105,6 +143,37 @@ def test_a_sign_with_needles_matches_as_its_pattern(line: str) -> None:
     for sign in SIGNS:
         plain = sign.pattern.search(line) if sign.anywhere else sign.pattern.fullmatch(line)
         assert sign.matches(line) == (plain is not None), (sign.label, line)
+
+
+def _format_sign_plainly(title: str, lines: list[str]) -> str | None:
+    """The plain definition: every sign tested on the title and on every line."""
+    for sign in SIGNS:
+        if sign.first_line and sign.matches(title):
+            return f"{sign.kind} ({sign.label} {_quote(title)})"
+        hits = [line for line in lines if sign.matches(line)]
+        if len(hits) >= sign.min_lines:
+            return f"{sign.kind} ({sign.label} {_quote(hits[0])})"
+    if lines and _UNDERLINE.fullmatch(lines[0]):
+        return f"Markdown (heading underline {_quote(lines[0])})"
+    return None
+
+
+@SETTINGS
+@given(clause_line, st.lists(clause_line, max_size=6))
+def test_format_sign_with_the_pooled_prefilter_is_every_sign_on_every_line(
+    title: str, lines: list[str]
+) -> None:
+    assert _format_sign(title, lines) == _format_sign_plainly(title, lines)
+
+
+def test_pooled_signs_are_the_whole_line_ones_and_their_pool_can_fail() -> None:
+    pooled = [sign.label for sign, pooled in _SIGNS_POOLED if pooled]
+    assert len(pooled) == 12
+    assert "link" not in pooled  # searched anywhere in a line: not poolable
+    assert _WHOLE_LINES.fullmatch("import os") is not None
+    assert _WHOLE_LINES.fullmatch("The ferry sails at noon.") is None
+    lines = ["[tool.x]", "a = 1", "b = 2", "c = 3"]
+    assert _format_sign("Notes", lines) == _format_sign_plainly("Notes", lines) is not None
 
 
 def test_signs_on_real_lines(real_lines: list[str]) -> None:

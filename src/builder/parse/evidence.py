@@ -158,8 +158,23 @@ SIGNS: tuple[Sign, ...] = (
         r" [\w$]+.*[({=;]|//.*|/\*.*|[{}]|.*[;{]",
         3,
         first_line=False,
+        # Each way to match holds one of these; `.*[;{]` backtracks over a whole line.
+        needles=("#", "<", "(", "{", "}", "=", ";", "/"),
     ),
 )
+
+
+def _pooled(sign: Sign) -> bool:
+    """Whether `sign` is tested in `_WHOLE_LINES`: a whole-line pattern without flags or
+    groups of its own (joined, it means what it means alone) and without needles."""
+    pattern = sign.pattern
+    return not (sign.anywhere or sign.needles or pattern.groups) and pattern.flags == re.U
+
+
+#: The pooled signs' patterns as one alternation: a line it does not fullmatch matches
+#: none of them, and is passed over for each (most lines of an article are such).
+_WHOLE_LINES = re.compile("|".join(f"(?:{s.pattern.pattern})" for s in SIGNS if _pooled(s)))
+_SIGNS_POOLED = tuple((sign, _pooled(sign)) for sign in SIGNS)
 
 #: An image-URL fragment is a short query string; longer lines are not tested.
 MAX_FRAGMENT_CHARS = 500
@@ -179,10 +194,12 @@ def _quote(line: str) -> str:
 
 def _format_sign(title: str, lines: Sequence[str]) -> str | None:
     """`Markdown (heading '# Notes')` when the text shows a file format, else None."""
-    for sign in SIGNS:
-        if sign.first_line and sign.matches(title):
+    title_may = _WHOLE_LINES.fullmatch(title) is not None
+    maybe = [line for line in lines if _WHOLE_LINES.fullmatch(line)]
+    for sign, pooled in _SIGNS_POOLED:
+        if sign.first_line and (title_may or not pooled) and sign.matches(title):
             return f"{sign.kind} ({sign.label} {_quote(title)})"
-        hits = [line for line in lines if sign.matches(line)]
+        hits = [line for line in (maybe if pooled else lines) if sign.matches(line)]
         if len(hits) >= sign.min_lines:
             return f"{sign.kind} ({sign.label} {_quote(hits[0])})"
     if lines and _UNDERLINE.fullmatch(lines[0]):
