@@ -168,15 +168,18 @@ def choose_layout(text: str, layouts: tuple[Layout, ...]) -> tuple[Layout, int]:
 
 #: The marker finder of the layouts asked last (by identity: a build asks for one
 #: tuple, `load_layouts()`, and a tuple is hashed field by field on every look-up).
-_LAST_MARKERS: list[tuple[tuple[Layout, ...], MarkerLines]] = []
+#: Read and replaced whole, so that threads never see one layouts' finder for another's.
+_last_markers: tuple[tuple[Layout, ...], MarkerLines] | None = None
 
 
 def _marker_lines(layouts: tuple[Layout, ...]) -> MarkerLines:
     """One finder for the markers of all `layouts`: one scan of a page serves them all."""
-    if _LAST_MARKERS and _LAST_MARKERS[0][0] is layouts:
-        return _LAST_MARKERS[0][1]
+    global _last_markers
+    last = _last_markers
+    if last is not None and last[0] is layouts:
+        return last[1]
     found = MarkerLines.of(m for layout in layouts for m in layout.markers)
-    _LAST_MARKERS[:] = [(layouts, found)]
+    _last_markers = (layouts, found)
     return found
 
 
