@@ -196,10 +196,16 @@ def _format_sign(title: str, lines: Sequence[str]) -> str | None:
     """`Markdown (heading '# Notes')` when the text shows a file format, else None."""
     title_may = _WHOLE_LINES.fullmatch(title) is not None
     maybe = [line for line in lines if _WHOLE_LINES.fullmatch(line)]
+    joined = "\n".join(lines)  # a line holding a needle leaves it in the joined lines
     for sign, pooled in _SIGNS_POOLED:
         if sign.first_line and (title_may or not pooled) and sign.matches(title):
             return f"{sign.kind} ({sign.label} {_quote(title)})"
-        hits = [line for line in (maybe if pooled else lines) if sign.matches(line)]
+        if pooled:
+            hits = [line for line in maybe if sign.matches(line)]
+        elif sign.needles and not sign.may_match(joined):
+            hits = []  # no line holds a needle: none matches (one scan, not one per line)
+        else:
+            hits = [line for line in lines if sign.matches(line)]
         if len(hits) >= sign.min_lines:
             return f"{sign.kind} ({sign.label} {_quote(hits[0])})"
     if lines and _UNDERLINE.fullmatch(lines[0]):
