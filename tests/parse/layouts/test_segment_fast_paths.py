@@ -13,6 +13,8 @@ shows as a different output.
 from __future__ import annotations
 
 import pickle
+import re
+import sys
 from dataclasses import MISSING, fields
 from itertools import pairwise
 from pathlib import Path
@@ -136,6 +138,15 @@ def test_markers_that_no_scan_can_find_take_the_plain_way(text: str) -> None:
         finder = MarkerLines.of(markers)
         for variant in (text, text.replace("Comments", "a.b"), text.replace("Hashtags", "(x)")):
             assert finder.present(variant) == _present_plainly(variant, frozenset(markers))
+
+
+def test_the_scans_whitespace_is_what_strip_removes() -> None:
+    """Every code point: `[^\\S\\n]` (the padding the scan allows around a marker)
+    matches exactly the characters `str.strip` removes, but the line break."""
+    padding = re.compile(r"[^\S\n]")
+    for cp in range(sys.maxunicode + 1):
+        ch = chr(cp)
+        assert (padding.fullmatch(ch) is not None) == (ch.strip() == "" and ch != "\n"), cp
 
 
 def test_marker_lines_comparison_can_fail() -> None:

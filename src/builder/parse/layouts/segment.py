@@ -62,7 +62,7 @@ def _block(
     line_end: int,
     glued_alternatives: tuple[tuple[str, str], ...] = (),
 ) -> Block:
-    """`Block(role, title, ...)` at a third of the cost, for the cards of every page.
+    """`Block(role, title, ...)` at a third of the cost, for the blocks of every page.
 
     A frozen dataclass's `__init__` sets each field through `object.__setattr__` (1.4 us
     for a Block); this fills the instance's dict at once, in the fields' order and with
