@@ -57,10 +57,33 @@ class Sign:
     first_line: bool = True
     #: The pattern may match anywhere in a line (searched), not the whole line.
     anywhere: bool = False
+    #: Texts of which a line the pattern matches holds one (lower case when the pattern
+    #: ignores case): a line with none is passed over without running the pattern.
+    needles: tuple[str, ...] = ()
 
     def matches(self, line: str) -> bool:
+        if self.needles and not self.may_match(line):
+            return False
         found = self.pattern.search(line) if self.anywhere else self.pattern.fullmatch(line)
         return found is not None
+
+    def may_match(self, line: str) -> bool:
+        """False when `line` holds none of the needles, so that the pattern cannot match.
+
+        Ignoring case, `re` takes four characters outside ASCII for ASCII letters (`İ`
+        `ı` for i, `ſ` for s, the Kelvin sign for k): a line holding one is tested by
+        the pattern itself; in any other, a match is a needle in `line.lower()`.
+        """
+        if self.pattern.flags & re.IGNORECASE:
+            if not line.isascii() and any(twin in line for twin in CASE_TWINS):
+                return True
+            line = line.lower()
+        return any(needle in line for needle in self.needles)
+
+
+#: The characters outside ASCII that `re` matches to an ASCII letter when ignoring
+#: case (every code point is tried by a test).
+CASE_TWINS = "\u0130\u0131\u017f\u212a"
 
 
 def _sign(
@@ -71,8 +94,9 @@ def _sign(
     *,
     first_line: bool = True,
     anywhere: bool = False,
+    needles: tuple[str, ...] = (),
 ) -> Sign:
-    return Sign(kind, label, re.compile(pattern), min_lines, first_line, anywhere)
+    return Sign(kind, label, re.compile(pattern), min_lines, first_line, anywhere, needles)
 
 
 #: Checked in this order on stripped lines (whole-line matches unless `anywhere`; each
@@ -117,6 +141,15 @@ SIGNS: tuple[Sign, ...] = (
         r"\W?as is\W|licensed under the (?:apache|mit|bsd|gnu|mozilla|eclipse)\b).{0,200}",
         1,
         anywhere=True,
+        # Searching every line of a page's prose for the clauses, case ignored, took
+        # most of `article_hint`'s time; the clauses' first words are rare.
+        needles=(
+            "permission is hereby granted",
+            "redistribution and use in source and binary forms",
+            "this program is free software",
+            "the software is provided",
+            "licensed under the ",
+        ),
     ),
     _sign(
         "source code",
@@ -125,8 +158,23 @@ SIGNS: tuple[Sign, ...] = (
         r" [\w$]+.*[({=;]|//.*|/\*.*|[{}]|.*[;{]",
         3,
         first_line=False,
+        # Each way to match holds one of these; `.*[;{]` backtracks over a whole line.
+        needles=("#", "<", "(", "{", "}", "=", ";", "/"),
     ),
 )
+
+
+def _pooled(sign: Sign) -> bool:
+    """Whether `sign` is tested in `_WHOLE_LINES`: a whole-line pattern without flags or
+    groups of its own (joined, it means what it means alone) and without needles."""
+    pattern = sign.pattern
+    return not (sign.anywhere or sign.needles or pattern.groups) and pattern.flags == re.U
+
+
+#: The pooled signs' patterns as one alternation: a line it does not fullmatch matches
+#: none of them, and is passed over for each (most lines of an article are such).
+_WHOLE_LINES = re.compile("|".join(f"(?:{s.pattern.pattern})" for s in SIGNS if _pooled(s)))
+_SIGNS_POOLED = tuple((sign, _pooled(sign)) for sign in SIGNS)
 
 #: An image-URL fragment is a short query string; longer lines are not tested.
 MAX_FRAGMENT_CHARS = 500
@@ -135,6 +183,8 @@ _IMAGE_FRAGMENT = re.compile(r"(?:\S*[?&])?[\w%]+=[^\s&]*(?:&[\w%]+=[^\s&]*)+\)?
 
 
 def _words(line: str) -> int:
+    if line.isascii():  # no CJK character (a flag read, not a scan)
+        return len(line.split())
     return len(line.split()) + len(_CJK.findall(line)) // 2
 
 
@@ -144,10 +194,18 @@ def _quote(line: str) -> str:
 
 def _format_sign(title: str, lines: Sequence[str]) -> str | None:
     """`Markdown (heading '# Notes')` when the text shows a file format, else None."""
-    for sign in SIGNS:
-        if sign.first_line and sign.matches(title):
+    title_may = _WHOLE_LINES.fullmatch(title) is not None
+    maybe = [line for line in lines if _WHOLE_LINES.fullmatch(line)]
+    joined = "\n".join(lines)  # a line holding a needle leaves it in the joined lines
+    for sign, pooled in _SIGNS_POOLED:
+        if sign.first_line and (title_may or not pooled) and sign.matches(title):
             return f"{sign.kind} ({sign.label} {_quote(title)})"
-        hits = [line for line in lines if sign.matches(line)]
+        if pooled:
+            hits = [line for line in maybe if sign.matches(line)]
+        elif sign.needles and not sign.may_match(joined):
+            hits = []  # no line holds a needle: none matches (one scan, not one per line)
+        else:
+            hits = [line for line in lines if sign.matches(line)]
         if len(hits) >= sign.min_lines:
             return f"{sign.kind} ({sign.label} {_quote(hits[0])})"
     if lines and _UNDERLINE.fullmatch(lines[0]):
@@ -183,8 +241,39 @@ def article_hint(title: str, body: Sequence[str]) -> str | None:
 
 def _mostly_letters(line: str) -> bool:
     """Prose is mostly letters and spaces; data, URLs and code are not."""
-    letters = sum(1 for ch in line if ch.isalpha() or ch.isspace())
-    return letters >= 0.75 * len(line)
+    return _letters_and_spaces(line) >= 0.75 * len(line)
+
+
+#: ASCII letters and whitespace, as `str.isalpha` and `str.isspace` tell.
+_ASCII_LETTERS_SPACES = bytes(c for c in range(128) if chr(c).isalpha() or chr(c).isspace())
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+
+
+def _letters_and_spaces(line: str) -> int:
+    """`sum(1 for ch in line if ch.isalpha() or ch.isspace())`, the ASCII part counted
+    in C (deleting those bytes), the rest character by character; a line mostly
+    outside ASCII (Arabic) is counted the plain way, which is faster for it."""
+    ascii_part = line.encode("ascii", "ignore")
+    if 2 * len(ascii_part) < len(line):
+        return sum(1 for ch in line if ch.isalpha() or ch.isspace())
+    count = len(ascii_part) - len(ascii_part.translate(None, _ASCII_LETTERS_SPACES))
+    if len(ascii_part) < len(line):
+        others = "".join(_NON_ASCII.findall(line))
+        count += sum(1 for ch in others if ch.isalpha() or ch.isspace())
+    return count
+
+
+def _is_image_fragment(line: str) -> bool:
+    """Whether a stripped line is an image-URL fragment: short, and the pattern matches.
+
+    A fragment holds `=` and `&` (the pattern asks for two `name=value`s joined by
+    `&`): a title, which has neither, is passed over without running the pattern."""
+    return (
+        len(line) <= MAX_FRAGMENT_CHARS
+        and "&" in line
+        and "=" in line
+        and _IMAGE_FRAGMENT.fullmatch(line) is not None
+    )
 
 
 def skip_leading_fragments(text: str, reserved: frozenset[str]) -> tuple[str, tuple[Repair, ...]]:
@@ -202,7 +291,7 @@ def skip_leading_fragments(text: str, reserved: frozenset[str]) -> tuple[str, tu
         line = text[pos:end].strip()
         if line:
             seen += 1
-            if len(line) <= MAX_FRAGMENT_CHARS and _IMAGE_FRAGMENT.fullmatch(line):
+            if _is_image_fragment(line):
                 no = text.count("\n", 0, pos) + 1
                 repairs.append(Repair("drop_junk_line", no, f"image url fragment: {line[:60]}"))
                 text = text[:pos] + text[end:]

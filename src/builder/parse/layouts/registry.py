@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -72,6 +73,60 @@ class WholeLine:
         return None if found is None else (found.start() + 1, found.end())
 
 
+#: A line this long or longer (before stripping) is prose, never a marker line.
+MARKER_LINE_CHARS = 200
+
+
+def short_lines(text: str) -> set[str]:
+    """The page's lines that may be marker lines: stripped, from those under 200 chars.
+
+    The plain definition of what `MarkerLines.present` finds faster."""
+    return {line.strip() for line in text.split("\n") if len(line) < MARKER_LINE_CHARS}
+
+
+@dataclass(frozen=True)
+class MarkerLines:
+    """Which of some marker texts a page has as lines: `short_lines(text) & markers`.
+
+    Found by one scan instead of splitting the page into lines and stripping each (a
+    string object per line): a pattern that starts with a newline (scanned for in C)
+    and matches a whole line that is a marker between whitespace, the characters
+    `str.strip` removes (`\\s` is the same test in `re`). A marker that is empty is
+    found the plain way; one padded with whitespace or spanning lines is no stripped
+    line at all, and is left out of the scan.
+    """
+
+    markers: frozenset[str]
+    #: The scan: a whole line, at offset 0 or after a newline, that is one of the markers
+    #: padded with whitespace; None when no marker can be a line.
+    at_start: re.Pattern[str] | None
+    after_newline: re.Pattern[str] | None
+    #: An empty marker (a blank line): the plain way is taken.
+    plain: bool
+
+    @classmethod
+    def of(cls, markers: Iterable[str]) -> MarkerLines:
+        markers = frozenset(markers)
+        lines = sorted(m for m in markers if m and m == m.strip() and "\n" not in m)
+        if not lines:
+            return cls(markers, None, None, "" in markers)
+        line = r"([^\S\n]*+(?:" + "|".join(map(re.escape, lines)) + r")[^\S\n]*+)(?=\n|\Z)"
+        return cls(markers, re.compile(line), re.compile("\n" + line), "" in markers)
+
+    def present(self, text: str) -> set[str]:
+        """The markers that are, stripped, lines of `text` under `MARKER_LINE_CHARS`."""
+        if self.plain:
+            return short_lines(text) & self.markers
+        if self.at_start is None or self.after_newline is None:
+            return set()
+        found = self.after_newline.findall(text)
+        first = self.at_start.match(text)
+        if first is not None:
+            found.append(first[1])
+        # A found line is one marker between whitespace: stripped, it is that marker.
+        return {line.strip() for line in found if len(line) < MARKER_LINE_CHARS}
+
+
 @dataclass(frozen=True)
 class Layout:
     """A site in one language: its strings, its time texts and its compiled forms."""
@@ -94,10 +149,12 @@ class Layout:
     #: that opens the related cards (`related`); compiled once here, not per page.
     end_line: WholeLine
     related_line: WholeLine
-    #: Matches (empty) at each offset of a line where the rest of the line is a time
-    #: text: what `time_re.fullmatch(line[k:])` tells for every k, in one scan. None
-    #: when a time pattern could look before its start or test an end (`\b`, `^`,
-    #: lookbehind...): on a slice such a pattern sees other text than in the line.
+    #: A time text that ends the string: searched from offset k of a line, it finds the
+    #: least k' >= k at which `time_re.fullmatch(line[k':])` holds, trying each offset
+    #: in C (a search per reading instead of a fullmatch per offset; a lookahead tried
+    #: at every offset was 2x slower). None when a time pattern could look before its
+    #: start or test an end (`\b`, `^`, lookbehind...): on a slice such a pattern sees
+    #: other text than in the line.
     time_starts: re.Pattern[str] | None
 
     def name(self, form: str) -> str:
@@ -161,7 +218,7 @@ _CONTEXT = re.compile(r"\\[bBAZ]|\^|\$|\(\?<[=!]")
 def _time_starts(time_alt: str) -> re.Pattern[str] | None:
     if _CONTEXT.search(time_alt):
         return None
-    return re.compile(f"(?=(?:{time_alt})\\Z)")
+    return re.compile(f"(?:{time_alt})\\Z")
 
 
 def _read(name: str) -> dict[str, Any]:
