@@ -11,10 +11,12 @@ phrases the rules look for, so that a wrong shortcut shows as a different output
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from builder.inputs.decode import Decoded, decode
 from builder.parse.furniture import (
     _LETTER,
     _WORD_EDGE,
@@ -86,6 +88,15 @@ FRAGMENTS = [
     "matches.Audiences",
     "‘tribute'",
     "ab.Cd",
+    "ab!Cd",
+    "ab?Cd",
+    "'We",
+    "enough,' a",
+    " ' ",
+    " ’ ",
+    '" ',
+    " ”",
+    "\u201c ",
     "Play Video",
     "Advertisement ",
     "ADVERTISEMENT",
@@ -153,6 +164,85 @@ def test_each_fix_matches_as_its_plain_spelling(text: str) -> None:
             m.span() for m in slow.finditer(text)
         ]
         assert fix.pattern.subn(fix.replacement, text) == slow.subn(fix.replacement, text)
+
+
+@SETTINGS
+@given(line_text)
+def test_probes_match_where_their_fix_does(text: str) -> None:
+    """A fix's probes, each led by one character, find a match exactly when the fix's
+    pattern does: a text they rule out is never searched with the pattern."""
+    probed = [fix for fix in INLINE_FIXES if fix.probes]
+    assert len(probed) == 3
+    for fix in probed:
+        assert fix.may_match(text) == (fix.pattern.search(text) is not None)
+
+
+def test_the_probes_comparison_can_fail() -> None:
+    """Probes for a mark the text lacks find nothing: dropping `!` from the glued
+    sentences' probes misses `ferry!Then`, which the pattern fixes."""
+    glued = next(f for f in INLINE_FIXES if f.kind == "glued_sentences")
+    assert glued.may_match("The ferry!Then") and glued.pattern.search("The ferry!Then")
+    without = [(c, p) for c, p in glued.probes if c != "!"]
+    assert not any(c in "The ferry!Then" and p.search("The ferry!Then") for c, p in without)
+
+
+def _per_line_matches(texts: list[str], pattern: re.Pattern[str]) -> list[tuple[int, int, int]]:
+    return [(no, *m.span()) for no, text in enumerate(texts) for m in pattern.finditer(text)]
+
+
+def _joined_matches(texts: list[str], pattern: re.Pattern[str]) -> list[tuple[int, int, int]]:
+    """Matches in the lines joined by line breaks, placed back on their lines."""
+    starts, at = [], 0
+    for text in texts:
+        starts.append(at)
+        at += len(text) + 1
+    out = []
+    for m in pattern.finditer("\n".join(texts)):
+        no = max(i for i, s in enumerate(starts) if s <= m.start())
+        assert "\n" not in m.group()
+        out.append((no, m.start() - starts[no], m.end() - starts[no]))
+    return out
+
+
+@SETTINGS
+@given(many_lines)
+def test_every_fix_matches_within_lines(texts: list[str]) -> None:
+    """Fixes (and probes) are looked for once in a whole text, not line by line: that
+    finds the same matches only because none crosses a line break, and lookarounds see
+    a line's break as they see its end."""
+    for fix in INLINE_FIXES:
+        for pattern in [fix.pattern, *(p for _, p in fix.probes)]:
+            assert _joined_matches(texts, pattern) == _per_line_matches(texts, pattern)
+
+
+def test_the_within_lines_comparison_can_fail() -> None:
+    """A pattern that runs over a line break matches differently joined: the
+    comparison above is not empty."""
+    loose = re.compile(r"([.!?])(?<=[a-z]{2}[.!?])(?=\s*[A-Z][a-z])")
+    texts = ["It sailed.", "Then it sank."]
+    assert _joined_matches(texts, loose) != _per_line_matches(texts, loose)
+
+
+def _real_texts(shared: Path) -> list[list[str]]:
+    """The lines of every real page (a whole page, furniture and all, as one text)."""
+    paths = sorted((shared / "corpus" / "daily8-dev").glob("*.txt"))
+    decoded = [decode(path.read_bytes()) for path in paths]
+    return [d.text.split("\n") for d in decoded if isinstance(d, Decoded)]
+
+
+def test_fast_paths_on_real_pages(shared_dir: Path) -> None:
+    """On every real page: probes as their patterns, matches within lines, and the
+    fixes of a whole text as the plain definition, line by line."""
+    pages = _real_texts(shared_dir)
+    assert len(pages) > 30
+    for texts in pages:
+        for fix in INLINE_FIXES:
+            assert _joined_matches(texts, fix.pattern) == _per_line_matches(texts, fix.pattern)
+            for text in texts:
+                if fix.probes:
+                    assert fix.may_match(text) == (fix.pattern.search(text) is not None)
+        lines = list(enumerate(texts, start=1))
+        assert fix_lines(lines) == _fix_each_line(lines)
 
 
 def test_the_plain_spellings_comparison_can_fail() -> None:

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import accumulate
 from operator import itemgetter
 from typing import NamedTuple
 
@@ -399,15 +400,34 @@ def join_split_traced(lines: Sequence[Traced]) -> tuple[list[Traced], list[Repai
 @dataclass(frozen=True)
 class InlineFix:
     """A repair inside a line. `needles`: substrings every match contains, so that the
-    regex runs only on the few lines that can match (most lines have no artifact)."""
+    regex runs only on the few lines that can match (most lines have no artifact).
+
+    `probes`: (character, pattern) pairs such that `pattern` matches somewhere in a text
+    exactly when one of the probes does, each probe led by its character. `re` skips
+    to a literal character at C speed but tests a class of several (`[.!?]`, `['‘]`)
+    character by character, three to four times slower; and a probe whose character
+    the text lacks costs one `in`. Every pattern matches within one line: no match
+    holds a line break, and a lookaround at a line's end sees the break as it sees the
+    end of a text (tests/parse/test_repair_fast_paths.py checks both).
+    """
 
     kind: str
     pattern: re.Pattern[str]
     replacement: str | Callable[[re.Match[str]], str]
     needles: tuple[str, ...] = ()
+    probes: tuple[tuple[str, re.Pattern[str]], ...] = ()
 
     def applies(self, text: str) -> bool:
         return not self.needles or any(needle in text for needle in self.needles)
+
+    def may_match(self, text: str) -> bool:
+        """False when `pattern` finds nothing in `text`, told by the probes."""
+        return not self.probes or any(c in text and p.search(text) for c, p in self.probes)
+
+
+def _led(pattern: str, leads: str) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """Probes: `pattern` with `LEAD` spelt as each character of `leads` in turn."""
+    return tuple((c, re.compile(pattern.replace("LEAD", re.escape(c)))) for c in leads)
 
 
 #: `\1` as a function called in C: `re` expands a template string in Python for each
@@ -419,9 +439,13 @@ _FIRST_GROUP = itemgetter(1)
 #: lookbehind is tried at every position (3-6x slower on prose). `(?<!\w)(["“])` is
 #: spelt `(["“])(?<!\w["“])`, `(?<=[…]) +` is spelt ` (?<=[…] ) *`: the same matches
 #: (tests/parse/test_repair_fast_paths.py compares them with the plain spellings).
-#: The quote fixes look ahead for their closing quote first, `(?=[^"“”\n]* ["”])`, which
-#: every match has: a closing quote followed by a space (`.' The`) then fails after
-#: one scan in C, where the lazy `{1,120}?` tried up to 120 ends one by one.
+#: The quote fixes look ahead for their closing quote first, which every match has:
+#: the next quote of the line, after a space, `(?=[^"“”\n]*+(?<= )["”])`. Possessive
+#: (`*+`): the run stops at the next quote and is not given back one character at a
+#: time to look for ` "` where no quote can be (a run of prose without a closing
+#: quote, `'We have waited long enough,' a resident said`, was most of their cost).
+#: Those lookaheads fail after one scan in C, where the lazy `{1,120}?` tried up to
+#: 120 ends one by one.
 INLINE_FIXES: tuple[InlineFix, ...] = (
     # `Minister 's` -> `Minister's`, `Texas ,` -> `Texas,`, `LUMPUR :` -> `LUMPUR:`
     InlineFix(
@@ -439,19 +463,28 @@ INLINE_FIXES: tuple[InlineFix, ...] = (
     # `" Operation X "` -> `"Operation X"`
     InlineFix(
         "quote_spacing",
-        re.compile(r"([\"“])(?<!\w[\"“])(?=[^\"“”\n]* [\"”]) +([^\"“”\n]{1,120}?) +([\"”])"),
+        re.compile(r"([\"“])(?<!\w[\"“])(?=[^\"“”\n]*+(?<= )[\"”]) +([^\"“”\n]{1,120}?) +([\"”])"),
         r"\1\2\3",
         ('" ', "“ "),
+        _led(r"LEAD(?<!\wLEAD)(?=[^\"“”\n]*+(?<= )[\"”]) +[^\"“”\n]{1,120}? +[\"”]", '"“'),
     ),
     InlineFix(
         "quote_spacing",
-        re.compile(r"(['‘])(?<!\w['‘])(?=[^'‘’\n]* ['’](?!\w)) +([^'‘’\n]{1,120}?) +(['’])(?!\w)"),
+        re.compile(
+            r"(['‘])(?<!\w['‘])(?=[^'‘’\n]*+(?<= )['’](?!\w)) +([^'‘’\n]{1,120}?) +(['’])(?!\w)"
+        ),
         r"\1\2\3",
         ("' ", "‘ "),
+        _led(r"LEAD(?<!\wLEAD)(?=[^'‘’\n]*+(?<= )['’](?!\w)) +[^'‘’\n]{1,120}? +['’](?!\w)", "'‘"),
     ),
     # `matches.Audiences` -> `matches. Audiences` (paragraphs glued together). The
     # punctuation comes first in the pattern: a leading lookbehind made re scan slowly.
-    InlineFix("glued_sentences", re.compile(r"([.!?])(?<=[a-z]{2}[.!?])(?=[A-Z][a-z])"), r"\1 "),
+    InlineFix(
+        "glued_sentences",
+        re.compile(r"([.!?])(?<=[a-z]{2}[.!?])(?=[A-Z][a-z])"),
+        r"\1 ",
+        probes=_led(r"LEAD(?<=[a-z]{2}LEAD)(?=[A-Z][a-z])", ".!?"),
+    ),
     # `‘tribute'` -> `‘tribute’`
     InlineFix("curly_quote_pair", re.compile(r"‘([^‘’'\n]{1,120})'(?!\w)"), r"‘\1’", ("‘",)),
 )
@@ -460,11 +493,12 @@ INLINE_FIXES: tuple[InlineFix, ...] = (
 _ANY_FIX_NEEDLE = re.compile("|".join(re.escape(n) for f in INLINE_FIXES for n in f.needles))
 #: The indexes in `INLINE_FIXES` of the fixes without needles: they may apply to any line.
 _NEEDLELESS = frozenset(i for i, f in enumerate(INLINE_FIXES) if not f.needles)
-#: Every needle, with the index of its fix and its mark (see `_mark`).
-_NEEDLES = tuple((n, i, _mark(n)) for i, f in enumerate(INLINE_FIXES) for n in f.needles)
+#: Each fix with its index and its needles, each needle with its mark (see `_mark`).
+_NEEDLES = tuple(
+    (i, f, tuple((n, _mark(n)) for n in f.needles)) for i, f in enumerate(INLINE_FIXES)
+)
 #: Needles are placed on lines by their hits in the joined text: not if one spans lines.
 _NEEDLE_HOLDS_BREAK = any("\n" in n for f in INLINE_FIXES for n in f.needles)
-_NEEDLELESS_PATTERNS = tuple(INLINE_FIXES[i].pattern for i in sorted(_NEEDLELESS))
 
 
 def fix_inline(text: str, line: int) -> tuple[str, list[Repair]]:
@@ -481,7 +515,7 @@ def _fix(text: str, line: int, candidates: Collection[int]) -> tuple[str, list[R
     repairs: list[Repair] = []
     changed = False
     for i, fix in enumerate(INLINE_FIXES):
-        if not (fix.applies(text) if changed else i in candidates):
+        if not (fix.applies(text) if changed else i in candidates) or not fix.may_match(text):
             continue
         found = fix.pattern.search(text)
         if found is None:
@@ -531,24 +565,15 @@ def _fixed_teaser(text: str) -> tuple[str, tuple[tuple[str, str], ...]]:
 
 def _fix_lines(lines: Sequence[Line]) -> tuple[list[Line], list[Repair]]:
     """`fix_lines`, each time."""
-    texts = [text for _, text in lines]
-    held = _needles_held(texts)
+    held = _candidates([text for _, text in lines])
     if held is None:  # a line with a line break of its own: each line on its own
         return _each_line(lines)
-    out: list[Line] = []
+    out = list(lines)  # the common line: nothing to fix, passed over
     repairs: list[Repair] = []
-    for index, (no, text) in enumerate(lines):
-        fixes = held.get(index)
-        if fixes is None:
-            for pattern in _NEEDLELESS_PATTERNS:
-                if pattern.search(text) is not None:
-                    fixes = _NEEDLELESS
-                    break
-            else:
-                out.append((no, text))  # the common line: nothing to fix
-                continue
-        text, more = _fix(text, no, fixes)
-        out.append((no, text))
+    for index in sorted(held):
+        no, text = lines[index]
+        text, more = _fix(text, no, held[index])
+        out[index] = (no, text)
         repairs += more
     return out, repairs
 
@@ -563,40 +588,42 @@ def _each_line(lines: Sequence[Line]) -> tuple[list[Line], list[Repair]]:
     return out, repairs
 
 
-def _needles_held(texts: Sequence[str]) -> Mapping[int, Collection[int]] | None:
-    """For each line holding a needle: the fixes whose needles it holds, and those
-    without needles. None when a line holds a line break (needles are placed by it).
+def _candidates(texts: Sequence[str]) -> dict[int, set[int]] | None:
+    """For each line some fix may change: the fixes that may (whose needles it holds,
+    and those without needles that match it). None when a line holds a line break
+    (fixes are placed on lines by it).
 
     One `str.find` pass per needle over the whole text: a needle that is not there costs
     one pass, however many lines there are (a regex of all needles is slower: it stops
-    at every space). Before it, a look for the needle's mark (see `_mark`).
+    at every space). Before it, a look for the needle's mark (see `_mark`). A fix with
+    probes is looked for once in the whole text before its needles are placed (lines
+    such as `enough,' a resident` hold the needle `' ` of a quote fix that never
+    matches them); a fix without needles is searched for once in the whole text, not
+    in each line. Both rely on every match lying within one line (see `InlineFix`).
     """
-    if len(texts) == 1:  # a card's teaser: no joining, no placing
-        text = texts[0]
-        held = {i for needle, i, _ in _NEEDLES if needle in text}
-        return {0: _NEEDLELESS.union(held)} if held else {}
     joined = "\n".join(texts)
     if joined.count("\n") != len(texts) - 1 or _NEEDLE_HOLDS_BREAK:
         return None
-    starts: list[int] = []
+    starts: list[int] = []  # where each line starts in `joined`, once a fix is placed
+
+    def line_of(at: int) -> int:
+        if not starts:
+            starts.extend(accumulate([len(t) + 1 for t in texts], initial=0))
+        return bisect_right(starts, at) - 1
+
     found: dict[int, set[int]] = {}
-    for needle, i, mark in _NEEDLES:
-        if mark not in joined:
+    for i, fix, needles in _NEEDLES:
+        hits = [(n, at) for n, mark in needles if mark in joined and (at := joined.find(n)) >= 0]
+        if (needles and not hits) or not fix.may_match(joined):
             continue
-        hit = joined.find(needle)
-        if hit >= 0 and not starts:
-            at = 0
-            for text in texts:
-                starts.append(at)
-                at += len(text) + 1
-            starts.append(at)  # where a line after the last would start
-        while hit >= 0:
-            index = bisect_right(starts, hit) - 1
-            fixes = found.get(index)
-            if fixes is None:
-                fixes = found[index] = set(_NEEDLELESS)
-            fixes.add(i)
-            hit = joined.find(needle, starts[index + 1])  # the line holds it: next line
+        for needle, hit in hits:
+            while hit >= 0:
+                index = line_of(hit)
+                found.setdefault(index, set()).add(i)
+                hit = joined.find(needle, starts[index + 1])  # the line holds it: next line
+        if not needles:
+            for match in fix.pattern.finditer(joined):
+                found.setdefault(line_of(match.start()), set()).add(i)
     return found
 
 
