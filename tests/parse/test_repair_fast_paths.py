@@ -43,9 +43,12 @@ from builder.parse.repair import (
     _ends_sentence,
     _finish,
     _fixed_teaser,
+    _glue,
+    _is_link_text,
     drop_junk,
     fix_inline,
     fix_lines,
+    join_split_traced,
     repair_card,
     repair_main,
 )
@@ -618,3 +621,102 @@ def test_a_long_one_line_text_is_fixed_but_not_remembered() -> None:
     assert fix_lines([(4, text)]) == _fix_each_line([(4, text)])
     assert fix_lines([(4, text)])[0][0][1].startswith("The Minister's ferry,")
     assert _fixed_teaser.cache_info().currsize == before
+
+
+# --- tracing and joins -------------------------------------------------------------------
+
+
+def _placed_plainly(body: list[tuple[int, str]], lines: list[str]) -> list[Traced] | None:
+    """The plain definition of `Traced.placed`: `Traced.of` for every line."""
+    out = []
+    for no, raw in body:
+        if not 0 < no <= len(lines):
+            return None
+        full = lines[no - 1]
+        column = (
+            0 if full == raw else (len(full) - len(raw) if full.endswith(raw) else full.find(raw))
+        )
+        if column < 0:
+            return None
+        out.append(Traced.of(no, raw, column))
+    return out
+
+
+@SETTINGS
+@given(
+    st.lists(line_text, min_size=1, max_size=6),
+    st.lists(st.tuples(st.integers(-1, 8), st.integers(0, 3), st.integers(0, 30)), max_size=8),
+)
+def test_placed_is_traced_of_at_each_column(
+    lines: list[str], picks: list[tuple[int, int, int]]
+) -> None:
+    """Body lines are whole lines, a line's end or a part of it, or not in it at all."""
+    body = []
+    for no, how, cut in picks:
+        full = lines[no - 1] if 0 < no <= len(lines) else "x"
+        raw = [full, full[cut:], full[cut : cut + 5], full + "?"][how]
+        body.append((no, raw))
+    assert Traced.placed(body, lines) == _placed_plainly(body, lines)
+
+
+def test_placed_gives_up_on_a_line_it_cannot_find() -> None:
+    lines = ["The ferry sailed.", "It sank."]
+    assert Traced.placed([(1, "The ferry sailed."), (2, "It sank.")], lines) == [
+        Traced.of(1, "The ferry sailed."),
+        Traced.of(2, "It sank."),
+    ]
+    assert Traced.placed([(2, "sank.")], lines) == [Traced.of(2, "sank.", 3)]
+    assert Traced.placed([(2, "It swam.")], lines) is None
+    assert Traced.placed([(3, "")], lines) is None
+
+
+def _join_plainly(lines: list[Traced]) -> list[Traced]:
+    """The plain definition of the lines `join_split_traced` gives: every line stripped
+    by `Traced.strip`, every group of parts made by `Traced.concat`."""
+    out: list[list[tuple[str, Traced]]] = []
+    tail = ""
+    stripped = [line.strip() for line in lines]
+    for i, line in enumerate(stripped):
+        text = line.text
+        if out and not _ends_sentence(tail):
+            glue = _glue(tail, text, False)
+            if glue is None:
+                nxt = stripped[i + 1].text if i + 1 < len(stripped) else None
+                glue = " " if _is_link_text(text, nxt) else None
+            if glue is not None:
+                out[-1].append((glue, line))
+                tail = (tail + glue + text)[-200:]
+                continue
+        out.append([("", line)])
+        tail = text[-200:]
+    return [Traced.concat(parts) for parts in out]
+
+
+JOIN_PARTS = st.lists(
+    st.sampled_from(
+        [
+            "The union held talks with",
+            "Jane Doe",
+            "to settle",
+            "famine",
+            ".",
+            " , and more",
+            "’s office said.",
+            "— the end",
+            "after",
+            "  padded  ",
+            "",
+            " ",
+            "Next.",
+        ]
+    ),
+    max_size=10,
+)
+
+
+@SETTINGS
+@given(JOIN_PARTS, st.integers(0, 5))
+def test_join_split_traced_is_the_plain_definition(texts: list[str], column: int) -> None:
+    lines = [Traced.of(no, text, column) for no, text in enumerate(texts, start=3)]
+    out, _ = join_split_traced(lines)
+    assert out == _join_plainly(lines)

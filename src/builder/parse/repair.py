@@ -59,6 +59,32 @@ class Traced(NamedTuple):
         pieces = (_tuple(Piece, (0, line, column, len(text))),) if text else ()
         return _tuple(cls, (line, text, pieces))
 
+    @staticmethod
+    def placed(body: Sequence[tuple[int, str]], lines: Sequence[str]) -> list[Traced] | None:
+        """Each `(line number, text)` of `body` traced to where it sits in `lines` (the
+        decoded lines, numbered from 1): the whole line, or its end or a part of it.
+        None when a text is not in its line.
+
+        The whole line is the usual case, and its `Traced` is built here rather than by
+        `of`: a call per body line was a fifth of this step.
+        """
+        out = []
+        n = len(lines)
+        for no, raw in body:
+            if not 0 < no <= n:
+                return None
+            full = lines[no - 1]
+            if full == raw:  # the usual: the whole line
+                out.append(
+                    _tuple(Traced, (no, raw, (_tuple(Piece, (0, no, 0, len(raw))),) if raw else ()))
+                )
+                continue
+            column = len(full) - len(raw) if full.endswith(raw) else full.find(raw)
+            if column < 0:
+                return None
+            out.append(Traced.of(no, raw, column))
+        return out
+
     def cut(self, start: int, end: int) -> Traced:
         """The characters `text[start:end]`, still traced."""
         if start <= 0 and end >= len(self.text):
@@ -379,7 +405,9 @@ def join_split_traced(lines: Sequence[Traced]) -> tuple[list[Traced], list[Repai
     out: list[list[tuple[str, Traced]]] = []
     tail = ""
     repairs: list[Repair] = []
-    stripped = [line.strip() for line in lines]
+    # A line with nothing to strip is itself (`str.strip` returns its argument then):
+    # told without calling `Traced.strip` for each line.
+    stripped = [line if line.text.strip() is line.text else line.strip() for line in lines]
     for i, line in enumerate(stripped):
         text = line.text
         if out and not _ends_sentence(tail):  # after a sentence, a line starts anew
@@ -394,7 +422,8 @@ def join_split_traced(lines: Sequence[Traced]) -> tuple[list[Traced], list[Repai
                 continue
         out.append([("", line)])
         tail = text[-_TAIL_CHARS:]
-    return [Traced.concat(parts) for parts in out], repairs
+    # Most lines join nothing: their one part is the line, without a call to `concat`.
+    return [parts[0][1] if len(parts) == 1 else Traced.concat(parts) for parts in out], repairs
 
 
 @dataclass(frozen=True)
