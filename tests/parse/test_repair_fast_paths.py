@@ -235,7 +235,7 @@ def _real_texts(shared: Path) -> list[list[str]]:
 
 def test_fast_paths_on_real_pages(shared_dir: Path) -> None:
     """On every real page: probes as their patterns, matches within lines, and the
-    fixes of a whole text as the plain definition, line by line."""
+    fixes and junk rules of a whole text as the plain definitions, line by line."""
     pages = _real_texts(shared_dir)
     assert len(pages) > 30
     for texts in pages:
@@ -246,6 +246,7 @@ def test_fast_paths_on_real_pages(shared_dir: Path) -> None:
                     assert fix.may_match(text) == (fix.pattern.search(text) is not None)
         lines = list(enumerate(texts, start=1))
         assert fix_lines(lines) == _fix_each_line(lines)
+        assert drop_junk(lines) == _drop_junk_plainly(lines)
 
 
 def test_the_plain_spellings_comparison_can_fail() -> None:

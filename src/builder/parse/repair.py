@@ -12,7 +12,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from itertools import accumulate
 from operator import itemgetter
 from typing import NamedTuple
@@ -258,15 +258,43 @@ JUNK_RULES: tuple[JunkRule, ...] = (
 MAX_JUNK_LINE_CHARS = 100_000
 
 
-#: Every junk needle's mark (see `_mark`).
-_JUNK_MARKS = {needle: _mark(needle) for rule in JUNK_RULES for needle in rule.needles}
-
 #: The junk that is a text's header block (`Date: ...`, `Title: ...`): dropped only from
 #: the first line on, while the lines before were dropped as header block too.
 _HEADER = "header block"
 
 
-def _junk_rules(texts: Sequence[str]) -> tuple[tuple[JunkRule, ...], tuple[JunkRule, ...]]:
+#: Each junk rule, whether its needles are looked for in the first line alone (see
+#: `_junk_rules`), and each of its needles with its mark (see `_mark`).
+_JUNK_NEEDLES = tuple(
+    (rule.first_line_only or rule.name == _HEADER, tuple((n, _mark(n)) for n in rule.needles))
+    for rule in JUNK_RULES
+)
+
+
+class _JunkRules(NamedTuple):
+    """The rules that can match a text's first line and its other lines, and the longest
+    line each set can match (a longer line is kept without lowering it)."""
+
+    first: tuple[JunkRule, ...]
+    rest: tuple[JunkRule, ...]
+    longest_first: int
+    longest: int
+
+
+@cache
+def _rule_sets(kept: tuple[bool, ...]) -> _JunkRules:
+    """The `_JunkRules` of the rules flagged in `kept`: a text holds the needles of few
+    rules, so a handful of sets serve every text, each worked out once."""
+    first = tuple(rule for rule, keep in zip(JUNK_RULES, kept, strict=True) if keep)
+    rest = tuple(r for r in first if not r.first_line_only)
+
+    def longest(rules: tuple[JunkRule, ...]) -> int:
+        return min(MAX_JUNK_LINE_CHARS, max((r.max_chars for r in rules), default=-1))
+
+    return _JunkRules(first, rest, longest(first), longest(rest))
+
+
+def _junk_rules(texts: Sequence[str]) -> _JunkRules:
     """The rules that can match some line of `texts`: for the first line, and the rest.
 
     A rule with needles is kept only if the whole text, lowered once, holds one of them
@@ -278,15 +306,16 @@ def _junk_rules(texts: Sequence[str]) -> tuple[tuple[JunkRule, ...], tuple[JunkR
     """
     lowered = "\n".join(texts).lower()
     first = texts[0].lower() if texts else ""
-
-    def may_match(rule: JunkRule) -> bool:
-        where = first if rule.first_line_only or rule.name == _HEADER else lowered
-        return not rule.needles or any(
-            _JUNK_MARKS[needle] in where and needle in where for needle in rule.needles
-        )
-
-    rules = tuple(filter(may_match, JUNK_RULES))
-    return rules, tuple(r for r in rules if not r.first_line_only)
+    kept = []
+    for first_only, needles in _JUNK_NEEDLES:
+        where = first if first_only else lowered
+        keep = not needles
+        for needle, mark in needles:  # a loop, not `any`: it runs for every text
+            if mark in where and needle in where:
+                keep = True
+                break
+        kept.append(keep)
+    return _rule_sets(tuple(kept))
 
 
 def drop_junk(lines: Sequence[Line]) -> tuple[list[Line], list[Repair]]:
@@ -300,17 +329,16 @@ def drop_junk_traced(lines: Sequence[Traced]) -> tuple[list[Traced], list[Repair
     kept: list[Traced] = []
     repairs: list[Repair] = []
     in_header = False
-    first_rules, rules = _junk_rules([line.text for line in lines])
-    # A line longer than every rule that can match is kept without lowering it.
-    longest = min(MAX_JUNK_LINE_CHARS, max((r.max_chars for r in rules), default=-1))
-    longest_first = min(MAX_JUNK_LINE_CHARS, max((r.max_chars for r in first_rules), default=-1))
+    first_rules, rules, longest_first, longest = _junk_rules([line.text for line in lines])
     for index, line in enumerate(lines):
         stripped = line.text.strip()
+        size = len(stripped)
         rule = None
-        if len(stripped) <= (longest if index else longest_first):
+        if size <= (longest if index else longest_first):
             lower = stripped.lower()
             for r in rules if index else first_rules:
-                if r.matches(stripped, lower):
+                # A rule's length bound told here: most short lines pass only one rule's.
+                if size <= r.max_chars and r.matches(stripped, lower):
                     rule = r
                     break
         if rule is not None and (rule.name != _HEADER or index == 0 or in_header):
