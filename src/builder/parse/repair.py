@@ -475,11 +475,23 @@ class InlineFix:
     probes: tuple[tuple[str, re.Pattern[str]], ...] = ()
 
     def applies(self, text: str) -> bool:
-        return not self.needles or any(needle in text for needle in self.needles)
+        if not self.needles:
+            return True
+        # Loops, not `any`: asked for most texts, and a generator cost more than the
+        # looks themselves (a ninth of a card's repair).
+        for needle in self.needles:  # noqa: SIM110
+            if needle in text:
+                return True
+        return False
 
     def may_match(self, text: str) -> bool:
         """False when `pattern` finds nothing in `text`, told by the probes."""
-        return not self.probes or any(c in text and p.search(text) for c, p in self.probes)
+        if not self.probes:
+            return True
+        for c, probe in self.probes:  # noqa: SIM110 (see `applies`)
+            if c in text and probe.search(text) is not None:
+                return True
+        return False
 
 
 def _led(pattern: str, leads: str) -> tuple[tuple[str, re.Pattern[str]], ...]:
@@ -550,10 +562,8 @@ INLINE_FIXES: tuple[InlineFix, ...] = (
 _ANY_FIX_NEEDLE = re.compile("|".join(re.escape(n) for f in INLINE_FIXES for n in f.needles))
 #: The indexes in `INLINE_FIXES` of the fixes without needles: they may apply to any line.
 _NEEDLELESS = frozenset(i for i, f in enumerate(INLINE_FIXES) if not f.needles)
-#: Each fix with its index and its needles, each needle with its mark (see `_mark`).
-_NEEDLES = tuple(
-    (i, f, tuple((n, _mark(n)) for n in f.needles)) for i, f in enumerate(INLINE_FIXES)
-)
+#: Every needle, with the index of its fix and its mark (see `_mark`).
+_NEEDLES = tuple((n, i, _mark(n)) for i, f in enumerate(INLINE_FIXES) for n in f.needles)
 #: Needles are placed on lines by their hits in the joined text: not if one spans lines.
 _NEEDLE_HOLDS_BREAK = any("\n" in n for f in INLINE_FIXES for n in f.needles)
 
@@ -668,17 +678,22 @@ def _candidates(texts: Sequence[str]) -> dict[int, set[int]] | None:
             starts.extend(accumulate([len(t) + 1 for t in texts], initial=0))
         return bisect_right(starts, at) - 1
 
+    hits: dict[int, list[tuple[str, int]]] = {}  # per fix: its needles found, and where
+    for needle, i, mark in _NEEDLES:
+        if mark in joined:
+            at = joined.find(needle)
+            if at >= 0:
+                hits.setdefault(i, []).append((needle, at))
     found: dict[int, set[int]] = {}
-    for i, fix, needles in _NEEDLES:
-        hits = [(n, at) for n, mark in needles if mark in joined and (at := joined.find(n)) >= 0]
-        if (needles and not hits) or not fix.may_match(joined):
+    for i, fix in enumerate(INLINE_FIXES):
+        if (fix.needles and i not in hits) or not fix.may_match(joined):
             continue
-        for needle, hit in hits:
+        for needle, hit in hits.get(i, ()):
             while hit >= 0:
                 index = line_of(hit)
                 found.setdefault(index, set()).add(i)
                 hit = joined.find(needle, starts[index + 1])  # the line holds it: next line
-        if not needles:
+        if not fix.needles:
             for match in fix.pattern.finditer(joined):
                 found.setdefault(line_of(match.start()), set()).add(i)
     return found
