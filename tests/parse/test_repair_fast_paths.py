@@ -477,6 +477,17 @@ def test_phrase_is_the_plain_definition(text: str) -> None:
         assert " ".join(text.split()) == text
 
 
+def test_phrase_lines_are_looked_up_only_as_long_as_they_can_be() -> None:
+    """Lines longer than every phrase line are not case-folded: folding never shortens
+    a text, so such a line is none of them (the long `ß` folds to the longer `ss`)."""
+    furniture = load_furniture()
+    assert furniture.longest_line == max(map(len, furniture.lines))
+    assert all(len(c.casefold()) >= 1 for c in map(chr, range(0x110000)))
+    longest = max(furniture.lines, key=len)
+    assert furniture.phrase(longest) == "phrase" == _phrase_plainly(longest)
+    assert furniture.phrase(longest + "x") == _phrase_plainly(longest + "x")
+
+
 def test_a_phrase_with_odd_spaces_is_still_found() -> None:
     assert load_furniture().phrase("Share\u00a0this:") == "phrase" == _phrase_plainly("Share this:")
     assert load_furniture().phrase(" Most  read ") == "rail heading"
