@@ -37,6 +37,7 @@ from builder.parse.repair import (
     JUNK_RULES,
     MAX_JUNK_LINE_CHARS,
     TEASER_CHARS,
+    JunkRule,
     Piece,
     Traced,
     _ends_dash,
@@ -45,6 +46,8 @@ from builder.parse.repair import (
     _fixed_teaser,
     _glue,
     _is_link_text,
+    _junk_rules,
+    _mark,
     drop_junk,
     fix_inline,
     fix_lines,
@@ -352,6 +355,40 @@ def _drop_junk_plainly(lines: list[tuple[int, str]]) -> tuple[list[tuple[int, st
 def test_drop_junk_is_every_rule_on_every_line(texts: list[str]) -> None:
     lines = list(enumerate(texts, start=1))
     assert drop_junk(lines) == _drop_junk_plainly(lines)
+
+
+def _holds_a_needle_and_its_mark(rule: JunkRule, line: str) -> bool:
+    lower = line.strip().lower()
+    marks = dict(rule.marks)
+    return any(n in lower and marks.get(n, _mark(n)) in lower for n in rule.needles)
+
+
+@SETTINGS
+@given(line_text)
+def test_junk_needles_and_marks_are_held_by_every_match(text: str) -> None:
+    """A junk rule is tried on a text only if it holds one of the rule's needles with
+    that needle's mark: every line a rule matches must hold such a pair."""
+    for rule in JUNK_RULES:
+        if rule.needles and rule.pattern.fullmatch(text.strip()):
+            assert _holds_a_needle_and_its_mark(rule, text), rule.name
+
+
+def test_inline_javascript_is_found_by_each_needle_and_mark() -> None:
+    """Each way a script line matches holds its needle's mark; prose naming a function
+    without a brace does not bring the rule in."""
+    rule = next(r for r in JUNK_RULES if r.name == "inline javascript")
+    scripts = [
+        "function go(a) { x",
+        "googletag.cmd",
+        "window.ad = 1",
+        "document.write(1)",
+        "var n = 2;",
+    ]
+    for line in scripts:
+        assert rule.pattern.fullmatch(line), line
+        assert _holds_a_needle_and_its_mark(rule, line), line
+        assert rule in _junk_rules([line]).rest
+    assert rule not in _junk_rules(["The function of the ferry is clear."]).rest
 
 
 def test_a_long_line_is_tested_when_the_text_holds_a_needle() -> None:

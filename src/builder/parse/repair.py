@@ -153,6 +153,11 @@ class JunkRule:
     #: longer than `max_chars`, and contains one of `needles` (lowercase) if any are given.
     max_chars: int = 100_000
     needles: tuple[str, ...] = ()
+    #: For some needles, a character every match holding that needle holds too, looked
+    #: for first in a whole text (`_junk_rules`): a needle spelt in letters is one pass
+    #: over the text, a rare character one `memchr`. Other needles use their own
+    #: punctuation (see `_mark`).
+    marks: tuple[tuple[str, str], ...] = ()
 
     def matches(self, line: str, lower: str) -> bool:
         if len(line) > self.max_chars:
@@ -169,8 +174,10 @@ def _rule(
     first_line_only: bool = False,
     max_chars: int = 100_000,
     needles: tuple[str, ...] = (),
+    marks: tuple[tuple[str, str], ...] = (),
 ) -> JunkRule:
-    return JunkRule(name, re.compile(pattern, re.IGNORECASE), first_line_only, max_chars, needles)
+    compiled = re.compile(pattern, re.IGNORECASE)
+    return JunkRule(name, compiled, first_line_only, max_chars, needles, marks)
 
 
 def _mark(needle: str) -> str:
@@ -222,6 +229,8 @@ JUNK_RULES: tuple[JunkRule, ...] = (
         r".*(?:function\s*\w*\s*\([^)]*\)\s*\{|googletag\.|window\.\w+\s*=|document\.write\("
         r"|\bvar \w+\s*=.*;).*",
         needles=("function", "googletag.", "window.", "document.write", "var "),
+        # `function ... {`, `window.x =`, `document.write(`, `var x = ...;`
+        marks=(("function", "{"), ("window.", "="), ("document.write", "("), ("var ", "=")),
     ),
     # Three escapes then a `%3C`, or a `%3C` then three escapes. Spelt with one parse per
     # character (`_NOT_ESC` never starts an escape): the `.*(?:%XX.*){3}` spelling
@@ -264,9 +273,12 @@ _HEADER = "header block"
 
 
 #: Each junk rule, whether its needles are looked for in the first line alone (see
-#: `_junk_rules`), and each of its needles with its mark (see `_mark`).
+#: `_junk_rules`), and each of its needles with its mark (`JunkRule.marks`, `_mark`).
 _JUNK_NEEDLES = tuple(
-    (rule.first_line_only or rule.name == _HEADER, tuple((n, _mark(n)) for n in rule.needles))
+    (
+        rule.first_line_only or rule.name == _HEADER,
+        tuple((n, dict(rule.marks).get(n, _mark(n))) for n in rule.needles),
+    )
     for rule in JUNK_RULES
 )
 
