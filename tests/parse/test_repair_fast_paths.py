@@ -40,6 +40,7 @@ from builder.parse.repair import (
     JunkRule,
     Piece,
     Traced,
+    _drop_phrases,
     _ends_dash,
     _ends_sentence,
     _finish,
@@ -49,6 +50,7 @@ from builder.parse.repair import (
     _junk_rules,
     _mark,
     drop_junk,
+    drop_junk_traced,
     fix_inline,
     fix_lines,
     join_split_traced,
@@ -769,3 +771,46 @@ def test_join_split_traced_is_the_plain_definition(texts: list[str], column: int
     lines = [Traced.of(no, text, column) for no, text in enumerate(texts, start=3)]
     out, _ = join_split_traced(lines)
     assert out == _join_plainly(lines)
+
+
+def _repair_main_plainly(lines: list[Traced]) -> tuple[list[tuple[int, str]], list[Repair]]:
+    """The plain definition of `repair_main`: every run between markers joined, every
+    text classed and every line's reason looked at."""
+    furniture = load_furniture()
+    kept, repairs = drop_junk_traced(lines)
+    items, more = _drop_phrases(kept, furniture)
+    repairs += more
+    joined: list[Traced | Marker] = []
+    run: list[Traced] = []
+    for item in [*items, None]:
+        if isinstance(item, Traced):
+            run.append(item)
+            continue
+        out, more = join_split_traced(run)
+        repairs += more
+        joined += out
+        run = []
+        if item is not None:
+            joined.append(item)
+    why = furniture.classify([t.text if isinstance(t, Traced) else t for t in joined])
+    texts = []
+    for item, reason in zip(joined, why, strict=True):
+        if isinstance(item, Traced) and reason is not None:
+            repairs += [
+                Repair("drop_furniture_line", no, f"{reason}: {item.text[:60]}")
+                for no in item.source_lines
+            ]
+        elif isinstance(item, Traced):
+            texts.append(item)
+    done = _finish(texts, repairs)
+    return done.lines, done.repairs
+
+
+@SETTINGS
+@given(st.lists(st.one_of(line_text, JOIN_PARTS.map(" ".join)), max_size=10))
+def test_repair_main_is_the_plain_definition(texts: list[str]) -> None:
+    """Texts without a furniture phrase skip the runs between markers, and texts whose
+    every line is kept skip the look at each line's reason: the same repairs."""
+    lines = [Traced.of(no, text) for no, text in enumerate(texts, start=2)]
+    done = repair_main(lines)
+    assert (done.lines, done.repairs) == _repair_main_plainly(lines)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from itertools import accumulate
 from operator import itemgetter
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 from builder.parse.furniture import Furniture, Marker, ends_sentence, load_furniture
 from builder.records import Repair
@@ -738,39 +738,50 @@ def repair_main(
     elif furniture is None:
         furniture = load_furniture()
     kept, repairs = drop_junk_traced(lines)
-    items: list[Traced | Marker] = list(kept)
-    if furniture is not None:
-        items, more = _drop_phrases(kept, furniture)
+    if furniture is None:
+        joined, more = join_split_traced(kept)
+        return _finish(joined, repairs + more)
+    items, more = _drop_phrases(kept, furniture)
+    repairs += more
+    runs = _joined_runs(items, repairs)
+    why = furniture.classify([t.text if isinstance(t, Traced) else t for t in runs])
+    if not any(why):  # most texts: every line kept (and so no marker, always furniture)
+        return _finish(cast(list[Traced], runs), repairs)
+    texts: list[Traced] = []
+    for item, reason in zip(runs, why, strict=True):
+        if not isinstance(item, Traced):
+            continue
+        if reason is not None:
+            repairs += [
+                Repair("drop_furniture_line", no, f"{reason}: {item.text[:60]}")
+                for no in item.source_lines
+            ]
+            continue
+        texts.append(item)
+    return _finish(texts, repairs)
+
+
+def _joined_runs(items: Sequence[Traced | Marker], repairs: list[Repair]) -> list[Traced | Marker]:
+    """Each run of lines between furniture markers joined (`join_split_traced`), the
+    markers kept in place: joins never reach across a furniture line, which is context
+    for the classifier. The joins' repairs are added to `repairs`."""
+    if all(type(item) is Traced for item in items):  # most texts: no phrase dropped
+        joined, more = join_split_traced(cast(list[Traced], items))
         repairs += more
-    # Joins never reach across a furniture line: it is context for the classifier.
-    joined: list[Traced | Marker] = []
+        return cast(list[Traced | Marker], joined)
+    out: list[Traced | Marker] = []
     run: list[Traced] = []
     for item in [*items, None]:
         if isinstance(item, Traced):
             run.append(item)
             continue
-        out, join_repairs = join_split_traced(run)
-        repairs += join_repairs
-        joined += out
+        joined, more = join_split_traced(run)
+        repairs += more
+        out += joined
         run = []
         if item is not None:
-            joined.append(item)
-    texts: list[Traced] = []
-    if furniture is not None:
-        why = furniture.classify([t.text if isinstance(t, Traced) else t for t in joined])
-        for item, reason in zip(joined, why, strict=True):
-            if not isinstance(item, Traced):
-                continue
-            if reason is not None:
-                repairs += [
-                    Repair("drop_furniture_line", no, f"{reason}: {item.text[:60]}")
-                    for no in item.source_lines
-                ]
-                continue
-            texts.append(item)
-    else:
-        texts = [t for t in joined if isinstance(t, Traced)]
-    return _finish(texts, repairs)
+            out.append(item)
+    return out
 
 
 def repair_card(lines: Sequence[Traced]) -> Repaired:
