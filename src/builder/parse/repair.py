@@ -610,8 +610,9 @@ def fix_lines(lines: Sequence[Line]) -> tuple[list[Line], list[Repair]]:
     """`fix_inline` on every line of one text, in order, with the needles looked for once.
 
     Each fix's needles are found in the whole text, and each hit is placed on its line,
-    so a line is searched only by the fixes whose needles it holds and by those without
-    needles. Nothing else is done to a line holding no needle: most lines have no
+    so a line is searched only by the fixes whose needles it holds (unless the fix's
+    probes rule it out for the whole text) and by those without needles that match it
+    (see `_candidates`). Nothing else is done to the other lines: most lines have no
     artifact, and every rule tested on every line was most of this stage's time.
     A text of one short line (a card's teaser) is fixed once and remembered.
     """
