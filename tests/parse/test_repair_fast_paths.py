@@ -11,10 +11,12 @@ phrases the rules look for, so that a wrong shortcut shows as a different output
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from builder.inputs.decode import Decoded, decode
 from builder.parse.furniture import (
     _LETTER,
     _WORD_EDGE,
@@ -35,15 +37,23 @@ from builder.parse.repair import (
     JUNK_RULES,
     MAX_JUNK_LINE_CHARS,
     TEASER_CHARS,
+    JunkRule,
     Piece,
     Traced,
+    _drop_phrases,
     _ends_dash,
     _ends_sentence,
     _finish,
     _fixed_teaser,
+    _glue,
+    _is_link_text,
+    _junk_rules,
+    _mark,
     drop_junk,
+    drop_junk_traced,
     fix_inline,
     fix_lines,
+    join_split_traced,
     repair_card,
     repair_main,
 )
@@ -86,6 +96,15 @@ FRAGMENTS = [
     "matches.Audiences",
     "‘tribute'",
     "ab.Cd",
+    "ab!Cd",
+    "ab?Cd",
+    "'We",
+    "enough,' a",
+    " ' ",
+    " ’ ",
+    '" ',
+    " ”",
+    "\u201c ",
     "Play Video",
     "Advertisement ",
     "ADVERTISEMENT",
@@ -153,6 +172,86 @@ def test_each_fix_matches_as_its_plain_spelling(text: str) -> None:
             m.span() for m in slow.finditer(text)
         ]
         assert fix.pattern.subn(fix.replacement, text) == slow.subn(fix.replacement, text)
+
+
+@SETTINGS
+@given(line_text)
+def test_probes_match_where_their_fix_does(text: str) -> None:
+    """A fix's probes, each led by one character, find a match exactly when the fix's
+    pattern does: a text they rule out is never searched with the pattern."""
+    probed = [fix for fix in INLINE_FIXES if fix.probes]
+    assert len(probed) == 3
+    for fix in probed:
+        assert fix.may_match(text) == (fix.pattern.search(text) is not None)
+
+
+def test_the_probes_comparison_can_fail() -> None:
+    """Probes for a mark the text lacks find nothing: dropping `!` from the glued
+    sentences' probes misses `ferry!Then`, which the pattern fixes."""
+    glued = next(f for f in INLINE_FIXES if f.kind == "glued_sentences")
+    assert glued.may_match("The ferry!Then") and glued.pattern.search("The ferry!Then")
+    without = [(c, p) for c, p in glued.probes if c != "!"]
+    assert not any(c in "The ferry!Then" and p.search("The ferry!Then") for c, p in without)
+
+
+def _per_line_matches(texts: list[str], pattern: re.Pattern[str]) -> list[tuple[int, int, int]]:
+    return [(no, *m.span()) for no, text in enumerate(texts) for m in pattern.finditer(text)]
+
+
+def _joined_matches(texts: list[str], pattern: re.Pattern[str]) -> list[tuple[int, int, int]]:
+    """Matches in the lines joined by line breaks, placed back on their lines."""
+    starts, at = [], 0
+    for text in texts:
+        starts.append(at)
+        at += len(text) + 1
+    out = []
+    for m in pattern.finditer("\n".join(texts)):
+        no = max(i for i, s in enumerate(starts) if s <= m.start())
+        assert "\n" not in m.group()
+        out.append((no, m.start() - starts[no], m.end() - starts[no]))
+    return out
+
+
+@SETTINGS
+@given(many_lines)
+def test_every_fix_matches_within_lines(texts: list[str]) -> None:
+    """Fixes (and probes) are looked for once in a whole text, not line by line: that
+    finds the same matches only because none crosses a line break, and lookarounds see
+    a line's break as they see its end."""
+    for fix in INLINE_FIXES:
+        for pattern in [fix.pattern, *(p for _, p in fix.probes)]:
+            assert _joined_matches(texts, pattern) == _per_line_matches(texts, pattern)
+
+
+def test_the_within_lines_comparison_can_fail() -> None:
+    """A pattern that runs over a line break matches differently joined: the
+    comparison above is not empty."""
+    loose = re.compile(r"([.!?])(?<=[a-z]{2}[.!?])(?=\s*[A-Z][a-z])")
+    texts = ["It sailed.", "Then it sank."]
+    assert _joined_matches(texts, loose) != _per_line_matches(texts, loose)
+
+
+def _real_texts(shared: Path) -> list[list[str]]:
+    """The lines of every real page (a whole page, furniture and all, as one text)."""
+    paths = sorted((shared / "corpus" / "daily8-dev").glob("*.txt"))
+    decoded = [decode(path.read_bytes()) for path in paths]
+    return [d.text.split("\n") for d in decoded if isinstance(d, Decoded)]
+
+
+def test_fast_paths_on_real_pages(shared_dir: Path) -> None:
+    """On every real page: probes as their patterns, matches within lines, and the
+    fixes and junk rules of a whole text as the plain definitions, line by line."""
+    pages = _real_texts(shared_dir)
+    assert len(pages) > 30
+    for texts in pages:
+        for fix in INLINE_FIXES:
+            assert _joined_matches(texts, fix.pattern) == _per_line_matches(texts, fix.pattern)
+            for text in texts:
+                if fix.probes:
+                    assert fix.may_match(text) == (fix.pattern.search(text) is not None)
+        lines = list(enumerate(texts, start=1))
+        assert fix_lines(lines) == _fix_each_line(lines)
+        assert drop_junk(lines) == _drop_junk_plainly(lines)
 
 
 def test_the_plain_spellings_comparison_can_fail() -> None:
@@ -258,6 +357,40 @@ def _drop_junk_plainly(lines: list[tuple[int, str]]) -> tuple[list[tuple[int, st
 def test_drop_junk_is_every_rule_on_every_line(texts: list[str]) -> None:
     lines = list(enumerate(texts, start=1))
     assert drop_junk(lines) == _drop_junk_plainly(lines)
+
+
+def _holds_a_needle_and_its_mark(rule: JunkRule, line: str) -> bool:
+    lower = line.strip().lower()
+    marks = dict(rule.marks)
+    return any(n in lower and marks.get(n, _mark(n)) in lower for n in rule.needles)
+
+
+@SETTINGS
+@given(line_text)
+def test_junk_needles_and_marks_are_held_by_every_match(text: str) -> None:
+    """A junk rule is tried on a text only if it holds one of the rule's needles with
+    that needle's mark: every line a rule matches must hold such a pair."""
+    for rule in JUNK_RULES:
+        if rule.needles and rule.pattern.fullmatch(text.strip()):
+            assert _holds_a_needle_and_its_mark(rule, text), rule.name
+
+
+def test_inline_javascript_is_found_by_each_needle_and_mark() -> None:
+    """Each way a script line matches holds its needle's mark; prose naming a function
+    without a brace does not bring the rule in."""
+    rule = next(r for r in JUNK_RULES if r.name == "inline javascript")
+    scripts = [
+        "function go(a) { x",
+        "googletag.cmd",
+        "window.ad = 1",
+        "document.write(1)",
+        "var n = 2;",
+    ]
+    for line in scripts:
+        assert rule.pattern.fullmatch(line), line
+        assert _holds_a_needle_and_its_mark(rule, line), line
+        assert rule in _junk_rules([line]).rest
+    assert rule not in _junk_rules(["The function of the ferry is clear."]).rest
 
 
 def test_a_long_line_is_tested_when_the_text_holds_a_needle() -> None:
@@ -381,6 +514,17 @@ def test_phrase_is_the_plain_definition(text: str) -> None:
     assert load_furniture().phrase(text) == _phrase_plainly(text)
     if _single_spaced(text):
         assert " ".join(text.split()) == text
+
+
+def test_phrase_lines_are_looked_up_only_as_long_as_they_can_be() -> None:
+    """Lines longer than every phrase line are not case-folded: folding never shortens
+    a text, so such a line is none of them (the long `ß` folds to the longer `ss`)."""
+    furniture = load_furniture()
+    assert furniture.longest_line == max(map(len, furniture.lines))
+    assert all(len(c.casefold()) >= 1 for c in map(chr, range(0x110000)))
+    longest = max(furniture.lines, key=len)
+    assert furniture.phrase(longest) == "phrase" == _phrase_plainly(longest)
+    assert furniture.phrase(longest + "x") == _phrase_plainly(longest + "x")
 
 
 def test_a_phrase_with_odd_spaces_is_still_found() -> None:
@@ -528,3 +672,145 @@ def test_a_long_one_line_text_is_fixed_but_not_remembered() -> None:
     assert fix_lines([(4, text)]) == _fix_each_line([(4, text)])
     assert fix_lines([(4, text)])[0][0][1].startswith("The Minister's ferry,")
     assert _fixed_teaser.cache_info().currsize == before
+
+
+# --- tracing and joins -------------------------------------------------------------------
+
+
+def _placed_plainly(body: list[tuple[int, str]], lines: list[str]) -> list[Traced] | None:
+    """The plain definition of `Traced.placed`: `Traced.of` for every line."""
+    out = []
+    for no, raw in body:
+        if not 0 < no <= len(lines):
+            return None
+        full = lines[no - 1]
+        column = (
+            0 if full == raw else (len(full) - len(raw) if full.endswith(raw) else full.find(raw))
+        )
+        if column < 0:
+            return None
+        out.append(Traced.of(no, raw, column))
+    return out
+
+
+@SETTINGS
+@given(
+    st.lists(line_text, min_size=1, max_size=6),
+    st.lists(st.tuples(st.integers(-1, 8), st.integers(0, 3), st.integers(0, 30)), max_size=8),
+)
+def test_placed_is_traced_of_at_each_column(
+    lines: list[str], picks: list[tuple[int, int, int]]
+) -> None:
+    """Body lines are whole lines, a line's end or a part of it, or not in it at all."""
+    body = []
+    for no, how, cut in picks:
+        full = lines[no - 1] if 0 < no <= len(lines) else "x"
+        raw = [full, full[cut:], full[cut : cut + 5], full + "?"][how]
+        body.append((no, raw))
+    assert Traced.placed(body, lines) == _placed_plainly(body, lines)
+
+
+def test_placed_gives_up_on_a_line_it_cannot_find() -> None:
+    lines = ["The ferry sailed.", "It sank."]
+    assert Traced.placed([(1, "The ferry sailed."), (2, "It sank.")], lines) == [
+        Traced.of(1, "The ferry sailed."),
+        Traced.of(2, "It sank."),
+    ]
+    assert Traced.placed([(2, "sank.")], lines) == [Traced.of(2, "sank.", 3)]
+    assert Traced.placed([(2, "It swam.")], lines) is None
+    assert Traced.placed([(3, "")], lines) is None
+
+
+def _join_plainly(lines: list[Traced]) -> list[Traced]:
+    """The plain definition of the lines `join_split_traced` gives: every line stripped
+    by `Traced.strip`, every group of parts made by `Traced.concat`."""
+    out: list[list[tuple[str, Traced]]] = []
+    tail = ""
+    stripped = [line.strip() for line in lines]
+    for i, line in enumerate(stripped):
+        text = line.text
+        if out and not _ends_sentence(tail):
+            glue = _glue(tail, text, False)
+            if glue is None:
+                nxt = stripped[i + 1].text if i + 1 < len(stripped) else None
+                glue = " " if _is_link_text(text, nxt) else None
+            if glue is not None:
+                out[-1].append((glue, line))
+                tail = (tail + glue + text)[-200:]
+                continue
+        out.append([("", line)])
+        tail = text[-200:]
+    return [Traced.concat(parts) for parts in out]
+
+
+JOIN_PARTS = st.lists(
+    st.sampled_from(
+        [
+            "The union held talks with",
+            "Jane Doe",
+            "to settle",
+            "famine",
+            ".",
+            " , and more",
+            "’s office said.",
+            "— the end",
+            "after",
+            "  padded  ",
+            "",
+            " ",
+            "Next.",
+        ]
+    ),
+    max_size=10,
+)
+
+
+@SETTINGS
+@given(JOIN_PARTS, st.integers(0, 5))
+def test_join_split_traced_is_the_plain_definition(texts: list[str], column: int) -> None:
+    lines = [Traced.of(no, text, column) for no, text in enumerate(texts, start=3)]
+    out, _ = join_split_traced(lines)
+    assert out == _join_plainly(lines)
+
+
+def _repair_main_plainly(lines: list[Traced]) -> tuple[list[tuple[int, str]], list[Repair]]:
+    """The plain definition of `repair_main`: every run between markers joined, every
+    text classed and every line's reason looked at."""
+    furniture = load_furniture()
+    kept, repairs = drop_junk_traced(lines)
+    items, more = _drop_phrases(kept, furniture)
+    repairs += more
+    joined: list[Traced | Marker] = []
+    run: list[Traced] = []
+    for item in [*items, None]:
+        if isinstance(item, Traced):
+            run.append(item)
+            continue
+        out, more = join_split_traced(run)
+        repairs += more
+        joined += out
+        run = []
+        if item is not None:
+            joined.append(item)
+    why = furniture.classify([t.text if isinstance(t, Traced) else t for t in joined])
+    texts = []
+    for item, reason in zip(joined, why, strict=True):
+        if isinstance(item, Traced) and reason is not None:
+            repairs += [
+                Repair("drop_furniture_line", no, f"{reason}: {item.text[:60]}")
+                for no in item.source_lines
+            ]
+        elif isinstance(item, Traced):
+            texts.append(item)
+    done = _finish(texts, repairs)
+    return done.lines, done.repairs
+
+
+@SETTINGS
+@given(st.lists(st.one_of(line_text, JOIN_PARTS.map(" ".join)), max_size=10))
+def test_repair_main_is_the_plain_definition(texts: list[str]) -> None:
+    """Texts without a furniture phrase skip the runs between markers, and texts whose
+    every line is kept skip the look at each line's reason: the same repairs."""
+    lines = [Traced.of(no, text) for no, text in enumerate(texts, start=2)]
+    done = repair_main(lines)
+    assert (done.lines, done.repairs) == _repair_main_plainly(lines)

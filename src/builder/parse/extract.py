@@ -32,20 +32,7 @@ def _traced(block: Block, offsets: ByteOffsets) -> list[Traced] | None:
     A body line is normally a whole line of the dump; the first may start inside one.
     None when a line cannot be placed (then the row gets no byte span, not a wrong one).
     """
-    lines = offsets.lines
-    out = []
-    for no, raw in block.body:
-        if not 0 < no <= len(lines):
-            return None
-        full = lines[no - 1]
-        if full == raw:  # the usual: the whole line
-            out.append(Traced.of(no, raw))
-            continue
-        column = len(full) - len(raw) if full.endswith(raw) else full.find(raw)
-        if column < 0:
-            return None
-        out.append(Traced.of(no, raw, column))
-    return out
+    return Traced.placed(block.body, offsets.lines)
 
 
 def _sighting(

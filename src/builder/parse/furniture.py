@@ -71,6 +71,9 @@ class Furniture:
     inline: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...]
     stop_words: frozenset[str]
     needles: re.Pattern[str] | None = None  # any inline needle: most lines hold none
+    #: The longest of `lines`: a longer line is none of them (case folding never
+    #: shortens a text), and is not case-folded to be looked up.
+    longest_line: int = 0
 
     def phrase(self, text: str) -> Literal["phrase", "rail heading"] | None:
         """Whether a whole line is a known furniture phrase, and of which sort."""
@@ -79,7 +82,7 @@ class Furniture:
         line = text if _single_spaced(text) else " ".join(text.split())
         if self.rails is not None and self.rails.fullmatch(line):
             return "rail heading"
-        if line.casefold() in self.lines:
+        if len(line) <= self.longest_line and line.casefold() in self.lines:
             return "phrase"
         if self.patterns is not None and self.patterns.fullmatch(line):
             return "phrase"
@@ -267,6 +270,7 @@ def load_furniture() -> Furniture:
         ]
         stops.update(w.casefold() for w in entry.get("stop_words", "").split())
     return Furniture(
+        longest_line=max(map(len, lines), default=0),
         lines=frozenset(lines),
         patterns=_alternation(patterns),
         rails=_alternation(rails),

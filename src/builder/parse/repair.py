@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
+from itertools import accumulate
 from operator import itemgetter
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 from builder.parse.furniture import Furniture, Marker, ends_sentence, load_furniture
 from builder.records import Repair
@@ -57,6 +58,32 @@ class Traced(NamedTuple):
         """`text` as found on `line`, from `column` on."""
         pieces = (_tuple(Piece, (0, line, column, len(text))),) if text else ()
         return _tuple(cls, (line, text, pieces))
+
+    @staticmethod
+    def placed(body: Sequence[tuple[int, str]], lines: Sequence[str]) -> list[Traced] | None:
+        """Each `(line number, text)` of `body` traced to where it sits in `lines` (the
+        decoded lines, numbered from 1): the whole line, or its end or a part of it.
+        None when a text is not in its line.
+
+        The whole line is the usual case, and its `Traced` is built here rather than by
+        `of`: a call per body line was a fifth of this step.
+        """
+        out = []
+        n = len(lines)
+        for no, raw in body:
+            if not 0 < no <= n:
+                return None
+            full = lines[no - 1]
+            if full == raw:  # the usual: the whole line
+                out.append(
+                    _tuple(Traced, (no, raw, (_tuple(Piece, (0, no, 0, len(raw))),) if raw else ()))
+                )
+                continue
+            column = len(full) - len(raw) if full.endswith(raw) else full.find(raw)
+            if column < 0:
+                return None
+            out.append(Traced.of(no, raw, column))
+        return out
 
     def cut(self, start: int, end: int) -> Traced:
         """The characters `text[start:end]`, still traced."""
@@ -126,6 +153,11 @@ class JunkRule:
     #: longer than `max_chars`, and contains one of `needles` (lowercase) if any are given.
     max_chars: int = 100_000
     needles: tuple[str, ...] = ()
+    #: For some needles, a character every match holding that needle holds too, looked
+    #: for first in a whole text (`_junk_rules`): a needle spelt in letters is one pass
+    #: over the text, a rare character one `memchr`. Other needles use their own
+    #: punctuation (see `_mark`).
+    marks: tuple[tuple[str, str], ...] = ()
 
     def matches(self, line: str, lower: str) -> bool:
         if len(line) > self.max_chars:
@@ -142,8 +174,10 @@ def _rule(
     first_line_only: bool = False,
     max_chars: int = 100_000,
     needles: tuple[str, ...] = (),
+    marks: tuple[tuple[str, str], ...] = (),
 ) -> JunkRule:
-    return JunkRule(name, re.compile(pattern, re.IGNORECASE), first_line_only, max_chars, needles)
+    compiled = re.compile(pattern, re.IGNORECASE)
+    return JunkRule(name, compiled, first_line_only, max_chars, needles, marks)
 
 
 def _mark(needle: str) -> str:
@@ -195,6 +229,8 @@ JUNK_RULES: tuple[JunkRule, ...] = (
         r".*(?:function\s*\w*\s*\([^)]*\)\s*\{|googletag\.|window\.\w+\s*=|document\.write\("
         r"|\bvar \w+\s*=.*;).*",
         needles=("function", "googletag.", "window.", "document.write", "var "),
+        # `function ... {`, `window.x =`, `document.write(`, `var x = ...;`
+        marks=(("function", "{"), ("window.", "="), ("document.write", "("), ("var ", "=")),
     ),
     # Three escapes then a `%3C`, or a `%3C` then three escapes. Spelt with one parse per
     # character (`_NOT_ESC` never starts an escape): the `.*(?:%XX.*){3}` spelling
@@ -231,15 +267,46 @@ JUNK_RULES: tuple[JunkRule, ...] = (
 MAX_JUNK_LINE_CHARS = 100_000
 
 
-#: Every junk needle's mark (see `_mark`).
-_JUNK_MARKS = {needle: _mark(needle) for rule in JUNK_RULES for needle in rule.needles}
-
 #: The junk that is a text's header block (`Date: ...`, `Title: ...`): dropped only from
 #: the first line on, while the lines before were dropped as header block too.
 _HEADER = "header block"
 
 
-def _junk_rules(texts: Sequence[str]) -> tuple[tuple[JunkRule, ...], tuple[JunkRule, ...]]:
+#: Each junk rule, whether its needles are looked for in the first line alone (see
+#: `_junk_rules`), and each of its needles with its mark (`JunkRule.marks`, `_mark`).
+_JUNK_NEEDLES = tuple(
+    (
+        rule.first_line_only or rule.name == _HEADER,
+        tuple((n, dict(rule.marks).get(n, _mark(n))) for n in rule.needles),
+    )
+    for rule in JUNK_RULES
+)
+
+
+class _JunkRules(NamedTuple):
+    """The rules that can match a text's first line and its other lines, and the longest
+    line each set can match (a longer line is kept without lowering it)."""
+
+    first: tuple[JunkRule, ...]
+    rest: tuple[JunkRule, ...]
+    longest_first: int
+    longest: int
+
+
+@cache
+def _rule_sets(kept: tuple[bool, ...]) -> _JunkRules:
+    """The `_JunkRules` of the rules flagged in `kept`: a text holds the needles of few
+    rules, so a handful of sets serve every text, each worked out once."""
+    first = tuple(rule for rule, keep in zip(JUNK_RULES, kept, strict=True) if keep)
+    rest = tuple(r for r in first if not r.first_line_only)
+
+    def longest(rules: tuple[JunkRule, ...]) -> int:
+        return min(MAX_JUNK_LINE_CHARS, max((r.max_chars for r in rules), default=-1))
+
+    return _JunkRules(first, rest, longest(first), longest(rest))
+
+
+def _junk_rules(texts: Sequence[str]) -> _JunkRules:
     """The rules that can match some line of `texts`: for the first line, and the rest.
 
     A rule with needles is kept only if the whole text, lowered once, holds one of them
@@ -251,15 +318,16 @@ def _junk_rules(texts: Sequence[str]) -> tuple[tuple[JunkRule, ...], tuple[JunkR
     """
     lowered = "\n".join(texts).lower()
     first = texts[0].lower() if texts else ""
-
-    def may_match(rule: JunkRule) -> bool:
-        where = first if rule.first_line_only or rule.name == _HEADER else lowered
-        return not rule.needles or any(
-            _JUNK_MARKS[needle] in where and needle in where for needle in rule.needles
-        )
-
-    rules = tuple(filter(may_match, JUNK_RULES))
-    return rules, tuple(r for r in rules if not r.first_line_only)
+    kept = []
+    for first_only, needles in _JUNK_NEEDLES:
+        where = first if first_only else lowered
+        keep = not needles
+        for needle, mark in needles:  # a loop, not `any`: it runs for every text
+            if mark in where and needle in where:
+                keep = True
+                break
+        kept.append(keep)
+    return _rule_sets(tuple(kept))
 
 
 def drop_junk(lines: Sequence[Line]) -> tuple[list[Line], list[Repair]]:
@@ -273,17 +341,16 @@ def drop_junk_traced(lines: Sequence[Traced]) -> tuple[list[Traced], list[Repair
     kept: list[Traced] = []
     repairs: list[Repair] = []
     in_header = False
-    first_rules, rules = _junk_rules([line.text for line in lines])
-    # A line longer than every rule that can match is kept without lowering it.
-    longest = min(MAX_JUNK_LINE_CHARS, max((r.max_chars for r in rules), default=-1))
-    longest_first = min(MAX_JUNK_LINE_CHARS, max((r.max_chars for r in first_rules), default=-1))
+    first_rules, rules, longest_first, longest = _junk_rules([line.text for line in lines])
     for index, line in enumerate(lines):
         stripped = line.text.strip()
+        size = len(stripped)
         rule = None
-        if len(stripped) <= (longest if index else longest_first):
+        if size <= (longest if index else longest_first):
             lower = stripped.lower()
             for r in rules if index else first_rules:
-                if r.matches(stripped, lower):
+                # A rule's length bound told here: most short lines pass only one rule's.
+                if size <= r.max_chars and r.matches(stripped, lower):
                     rule = r
                     break
         if rule is not None and (rule.name != _HEADER or index == 0 or in_header):
@@ -378,7 +445,9 @@ def join_split_traced(lines: Sequence[Traced]) -> tuple[list[Traced], list[Repai
     out: list[list[tuple[str, Traced]]] = []
     tail = ""
     repairs: list[Repair] = []
-    stripped = [line.strip() for line in lines]
+    # A line with nothing to strip is itself (`str.strip` returns its argument then):
+    # told without calling `Traced.strip` for each line.
+    stripped = [line if line.text.strip() is line.text else line.strip() for line in lines]
     for i, line in enumerate(stripped):
         text = line.text
         if out and not _ends_sentence(tail):  # after a sentence, a line starts anew
@@ -393,21 +462,53 @@ def join_split_traced(lines: Sequence[Traced]) -> tuple[list[Traced], list[Repai
                 continue
         out.append([("", line)])
         tail = text[-_TAIL_CHARS:]
-    return [Traced.concat(parts) for parts in out], repairs
+    # Most lines join nothing: their one part is the line, without a call to `concat`.
+    return [parts[0][1] if len(parts) == 1 else Traced.concat(parts) for parts in out], repairs
 
 
 @dataclass(frozen=True)
 class InlineFix:
     """A repair inside a line. `needles`: substrings every match contains, so that the
-    regex runs only on the few lines that can match (most lines have no artifact)."""
+    regex runs only on the few lines that can match (most lines have no artifact).
+
+    `probes`: (character, pattern) pairs such that `pattern` matches somewhere in a text
+    exactly when one of the probes does, each probe led by its character. `re` skips
+    to a literal character at C speed but tests a class of several (`[.!?]`, `['‘]`)
+    character by character, three to four times slower; and a probe whose character
+    the text lacks costs one `in`. Every pattern matches within one line: no match
+    holds a line break, and a lookaround at a line's end sees the break as it sees the
+    end of a text (tests/parse/test_repair_fast_paths.py checks both).
+    """
 
     kind: str
     pattern: re.Pattern[str]
     replacement: str | Callable[[re.Match[str]], str]
     needles: tuple[str, ...] = ()
+    probes: tuple[tuple[str, re.Pattern[str]], ...] = ()
 
     def applies(self, text: str) -> bool:
-        return not self.needles or any(needle in text for needle in self.needles)
+        if not self.needles:
+            return True
+        # Loops, not `any`: asked for most texts, and a generator cost more than the
+        # looks themselves (a ninth of a card's repair).
+        for needle in self.needles:  # noqa: SIM110
+            if needle in text:
+                return True
+        return False
+
+    def may_match(self, text: str) -> bool:
+        """False when `pattern` finds nothing in `text`, told by the probes."""
+        if not self.probes:
+            return True
+        for c, probe in self.probes:  # noqa: SIM110 (see `applies`)
+            if c in text and probe.search(text) is not None:
+                return True
+        return False
+
+
+def _led(pattern: str, leads: str) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """Probes: `pattern` with `LEAD` spelt as each character of `leads` in turn."""
+    return tuple((c, re.compile(pattern.replace("LEAD", re.escape(c)))) for c in leads)
 
 
 #: `\1` as a function called in C: `re` expands a template string in Python for each
@@ -419,9 +520,13 @@ _FIRST_GROUP = itemgetter(1)
 #: lookbehind is tried at every position (3-6x slower on prose). `(?<!\w)(["“])` is
 #: spelt `(["“])(?<!\w["“])`, `(?<=[…]) +` is spelt ` (?<=[…] ) *`: the same matches
 #: (tests/parse/test_repair_fast_paths.py compares them with the plain spellings).
-#: The quote fixes look ahead for their closing quote first, `(?=[^"“”\n]* ["”])`, which
-#: every match has: a closing quote followed by a space (`.' The`) then fails after
-#: one scan in C, where the lazy `{1,120}?` tried up to 120 ends one by one.
+#: The quote fixes look ahead for their closing quote first, which every match has:
+#: the next quote of the line, after a space, `(?=[^"“”\n]*+(?<= )["”])`. Possessive
+#: (`*+`): the run stops at the next quote and is not given back one character at a
+#: time to look for ` "` where no quote can be (a run of prose without a closing
+#: quote, `'We have waited long enough,' a resident said`, was most of their cost).
+#: Those lookaheads fail after one scan in C, where the lazy `{1,120}?` tried up to
+#: 120 ends one by one.
 INLINE_FIXES: tuple[InlineFix, ...] = (
     # `Minister 's` -> `Minister's`, `Texas ,` -> `Texas,`, `LUMPUR :` -> `LUMPUR:`
     InlineFix(
@@ -439,19 +544,28 @@ INLINE_FIXES: tuple[InlineFix, ...] = (
     # `" Operation X "` -> `"Operation X"`
     InlineFix(
         "quote_spacing",
-        re.compile(r"([\"“])(?<!\w[\"“])(?=[^\"“”\n]* [\"”]) +([^\"“”\n]{1,120}?) +([\"”])"),
+        re.compile(r"([\"“])(?<!\w[\"“])(?=[^\"“”\n]*+(?<= )[\"”]) +([^\"“”\n]{1,120}?) +([\"”])"),
         r"\1\2\3",
         ('" ', "“ "),
+        _led(r"LEAD(?<!\wLEAD)(?=[^\"“”\n]*+(?<= )[\"”]) +[^\"“”\n]{1,120}? +[\"”]", '"“'),
     ),
     InlineFix(
         "quote_spacing",
-        re.compile(r"(['‘])(?<!\w['‘])(?=[^'‘’\n]* ['’](?!\w)) +([^'‘’\n]{1,120}?) +(['’])(?!\w)"),
+        re.compile(
+            r"(['‘])(?<!\w['‘])(?=[^'‘’\n]*+(?<= )['’](?!\w)) +([^'‘’\n]{1,120}?) +(['’])(?!\w)"
+        ),
         r"\1\2\3",
         ("' ", "‘ "),
+        _led(r"LEAD(?<!\wLEAD)(?=[^'‘’\n]*+(?<= )['’](?!\w)) +[^'‘’\n]{1,120}? +['’](?!\w)", "'‘"),
     ),
     # `matches.Audiences` -> `matches. Audiences` (paragraphs glued together). The
     # punctuation comes first in the pattern: a leading lookbehind made re scan slowly.
-    InlineFix("glued_sentences", re.compile(r"([.!?])(?<=[a-z]{2}[.!?])(?=[A-Z][a-z])"), r"\1 "),
+    InlineFix(
+        "glued_sentences",
+        re.compile(r"([.!?])(?<=[a-z]{2}[.!?])(?=[A-Z][a-z])"),
+        r"\1 ",
+        probes=_led(r"LEAD(?<=[a-z]{2}LEAD)(?=[A-Z][a-z])", ".!?"),
+    ),
     # `‘tribute'` -> `‘tribute’`
     InlineFix("curly_quote_pair", re.compile(r"‘([^‘’'\n]{1,120})'(?!\w)"), r"‘\1’", ("‘",)),
 )
@@ -464,7 +578,6 @@ _NEEDLELESS = frozenset(i for i, f in enumerate(INLINE_FIXES) if not f.needles)
 _NEEDLES = tuple((n, i, _mark(n)) for i, f in enumerate(INLINE_FIXES) for n in f.needles)
 #: Needles are placed on lines by their hits in the joined text: not if one spans lines.
 _NEEDLE_HOLDS_BREAK = any("\n" in n for f in INLINE_FIXES for n in f.needles)
-_NEEDLELESS_PATTERNS = tuple(INLINE_FIXES[i].pattern for i in sorted(_NEEDLELESS))
 
 
 def fix_inline(text: str, line: int) -> tuple[str, list[Repair]]:
@@ -481,7 +594,7 @@ def _fix(text: str, line: int, candidates: Collection[int]) -> tuple[str, list[R
     repairs: list[Repair] = []
     changed = False
     for i, fix in enumerate(INLINE_FIXES):
-        if not (fix.applies(text) if changed else i in candidates):
+        if not (fix.applies(text) if changed else i in candidates) or not fix.may_match(text):
             continue
         found = fix.pattern.search(text)
         if found is None:
@@ -497,8 +610,9 @@ def fix_lines(lines: Sequence[Line]) -> tuple[list[Line], list[Repair]]:
     """`fix_inline` on every line of one text, in order, with the needles looked for once.
 
     Each fix's needles are found in the whole text, and each hit is placed on its line,
-    so a line is searched only by the fixes whose needles it holds and by those without
-    needles. Nothing else is done to a line holding no needle: most lines have no
+    so a line is searched only by the fixes whose needles it holds (unless the fix's
+    probes rule it out for the whole text) and by those without needles that match it
+    (see `_candidates`). Nothing else is done to the other lines: most lines have no
     artifact, and every rule tested on every line was most of this stage's time.
     A text of one short line (a card's teaser) is fixed once and remembered.
     """
@@ -531,24 +645,15 @@ def _fixed_teaser(text: str) -> tuple[str, tuple[tuple[str, str], ...]]:
 
 def _fix_lines(lines: Sequence[Line]) -> tuple[list[Line], list[Repair]]:
     """`fix_lines`, each time."""
-    texts = [text for _, text in lines]
-    held = _needles_held(texts)
+    held = _candidates([text for _, text in lines])
     if held is None:  # a line with a line break of its own: each line on its own
         return _each_line(lines)
-    out: list[Line] = []
+    out = list(lines)  # the common line: nothing to fix, passed over
     repairs: list[Repair] = []
-    for index, (no, text) in enumerate(lines):
-        fixes = held.get(index)
-        if fixes is None:
-            for pattern in _NEEDLELESS_PATTERNS:
-                if pattern.search(text) is not None:
-                    fixes = _NEEDLELESS
-                    break
-            else:
-                out.append((no, text))  # the common line: nothing to fix
-                continue
-        text, more = _fix(text, no, fixes)
-        out.append((no, text))
+    for index in sorted(held):
+        no, text = lines[index]
+        text, more = _fix(text, no, held[index])
+        out[index] = (no, text)
         repairs += more
     return out, repairs
 
@@ -563,40 +668,47 @@ def _each_line(lines: Sequence[Line]) -> tuple[list[Line], list[Repair]]:
     return out, repairs
 
 
-def _needles_held(texts: Sequence[str]) -> Mapping[int, Collection[int]] | None:
-    """For each line holding a needle: the fixes whose needles it holds, and those
-    without needles. None when a line holds a line break (needles are placed by it).
+def _candidates(texts: Sequence[str]) -> dict[int, set[int]] | None:
+    """For each line some fix may change: the fixes that may (whose needles it holds,
+    and those without needles that match it). None when a line holds a line break
+    (fixes are placed on lines by it).
 
     One `str.find` pass per needle over the whole text: a needle that is not there costs
     one pass, however many lines there are (a regex of all needles is slower: it stops
-    at every space). Before it, a look for the needle's mark (see `_mark`).
+    at every space). Before it, a look for the needle's mark (see `_mark`). A fix with
+    probes is looked for once in the whole text before its needles are placed (lines
+    such as `enough,' a resident` hold the needle `' ` of a quote fix that never
+    matches them); a fix without needles is searched for once in the whole text, not
+    in each line. Both rely on every match lying within one line (see `InlineFix`).
     """
-    if len(texts) == 1:  # a card's teaser: no joining, no placing
-        text = texts[0]
-        held = {i for needle, i, _ in _NEEDLES if needle in text}
-        return {0: _NEEDLELESS.union(held)} if held else {}
     joined = "\n".join(texts)
     if joined.count("\n") != len(texts) - 1 or _NEEDLE_HOLDS_BREAK:
         return None
-    starts: list[int] = []
-    found: dict[int, set[int]] = {}
+    starts: list[int] = []  # where each line starts in `joined`, once a fix is placed
+
+    def line_of(at: int) -> int:
+        if not starts:
+            starts.extend(accumulate([len(t) + 1 for t in texts], initial=0))
+        return bisect_right(starts, at) - 1
+
+    hits: dict[int, list[tuple[str, int]]] = {}  # per fix: its needles found, and where
     for needle, i, mark in _NEEDLES:
-        if mark not in joined:
+        if mark in joined:
+            at = joined.find(needle)
+            if at >= 0:
+                hits.setdefault(i, []).append((needle, at))
+    found: dict[int, set[int]] = {}
+    for i, fix in enumerate(INLINE_FIXES):
+        if (fix.needles and i not in hits) or not fix.may_match(joined):
             continue
-        hit = joined.find(needle)
-        if hit >= 0 and not starts:
-            at = 0
-            for text in texts:
-                starts.append(at)
-                at += len(text) + 1
-            starts.append(at)  # where a line after the last would start
-        while hit >= 0:
-            index = bisect_right(starts, hit) - 1
-            fixes = found.get(index)
-            if fixes is None:
-                fixes = found[index] = set(_NEEDLELESS)
-            fixes.add(i)
-            hit = joined.find(needle, starts[index + 1])  # the line holds it: next line
+        for needle, hit in hits.get(i, ()):
+            while hit >= 0:
+                index = line_of(hit)
+                found.setdefault(index, set()).add(i)
+                hit = joined.find(needle, starts[index + 1])  # the line holds it: next line
+        if not fix.needles:
+            for match in fix.pattern.finditer(joined):
+                found.setdefault(line_of(match.start()), set()).add(i)
     return found
 
 
@@ -627,39 +739,50 @@ def repair_main(
     elif furniture is None:
         furniture = load_furniture()
     kept, repairs = drop_junk_traced(lines)
-    items: list[Traced | Marker] = list(kept)
-    if furniture is not None:
-        items, more = _drop_phrases(kept, furniture)
+    if furniture is None:
+        joined, more = join_split_traced(kept)
+        return _finish(joined, repairs + more)
+    items, more = _drop_phrases(kept, furniture)
+    repairs += more
+    runs = _joined_runs(items, repairs)
+    why = furniture.classify([t.text if isinstance(t, Traced) else t for t in runs])
+    if not any(why):  # most texts: every line kept (and so no marker, always furniture)
+        return _finish(cast(list[Traced], runs), repairs)
+    texts: list[Traced] = []
+    for item, reason in zip(runs, why, strict=True):
+        if not isinstance(item, Traced):
+            continue
+        if reason is not None:
+            repairs += [
+                Repair("drop_furniture_line", no, f"{reason}: {item.text[:60]}")
+                for no in item.source_lines
+            ]
+            continue
+        texts.append(item)
+    return _finish(texts, repairs)
+
+
+def _joined_runs(items: Sequence[Traced | Marker], repairs: list[Repair]) -> list[Traced | Marker]:
+    """Each run of lines between furniture markers joined (`join_split_traced`), the
+    markers kept in place: joins never reach across a furniture line, which is context
+    for the classifier. The joins' repairs are added to `repairs`."""
+    if all(type(item) is Traced for item in items):  # most texts: no phrase dropped
+        joined, more = join_split_traced(cast(list[Traced], items))
         repairs += more
-    # Joins never reach across a furniture line: it is context for the classifier.
-    joined: list[Traced | Marker] = []
+        return cast(list[Traced | Marker], joined)
+    out: list[Traced | Marker] = []
     run: list[Traced] = []
     for item in [*items, None]:
         if isinstance(item, Traced):
             run.append(item)
             continue
-        out, join_repairs = join_split_traced(run)
-        repairs += join_repairs
-        joined += out
+        joined, more = join_split_traced(run)
+        repairs += more
+        out += joined
         run = []
         if item is not None:
-            joined.append(item)
-    texts: list[Traced] = []
-    if furniture is not None:
-        why = furniture.classify([t.text if isinstance(t, Traced) else t for t in joined])
-        for item, reason in zip(joined, why, strict=True):
-            if not isinstance(item, Traced):
-                continue
-            if reason is not None:
-                repairs += [
-                    Repair("drop_furniture_line", no, f"{reason}: {item.text[:60]}")
-                    for no in item.source_lines
-                ]
-                continue
-            texts.append(item)
-    else:
-        texts = [t for t in joined if isinstance(t, Traced)]
-    return _finish(texts, repairs)
+            out.append(item)
+    return out
 
 
 def repair_card(lines: Sequence[Traced]) -> Repaired:
