@@ -24,7 +24,7 @@ import pyarrow.compute as pc
 from builder import PARSER_VERSION, __version__, contract, incremental, timing
 from builder.engines import ENGINES, OnRows, OnStage, Staged, partitioned
 from builder.engines import local as local_engine
-from builder.engines.spill import SpilledTable
+from builder.engines.spill import SpilledTable, use_system_allocator
 from builder.inputs.files import DEFAULT_MAX_BYTES, InputFile
 from builder.inputs.skipped import Listing, SkipGroup
 from builder.inputs.walk import find_inputs, list_inputs
@@ -324,6 +324,7 @@ def build(
     it at the process's start and has laps for the imports and the listing already).
     """
     wall = timing.Wall() if wall is None else wall
+    use_system_allocator()
     _warm_up_arrow()
     wall.lap("startup")
     dataset_dir = check_request(

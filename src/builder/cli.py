@@ -14,6 +14,12 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
+# Arrow picks its allocator once, when pyarrow is first imported, so this comes before
+# any module that imports it; the command's pool workers inherit it. Why malloc and not
+# pyarrow's mimalloc: `builder.engines.spill.use_system_allocator`. A pool the user
+# names in ARROW_DEFAULT_MEMORY_POOL is kept.
+os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
+
 import typer
 from rich.console import Console
 from rich.progress import (

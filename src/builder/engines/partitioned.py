@@ -37,6 +37,7 @@ from builder.contract.rows import check_dump
 from builder.contract.schema import arrow_schema
 from builder.contract.tables import conform, dump_row, to_arrow
 from builder.engines import ticks
+from builder.engines.spill import use_system_allocator
 from builder.inputs.files import InputFile
 from builder.inputs.read import iter_dumps
 from builder.inputs.walk import reading_stamp
@@ -284,6 +285,7 @@ def _results(
 
 
 def _extract(pairs: Iterable[tuple[RawDump, int | None]], settings: Settings) -> BatchOut:
+    use_system_allocator()
     timing.take()
     n = settings.partitions
     results, keys, fresh = _results(pairs, settings.stage)
@@ -335,6 +337,7 @@ class MergeOut:
 
 def merge_partition(payloads: Iterable[bytes], known: frozenset[str], partitions: int) -> MergeOut:
     """Step 2: merge one title partition, given every batch's share of it in batch order."""
+    use_system_allocator()
     timing.take()
     with timing.timed("merge"):
         articles, placed = merge_columns(_concat(payloads, FRAME_SCHEMA), known)
@@ -371,6 +374,7 @@ def finish_range(
     dumps: Iterable[bytes], articles: Iterable[bytes], placed: Iterable[bytes]
 ) -> RangeOut:
     """Step 3: one id range of the three tables, sorted by key, as contract tables."""
+    use_system_allocator()
     timing.take()
     with timing.timed("write"):
         pieces = {"dumps": dumps, "articles": articles, "sightings": placed}

@@ -7,10 +7,11 @@ in key order. Publishing reads it back a row group at a time.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import os
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Final, TypeVar
 
 import pyarrow as pa
 
@@ -109,13 +110,45 @@ def held(table: pa.Table) -> HeldTable:
     return HeldTable(table.schema, (), table.num_rows, table)
 
 
+def use_system_allocator() -> None:
+    """Make Arrow allocate with the C library's malloc, not its bundled mimalloc,
+    unless ARROW_DEFAULT_MEMORY_POOL names another pool (the user's choice wins).
+
+    pyarrow's mimalloc reserves its arenas with MADV_HUGEPAGE. Where transparent huge
+    pages are in `madvise` mode (the default of many distributions), every page it
+    touches again after handing memory back (`release_arrow_memory`) is a 2 MB page
+    that the kernel zeroes first. On the 20,000-dump benchmark that zeroing was a
+    fifth of a one-worker build's CPU: 6.5 s of system time in a 19.4 s build; with
+    malloc, 2.1 s and 14.5 s, and a lower peak (see benchmarks/RESULTS.md).
+
+    Called by every step that allocates (`build`, each step of the partitioned build,
+    in whichever process it runs); buffers made before keep the pool they came from.
+    """
+    named = _POOLS.get(os.environ.get("ARROW_DEFAULT_MEMORY_POOL", "system"))
+    if named is None:  # a name Arrow does not know: it warns, and so keeps its default
+        return
+    try:
+        pa.set_memory_pool(named())
+    except NotImplementedError:  # a pool this pyarrow was built without
+        return
+
+
+#: The pools ARROW_DEFAULT_MEMORY_POOL may name (the `builder` command sets it to
+#: `system` when it is unset, so it holds the user's choice or that one).
+_POOLS: Final[dict[str, Callable[[], pa.MemoryPool]]] = {
+    "system": pa.system_memory_pool,
+    "jemalloc": pa.jemalloc_memory_pool,
+    "mimalloc": pa.mimalloc_memory_pool,
+}
+
+
 def release_arrow_memory() -> None:
     """Hand the memory Arrow has freed back to the OS.
 
-    Arrow's allocator (mimalloc) keeps freed pages for reuse, but the large buffers of
-    one slice are not reused for the many small ones the next slice is read into: a
-    chunked step would hold about twice its chunk. Measured on the articles of 100,000
-    dumps: 620 MB above the baseline while hashing without this, 470 MB with it.
+    An allocator keeps freed pages for reuse, but the large buffers of one slice are
+    not reused for the many small ones the next slice is read into: a chunked step
+    would hold about twice its chunk. Measured on the articles of 100,000 dumps (with
+    mimalloc): 620 MB above the baseline while hashing without this, 470 MB with it.
     """
     pa.default_memory_pool().release_unused()
 

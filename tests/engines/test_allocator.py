@@ -1,0 +1,108 @@
+"""Arrow allocates with the C library's malloc in every process of a build (its bundled
+mimalloc made the kernel zero a 2 MB huge page each time it reused memory it had handed
+back: a fifth of a build's CPU), unless the user names a pool."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+
+from builder.engines import partitioned
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLES = ROOT / "samples" / "dumps"
+
+BUILD_THEN_SAY_POOL = """
+import sys
+import pyarrow as pa
+from builder.build import build
+print(pa.default_memory_pool().backend_name)
+build([sys.argv[1]], sys.argv[2], workers=1)
+print(pa.default_memory_pool().backend_name)
+"""
+
+
+@pytest.mark.parametrize(
+    ("named", "after"), [(None, "system"), ("mimalloc", "mimalloc"), ("jemalloc", "jemalloc")]
+)
+def test_a_build_allocates_with_malloc_unless_a_pool_is_named(
+    tmp_path: Path, named: str | None, after: str
+) -> None:
+    if named == "jemalloc":
+        try:
+            pa.jemalloc_memory_pool()
+        except NotImplementedError:
+            pytest.skip("this pyarrow is built without jemalloc")
+    env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+    if named is not None:
+        env["ARROW_DEFAULT_MEMORY_POOL"] = named
+    done = subprocess.run(
+        [sys.executable, "-c", BUILD_THEN_SAY_POOL, str(SAMPLES), str(tmp_path / "out")],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    before, now = done.stdout.split()
+    assert now == after
+    assert before == (named or "mimalloc")  # pyarrow's own default: builder changed it
+
+
+def _pool_of_a_fresh_worker() -> str:
+    return pa.default_memory_pool().backend_name
+
+
+def _pool_after_a_merge_step() -> str:
+    partitioned.merge_partition([], frozenset(), 1)
+    return pa.default_memory_pool().backend_name
+
+
+STEP_IN_A_FRESH_WORKER = """
+from builder.engines import local
+from tests.engines.test_allocator import _pool_after_a_merge_step, _pool_of_a_fresh_worker
+with local._pool(2, context=local._CLEAN) as pool:
+    print(pool.submit(_pool_of_a_fresh_worker).result())
+    print(pool.submit(_pool_after_a_merge_step).result())
+"""
+
+
+def test_a_step_in_a_fresh_worker_allocates_with_malloc() -> None:
+    """The merge and finish steps run in workers forked from a fork server that never
+    ran `build`: each step sets the pool itself (so do Dask's workers, which run the
+    same steps). In a process of its own, without the command's environment."""
+    env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+    done = subprocess.run(
+        [sys.executable, "-c", STEP_IN_A_FRESH_WORKER],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["mimalloc", "system"]
+
+
+@pytest.mark.parametrize(("named", "used"), [(None, "system"), ("mimalloc", "mimalloc")])
+def test_the_builder_command_sets_arrows_allocator_before_pyarrow_loads(
+    named: str | None, used: str
+) -> None:
+    """Arrow's own code (its readers and writers) allocates from the pool chosen when
+    pyarrow is imported: the command chooses it first, for itself and its workers."""
+    env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+    if named is not None:
+        env["ARROW_DEFAULT_MEMORY_POOL"] = named
+    say = (
+        "import os, builder.cli, pyarrow as pa; "
+        "print(pa.default_memory_pool().backend_name, os.environ['ARROW_DEFAULT_MEMORY_POOL'])"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", say], env=env, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.split() == [used, used]
