@@ -82,3 +82,26 @@ def test_a_pool_build_under_a_long_tmpdir_works(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert (out / "versions" / "1.0.0").is_dir()
     assert list(long_tmp.iterdir()) == []  # the scratch folder was there, and is gone
+
+
+def _what_a_fresh_worker_has() -> tuple[bool, bool, bool]:
+    return "pandas" in sys.modules, "pyarrow.compute" in sys.modules, "builder.merge" in sys.modules
+
+
+def test_the_fork_servers_workers_start_with_what_their_first_task_would_import() -> None:
+    """pandas (pyarrow's first conversion imports it) and pyarrow.compute cost each
+    merge and finish worker ~0.2 s on its first task, on the build's critical path:
+    the fork server imports them once, before it forks the workers. Run in a process
+    of its own, so that the server is started by the code under test."""
+    script = (
+        "from builder.engines import local\n"
+        "from tests.engines.test_local import _what_a_fresh_worker_has\n"
+        "local.start_fork_server()\n"
+        "with local._pool(2, context=local._CLEAN) as pool:\n"
+        "    print(pool.submit(_what_a_fresh_worker_has).result())\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    shown = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=root
+    ).stdout
+    assert shown.split() == ["(True,", "True,", "True)"]

@@ -37,7 +37,7 @@ _FORK = multiprocessing.get_context("fork")
 #: workers are forks of a fork server instead, a clean process started once per driver
 #: that has imported builder but never run polars.
 _CLEAN = multiprocessing.get_context("forkserver")
-_CLEAN.set_forkserver_preload([__name__])
+_CLEAN.set_forkserver_preload([__name__, "builder.engines.preload"])
 
 
 #: Room for the temp folder's path in the fork server's socket path: a Unix socket's
