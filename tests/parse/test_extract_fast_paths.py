@@ -76,7 +76,7 @@ def test_the_defaults_are_the_values_extract_passes_for_a_bare_card() -> None:
         "language": None,
         "published_after_capture": False,
     }
-    bare = VALUES[:15] + ((), (), None, False)
+    bare = (*VALUES[:15], (), (), None, False)
     assert _same(_new_sighting(*bare), Sighting(*VALUES[:15]))  # type: ignore[arg-type]
 
 
@@ -89,7 +89,7 @@ def test_the_comparison_can_fail() -> None:
     # A dict in another order is equal, but its repr and pickle are not the dataclass's.
     shuffled = object.__new__(Sighting)
     names = [f.name for f in fields(Sighting)]
-    object.__setattr__(shuffled, "__dict__", dict(reversed(list(zip(names, VALUES)))))
+    object.__setattr__(shuffled, "__dict__", dict(reversed(list(zip(names, VALUES, strict=False)))))
     assert shuffled == plain
     assert not _same(shuffled, plain)
 

@@ -70,7 +70,9 @@ class Furniture:
     #: Spans to cut, each searched for only in lines holding one of its needles.
     inline: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...]
     stop_words: frozenset[str]
-    needles: re.Pattern[str] | None = None  # any inline needle: most lines hold none
+    #: Per cut of `inline`, in order: its mark, a character every match holds (the
+    #: data's `mark`; '' when it declares none, which every text holds), and its needles.
+    inline_marks: tuple[tuple[str, tuple[str, ...]], ...]
     #: The longest of `lines`: a longer line is none of them (case folding never
     #: shortens a text), and is not case-folded to be looked up.
     longest_line: int = 0
@@ -90,16 +92,26 @@ class Furniture:
 
     def may_cut(self, text: str) -> bool:
         """False when `inline_spans` finds nothing in `text`, nor in any line of it (a
-        line holding a needle puts it in the joined text)."""
-        return self.needles is not None and self.needles.search(text) is not None
+        line holding a needle, or a mark, puts it in the joined text).
+
+        Each cut's mark is looked for first (`inline_marks`): one `memchr` for `*`,
+        where a search for all the needles at once scanned every text for several
+        capitals; the needles of a cut whose mark is absent need no pass at all.
+        """
+        for mark, needles in self.inline_marks:
+            if mark in text:
+                for needle in needles:
+                    if needle in text:
+                        return True
+        return False
 
     def inline_spans(self, text: str) -> list[tuple[int, int]]:
         """Spans of `text` that are furniture run into a line, in order, not overlapping."""
         spans: list[tuple[int, int]] = []
         if not self.may_cut(text):
             return spans
-        for needles, pattern in self.inline:
-            if any(needle in text for needle in needles):
+        for (needles, pattern), (mark, _) in zip(self.inline, self.inline_marks, strict=True):
+            if mark in text and any(needle in text for needle in needles):
                 spans += [
                     (m.start(), m.end()) for m in pattern.finditer(text) if m.end() > m.start()
                 ]
@@ -259,6 +271,7 @@ def load_furniture() -> Furniture:
     patterns: list[str] = []
     rails: list[str] = []
     inline: list[tuple[tuple[str, ...], re.Pattern[str]]] = []
+    marks: list[tuple[str, tuple[str, ...]]] = []
     stops: set[str] = set()
     for name in names:
         entry = _read(name)
@@ -268,6 +281,7 @@ def load_furniture() -> Furniture:
         inline += [
             (tuple(cut["needles"]), re.compile(cut["pattern"])) for cut in entry.get("inline", ())
         ]
+        marks += [(cut.get("mark", ""), tuple(cut["needles"])) for cut in entry.get("inline", ())]
         stops.update(w.casefold() for w in entry.get("stop_words", "").split())
     return Furniture(
         longest_line=max(map(len, lines), default=0),
@@ -275,8 +289,6 @@ def load_furniture() -> Furniture:
         patterns=_alternation(patterns),
         rails=_alternation(rails),
         inline=tuple(inline),
+        inline_marks=tuple(marks),
         stop_words=frozenset(stops),
-        needles=re.compile("|".join(re.escape(n) for ns, _ in inline for n in ns))
-        if inline
-        else None,
     )
