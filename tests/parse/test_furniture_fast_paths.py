@@ -8,6 +8,8 @@ import re
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
+
 from builder.parse.furniture import Furniture, load_furniture
 
 DEV = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "daily8-dev"
@@ -139,3 +141,71 @@ def test_the_comparison_can_fail() -> None:
         (":" if mark == "*" else mark, needles) for mark, needles in furniture.inline_marks
     )
     assert _differences(replace(furniture, inline_marks=wrong), CONSTRUCTED) != []
+
+
+#: Whole lines of my own: rail headings, phrases, prompts, spacing variants, prose.
+PHRASE_LINES = [
+    "You may like",
+    "You  May Also   Like",
+    " Recommended for you ",
+    "Recommended stories",
+    "Sign up now: get our free ferry newsletter today",
+    "Subscribe to our free alerts!!",
+    "Advertisement",
+    "ADVERTISEMENT",
+    "Font Size",
+    "The ferry operator said you may like the new timetable.",
+    "Recommended",
+    "recommended reading\tlist",
+    "Sign up for the free newsletter, said the harbour master in a long sentence.",
+    "",
+    "x" * 401,
+]
+
+
+def _plain_phrase(furniture: Furniture, text: str) -> str | None:
+    """The definition: rails, then the phrase lines, then the patterns, each on its own."""
+    if len(text) > 400:
+        return None
+    line = " ".join(text.split())
+    if furniture.rails is not None and furniture.rails.fullmatch(line):
+        return "rail heading"
+    if line.casefold() in furniture.lines:
+        return "phrase"
+    if furniture.patterns is not None and furniture.patterns.fullmatch(line):
+        return "phrase"
+    return None
+
+
+def _phrase_differences(furniture: Furniture, texts: list[str]) -> list[str]:
+    return [t[:80] for t in texts if furniture.phrase(t) != _plain_phrase(furniture, t)]
+
+
+def test_phrase_with_one_regex_equals_rails_then_patterns() -> None:
+    furniture = load_furniture()
+    texts = PHRASE_LINES + [line for text in _real_texts() for line in text.split("\n")]
+    assert _phrase_differences(furniture, texts) == []
+    answers = {furniture.phrase(t) for t in PHRASE_LINES}
+    assert answers == {"rail heading", "phrase", None}
+
+
+def test_the_phrase_comparison_can_fail() -> None:
+    """With the rail's group on the patterns' branch, rails and phrases swap answers."""
+    furniture = load_furniture()
+    assert furniture.whole is not None
+    moved = furniture.whole.pattern.replace("(?P<rail>)|", "|") + "(?P<rail>)"
+    plain = re.compile(moved, re.IGNORECASE)
+    assert _phrase_differences(replace(furniture, whole=plain), PHRASE_LINES) != []
+
+
+def test_a_backreference_in_a_furniture_pattern_is_refused() -> None:
+    from builder.parse.furniture import _whole_lines
+
+    assert _whole_lines([], []) is None
+    with pytest.raises(ValueError, match="backreference"):
+        _whole_lines(["(a)\\1"], ["b"])
+    only_rails = _whole_lines(["you may like"], [])
+    assert only_rails is not None
+    found = only_rails.fullmatch("You may like")
+    assert found is not None and found.group("rail") == ""
+    assert only_rails.fullmatch("other") is None

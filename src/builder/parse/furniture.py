@@ -76,17 +76,21 @@ class Furniture:
     #: The longest of `lines`: a longer line is none of them (case folding never
     #: shortens a text), and is not case-folded to be looked up.
     longest_line: int = 0
+    #: `rails` and `patterns` in one regex (`_whole_lines`), a rail's match telling
+    #: itself by its empty group `rail`: one `fullmatch` a line, not two.
+    whole: re.Pattern[str] | None = None
 
     def phrase(self, text: str) -> Literal["phrase", "rail heading"] | None:
         """Whether a whole line is a known furniture phrase, and of which sort."""
         if len(text) > MAX_PHRASE_CHARS:
             return None
         line = text if _single_spaced(text) else " ".join(text.split())
-        if self.rails is not None and self.rails.fullmatch(line):
+        whole = self.whole.fullmatch(line) if self.whole is not None else None
+        if whole is not None and whole.group("rail") is not None:
             return "rail heading"
         if len(line) <= self.longest_line and line.casefold() in self.lines:
             return "phrase"
-        if self.patterns is not None and self.patterns.fullmatch(line):
+        if whole is not None:  # one of `patterns`
             return "phrase"
         return None
 
@@ -252,6 +256,25 @@ def _alternation(patterns: list[str]) -> re.Pattern[str] | None:
     return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
 
 
+#: A backreference in a pattern: numbered, it would count the groups of `_whole_lines`.
+_BACKREFERENCE = re.compile(r"\\[1-9]|\(\?P=")
+
+
+def _whole_lines(rails: list[str], patterns: list[str]) -> re.Pattern[str] | None:
+    """`(?:rails)(?P<rail>)|(?:patterns)`, case-insensitive: fully matched, it is a rail
+    heading when a rail matches the whole line (alternatives are tried in order, so the
+    rail's, with its group, comes first when it matches) and one of `patterns` else."""
+    if not rails and not patterns:
+        return None
+    for pattern in rails + patterns:
+        if _BACKREFERENCE.search(pattern):
+            raise ValueError(f"furniture pattern with a backreference: {pattern!r}")
+    never = "(?!)"
+    rail = "|".join(f"(?:{p})" for p in rails) or never
+    other = "|".join(f"(?:{p})" for p in patterns) or never
+    return re.compile(f"(?:{rail})(?P<rail>)|(?:{other})", re.IGNORECASE)
+
+
 def _read(name: str) -> dict[str, Any]:
     text = resources.files("builder.parse").joinpath("data", name).read_text("utf-8")
     return tomllib.loads(text)
@@ -288,6 +311,7 @@ def load_furniture() -> Furniture:
         lines=frozenset(lines),
         patterns=_alternation(patterns),
         rails=_alternation(rails),
+        whole=_whole_lines(rails, patterns),
         inline=tuple(inline),
         inline_marks=tuple(marks),
         stop_words=frozenset(stops),
