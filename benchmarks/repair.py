@@ -61,6 +61,7 @@ def _forget() -> None:
     last run's answers."""
     repair_module._fixed_teaser.cache_clear()
     times_module._READ.clear()
+    times_module._last_capture.clear()
 
 
 def _repair(prepared: list[tuple[Dump, Page, bytes, Decoded]]) -> list[tuple[Sighting, ...]]:

@@ -814,3 +814,35 @@ def test_repair_main_is_the_plain_definition(texts: list[str]) -> None:
     lines = [Traced.of(no, text) for no, text in enumerate(texts, start=2)]
     done = repair_main(lines)
     assert (done.lines, done.repairs) == _repair_main_plainly(lines)
+
+
+#: A line of my own for each junk rule (the first line is the header block's).
+JUNK_OF_EACH_RULE = [
+    "Title: The ferry returns",
+    "Play Video",
+    ":",
+    "Advertisement",
+    "» Read more about the harbour",
+    "Sign up for our daily ferry newsletter today",
+    "12:30",
+    "var slot = 4;",
+    "%3Cdiv%3E%20%3C%2Fdiv%3E",
+    "(Photo by Jane Roe)",
+    "The ferry left the harbour on time.",
+]
+
+
+def test_drop_junk_unrolled_tests_equal_each_rules_matches() -> None:
+    """`drop_junk_traced` tests each rule unrolled (length, needles, then the pattern,
+    lowering a line only for a rule with needles): the same rule as `JunkRule.matches`
+    for a line of each rule, in every position, and the comparison can fail."""
+    names = set()
+    for shift in range(len(JUNK_OF_EACH_RULE)):
+        texts = JUNK_OF_EACH_RULE[shift:] + JUNK_OF_EACH_RULE[:shift]
+        lines = list(enumerate(texts, start=1))
+        got = drop_junk(lines)
+        assert got == _drop_junk_plainly(lines)
+        names |= {r.detail.split(":")[0] for r in got[1]}
+    assert names >= {r.name for r in JUNK_RULES} - {"image url fragment"}
+    lines = list(enumerate(JUNK_OF_EACH_RULE, start=1))
+    assert drop_junk(lines) != (lines, [])  # something dropped: a plain copy differs

@@ -70,36 +70,52 @@ class Furniture:
     #: Spans to cut, each searched for only in lines holding one of its needles.
     inline: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...]
     stop_words: frozenset[str]
-    needles: re.Pattern[str] | None = None  # any inline needle: most lines hold none
+    #: Per cut of `inline`, in order: its mark, a character every match holds (the
+    #: data's `mark`; '' when it declares none, which every text holds), and its needles.
+    inline_marks: tuple[tuple[str, tuple[str, ...]], ...]
     #: The longest of `lines`: a longer line is none of them (case folding never
     #: shortens a text), and is not case-folded to be looked up.
     longest_line: int = 0
+    #: `rails` and `patterns` in one regex (`_whole_lines`), a rail's match telling
+    #: itself by its empty group `rail`: one `fullmatch` a line, not two.
+    whole: re.Pattern[str] | None = None
 
     def phrase(self, text: str) -> Literal["phrase", "rail heading"] | None:
         """Whether a whole line is a known furniture phrase, and of which sort."""
         if len(text) > MAX_PHRASE_CHARS:
             return None
         line = text if _single_spaced(text) else " ".join(text.split())
-        if self.rails is not None and self.rails.fullmatch(line):
+        whole = self.whole.fullmatch(line) if self.whole is not None else None
+        if whole is not None and whole.group("rail") is not None:
             return "rail heading"
         if len(line) <= self.longest_line and line.casefold() in self.lines:
             return "phrase"
-        if self.patterns is not None and self.patterns.fullmatch(line):
+        if whole is not None:  # one of `patterns`
             return "phrase"
         return None
 
     def may_cut(self, text: str) -> bool:
         """False when `inline_spans` finds nothing in `text`, nor in any line of it (a
-        line holding a needle puts it in the joined text)."""
-        return self.needles is not None and self.needles.search(text) is not None
+        line holding a needle, or a mark, puts it in the joined text).
+
+        Each cut's mark is looked for first (`inline_marks`): one `memchr` for `*`,
+        where a search for all the needles at once scanned every text for several
+        capitals; the needles of a cut whose mark is absent need no pass at all.
+        """
+        for mark, needles in self.inline_marks:
+            if mark in text:
+                for needle in needles:
+                    if needle in text:
+                        return True
+        return False
 
     def inline_spans(self, text: str) -> list[tuple[int, int]]:
         """Spans of `text` that are furniture run into a line, in order, not overlapping."""
         spans: list[tuple[int, int]] = []
         if not self.may_cut(text):
             return spans
-        for needles, pattern in self.inline:
-            if any(needle in text for needle in needles):
+        for (needles, pattern), (mark, _) in zip(self.inline, self.inline_marks, strict=True):
+            if mark in text and any(needle in text for needle in needles):
                 spans += [
                     (m.start(), m.end()) for m in pattern.finditer(text) if m.end() > m.start()
                 ]
@@ -240,6 +256,25 @@ def _alternation(patterns: list[str]) -> re.Pattern[str] | None:
     return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
 
 
+#: A backreference in a pattern: numbered, it would count the groups of `_whole_lines`.
+_BACKREFERENCE = re.compile(r"\\[1-9]|\(\?P=")
+
+
+def _whole_lines(rails: list[str], patterns: list[str]) -> re.Pattern[str] | None:
+    """`(?:rails)(?P<rail>)|(?:patterns)`, case-insensitive: fully matched, it is a rail
+    heading when a rail matches the whole line (alternatives are tried in order, so the
+    rail's, with its group, comes first when it matches) and one of `patterns` else."""
+    if not rails and not patterns:
+        return None
+    for pattern in rails + patterns:
+        if _BACKREFERENCE.search(pattern):
+            raise ValueError(f"furniture pattern with a backreference: {pattern!r}")
+    never = "(?!)"
+    rail = "|".join(f"(?:{p})" for p in rails) or never
+    other = "|".join(f"(?:{p})" for p in patterns) or never
+    return re.compile(f"(?:{rail})(?P<rail>)|(?:{other})", re.IGNORECASE)
+
+
 def _read(name: str) -> dict[str, Any]:
     text = resources.files("builder.parse").joinpath("data", name).read_text("utf-8")
     return tomllib.loads(text)
@@ -259,6 +294,7 @@ def load_furniture() -> Furniture:
     patterns: list[str] = []
     rails: list[str] = []
     inline: list[tuple[tuple[str, ...], re.Pattern[str]]] = []
+    marks: list[tuple[str, tuple[str, ...]]] = []
     stops: set[str] = set()
     for name in names:
         entry = _read(name)
@@ -268,15 +304,15 @@ def load_furniture() -> Furniture:
         inline += [
             (tuple(cut["needles"]), re.compile(cut["pattern"])) for cut in entry.get("inline", ())
         ]
+        marks += [(cut.get("mark", ""), tuple(cut["needles"])) for cut in entry.get("inline", ())]
         stops.update(w.casefold() for w in entry.get("stop_words", "").split())
     return Furniture(
         longest_line=max(map(len, lines), default=0),
         lines=frozenset(lines),
         patterns=_alternation(patterns),
         rails=_alternation(rails),
+        whole=_whole_lines(rails, patterns),
         inline=tuple(inline),
+        inline_marks=tuple(marks),
         stop_words=frozenset(stops),
-        needles=re.compile("|".join(re.escape(n) for ns, _ in inline for n in ns))
-        if inline
-        else None,
     )

@@ -291,6 +291,18 @@ class _JunkRules(NamedTuple):
     rest: tuple[JunkRule, ...]
     longest_first: int
     longest: int
+    #: `first` and `rest` as `JunkRule.matches` spells them, unrolled: (the rule, its
+    #: `max_chars`, its needles, its pattern's `fullmatch`). A line is tested by several
+    #: rules, and the method call was most of each test.
+    first_tests: tuple[_JunkTest, ...] = ()
+    rest_tests: tuple[_JunkTest, ...] = ()
+
+
+_JunkTest = tuple[JunkRule, int, tuple[str, ...], Callable[[str], "re.Match[str] | None"]]
+
+
+def _tests(rules: tuple[JunkRule, ...]) -> tuple[_JunkTest, ...]:
+    return tuple((r, r.max_chars, r.needles, r.pattern.fullmatch) for r in rules)
 
 
 @cache
@@ -303,7 +315,7 @@ def _rule_sets(kept: tuple[bool, ...]) -> _JunkRules:
     def longest(rules: tuple[JunkRule, ...]) -> int:
         return min(MAX_JUNK_LINE_CHARS, max((r.max_chars for r in rules), default=-1))
 
-    return _JunkRules(first, rest, longest(first), longest(rest))
+    return _JunkRules(first, rest, longest(first), longest(rest), _tests(first), _tests(rest))
 
 
 def _junk_rules(texts: Sequence[str]) -> _JunkRules:
@@ -341,16 +353,27 @@ def drop_junk_traced(lines: Sequence[Traced]) -> tuple[list[Traced], list[Repair
     kept: list[Traced] = []
     repairs: list[Repair] = []
     in_header = False
-    first_rules, rules, longest_first, longest = _junk_rules([line.text for line in lines])
+    rules = _junk_rules([line.text for line in lines])
+    longest_first, longest = rules.longest_first, rules.longest
     for index, line in enumerate(lines):
         stripped = line.text.strip()
         size = len(stripped)
         rule = None
         if size <= (longest if index else longest_first):
-            lower = stripped.lower()
-            for r in rules if index else first_rules:
-                # A rule's length bound told here: most short lines pass only one rule's.
-                if size <= r.max_chars and r.matches(stripped, lower):
+            lower = None  # lowered only for a rule with needles: most rules have none
+            for r, max_chars, needles, fullmatch in (
+                rules.rest_tests if index else rules.first_tests
+            ):
+                # `r.matches(stripped, lower)`, unrolled; a rule's length bound told
+                # first: most short lines pass only one rule's.
+                if size > max_chars:
+                    continue
+                if needles:
+                    if lower is None:
+                        lower = stripped.lower()
+                    if not any(needle in lower for needle in needles):
+                        continue
+                if fullmatch(stripped) is not None:
                     rule = r
                     break
         if rule is not None and (rule.name != _HEADER or index == 0 or in_header):

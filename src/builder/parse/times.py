@@ -61,11 +61,27 @@ def resolve(text: str | None, captured_at: datetime, layout: Layout) -> Resolved
     if reading is None:
         return None
     if reading.day is not None:
-        return ResolvedTime(reading.day, reading.uncertainty_s)
+        return _tuple(ResolvedTime, (reading.day, reading.uncertainty_s))
+    return _tuple(ResolvedTime, (_whole_seconds(captured_at) - reading.age, reading.uncertainty_s))
+
+
+#: Builds a named tuple without calling its `__new__`, a Python function (one per
+#: sighting; see `Traced` in repair.py).
+_tuple = tuple.__new__
+#: The last capture time seen and its UTC time in whole seconds: every sighting of a
+#: dump has the same capture time (the same object), converted once.
+_last_capture: list[datetime] = []
+
+
+def _whole_seconds(captured_at: datetime) -> datetime:
+    """`captured_at` in UTC, its microseconds dropped (remembered for the last one)."""
+    if _last_capture and _last_capture[0] is captured_at:
+        return _last_capture[1]
     at = captured_at.astimezone(UTC)
     if at.microsecond:
         at = at.replace(microsecond=0)
-    return ResolvedTime(at - reading.age, reading.uncertainty_s)
+    _last_capture[:] = [captured_at, at]
+    return at
 
 
 def _read(text: str, forms: tuple[TimeForm, ...]) -> _Reading | None:
