@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from builder.parse.furniture import Furniture, load_furniture
+from tests.parse.test_repair_fast_paths import _phrase_plainly
 
 DEV = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "daily8-dev"
 BENCH = Path(__file__).resolve().parents[2] / "benchmarks" / "out" / "corpus-20000-0"
@@ -163,22 +164,8 @@ PHRASE_LINES = [
 ]
 
 
-def _plain_phrase(furniture: Furniture, text: str) -> str | None:
-    """The definition: rails, then the phrase lines, then the patterns, each on its own."""
-    if len(text) > 400:
-        return None
-    line = " ".join(text.split())
-    if furniture.rails is not None and furniture.rails.fullmatch(line):
-        return "rail heading"
-    if line.casefold() in furniture.lines:
-        return "phrase"
-    if furniture.patterns is not None and furniture.patterns.fullmatch(line):
-        return "phrase"
-    return None
-
-
 def _phrase_differences(furniture: Furniture, texts: list[str]) -> list[str]:
-    return [t[:80] for t in texts if furniture.phrase(t) != _plain_phrase(furniture, t)]
+    return [t[:80] for t in texts if furniture.phrase(t) != _phrase_plainly(t, furniture)]
 
 
 def test_phrase_with_one_regex_equals_rails_then_patterns() -> None:

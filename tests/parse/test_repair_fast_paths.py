@@ -25,6 +25,7 @@ from builder.parse.furniture import (
     MAX_PHRASE_CHARS,
     MIN_RUN,
     SHORT_WORDS,
+    Furniture,
     Kind,
     Marker,
     _by_context,
@@ -471,9 +472,11 @@ def _kind_plainly(text: str) -> Kind:
     return "short" if len(words) <= SHORT_WORDS else "other"
 
 
-def _phrase_plainly(text: str) -> str | None:
-    """The plain definition of `Furniture.phrase`: white space always collapsed."""
-    furniture = load_furniture()
+def _phrase_plainly(text: str, furniture: Furniture | None = None) -> str | None:
+    """The plain definition of `Furniture.phrase` (of the shipped data unless another
+    `furniture` is given): white space always collapsed, rails, then the phrase lines,
+    then the patterns, each on its own."""
+    furniture = load_furniture() if furniture is None else furniture
     if len(text) > MAX_PHRASE_CHARS:
         return None
     line = " ".join(text.split())
