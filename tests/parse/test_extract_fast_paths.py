@@ -1,17 +1,24 @@
 """Fast paths of the per-dump stage against their plain definitions: a `Sighting` built
-by `_new_sighting` is the one the dataclass's `__init__` builds."""
+by `_new_sighting` is the one the dataclass's `__init__` builds, and a card's sighting
+built the short way (`_card`, its teaser remembered) is the one `_any_sighting` builds."""
 
 from __future__ import annotations
 
 import pickle
-from dataclasses import MISSING, fields
+from dataclasses import MISSING, fields, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from builder.parse.extract import _new_sighting, extract
-from builder.records import RawDump, Repair, Sighting, SourceSplit
+from builder.inputs.decode import Decoded, decode
+from builder.parse.extract import _any_sighting, _card, _new_sighting, _sighting, extract
+from builder.parse.layouts.segment import Block, Page, segment
+from builder.parse.repair import TEASER_CHARS, repaired_teaser
+from builder.parse.spans import ByteOffsets
+from builder.records import Dump, RawDump, Repair, Sighting, SourceSplit
 
 WHEN = datetime(2025, 7, 1, 12, tzinfo=UTC)
 SAMPLES = Path(__file__).resolve().parents[2] / "samples" / "dumps"
@@ -113,3 +120,139 @@ def test_extract_gives_the_sightings_the_dataclass_init_gives() -> None:
             assert _same(s, Sighting(*_fields(s))), path.name
             count += 1
     assert count > 0
+
+
+# --- cards of one whole line -------------------------------------------------------------
+
+#: Bits of teaser text: the inline fixes' needles, white space to strip, characters of
+#: two to four bytes in UTF-8 (byte spans) and a NUL (which decoding removes).
+TEASER_BITS = [
+    "The ferry",
+    "x",
+    " ",
+    "  ",
+    "\t",
+    " ,",
+    " .",
+    " 's",
+    "' ",
+    '" ',
+    "‘tribute'",
+    "matches.Audiences",
+    "é",
+    "—",
+    "في",
+    "😀",
+    "...",
+    "\x00",
+]
+teaser_text = st.lists(st.sampled_from(TEASER_BITS), max_size=10).map("".join)
+
+
+def _page_and_dump() -> tuple[Page, Dump]:
+    """A real page of related cards (a sample), and its dump's row."""
+    path = SAMPLES / "09_hashtag_listing_logo.txt"
+    data = path.read_bytes()
+    decoded = decode(data)
+    assert isinstance(decoded, Decoded)
+    page = segment(decoded.text)
+    assert isinstance(page, Page)
+    return page, extract(RawDump(path.name, data, WHEN, "option")).dump
+
+
+PAGE, DUMP = _page_and_dump()
+TEMPLATE = next(b for b in PAGE.blocks if b.role == "related")
+
+
+def _cards(
+    texts: list[str], encoding: str, line_break: str, picks: list[tuple[int, int]]
+) -> tuple[ByteOffsets, list[Block]]:
+    """A dump of `texts`, one a line, in `encoding`, and one-line cards on its lines:
+    whole lines mostly (the short way), and a line's end or a text not in the dump."""
+    data = line_break.join(texts).encode(encoding, "surrogatepass")
+    decoded = decode(data)
+    if not isinstance(decoded, Decoded):
+        return ByteOffsets(b"x", Decoded("x", "utf-8", 0)), []
+    offsets = ByteOffsets(data, decoded)
+    blocks = []
+    for no, how in picks:
+        full = offsets.lines[no - 1] if 0 < no <= len(offsets.lines) else "absent"
+        raw = [full, full, full, full[2:], full + "?"][how]
+        repairs = (Repair("drop_junk_line", no, "made up"),) if how == 1 else ()
+        blocks.append(replace(TEMPLATE, body=((no, raw),), repairs=repairs))
+    return offsets, blocks
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(teaser_text, min_size=1, max_size=6),
+    st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "cp1252"]),
+    st.sampled_from(["\n", "\r\n", "\r"]),
+    st.lists(st.tuples(st.integers(0, 8), st.integers(0, 4)), min_size=1, max_size=8),
+)
+def test_a_card_the_short_way_is_the_sighting_of_any_block(
+    texts: list[str], encoding: str, line_break: str, picks: list[tuple[int, int]]
+) -> None:
+    """The same sighting, field for field (byte span, repairs with their line numbers),
+    whether the card is built by `_card` or traced line by line; the same teaser on
+    several lines, or asked again, gets its own line's numbers and span."""
+    if encoding == "cp1252":  # a code page: its own characters only
+        texts = [t.encode("cp1252", "replace").decode("cp1252") for t in texts]
+    offsets, blocks = _cards(texts, encoding, line_break, picks)
+    for position, block in enumerate(blocks):
+        fast = _sighting(DUMP, position, block, PAGE, offsets)
+        plain = _any_sighting(DUMP, position, block, PAGE, offsets)
+        assert _same(fast, plain), (block.body, fast, plain)
+
+
+@pytest.mark.parametrize("filler", ["ééééé", "eeeee"])
+def test_a_remembered_teaser_gets_each_lines_numbers_and_bytes(filler: str) -> None:
+    """One teaser on lines 2 and 4, the second after a line of two-byte characters (or
+    of ASCII): the second is remembered, and still gets its own line in its repairs
+    and its own bytes."""
+    teaser = "  The Minister 's ferry , late  "
+    texts = ["Top", teaser, filler, teaser]
+    offsets, blocks = _cards(texts, "utf-8", "\n", [(2, 0), (4, 0)])
+    repaired_teaser.cache_clear()
+    first = _card(DUMP, 0, blocks[0], PAGE, offsets)
+    hits = repaired_teaser.cache_info().hits
+    second = _card(DUMP, 1, blocks[1], PAGE, offsets)
+    assert first is not None and second is not None
+    assert repaired_teaser.cache_info().hits == hits + 1
+    assert {r.line for r in first.repairs} == {2}
+    assert {r.line for r in second.repairs} == {4}
+    assert first.text == second.text == "The Minister's ferry, late"
+    data = "\n".join(texts).encode()
+    for s in (first, second):
+        assert s.text_byte_start is not None and s.text_byte_end is not None
+        shown = data[s.text_byte_start : s.text_byte_end + 1].decode()
+        assert shown == teaser.strip()
+    between = len(teaser) + len("\n") + len(filler.encode()) + len("\n")
+    assert second.text_byte_start == first.text_byte_start + between
+    for position, (block, s) in enumerate(zip(blocks, (first, second), strict=True)):
+        assert _same(s, _any_sighting(DUMP, position, block, PAGE, offsets))
+
+
+def test_cards_the_short_way_leaves_to_the_plain_one() -> None:
+    """A text not a whole line, a line past the end, a text longer than a teaser is
+    remembered: `_card` declines, and `_sighting` traces them as any block."""
+    long = "The ferry " * (TEASER_CHARS // 10 + 1)
+    offsets, blocks = _cards(["The ferry", long], "utf-8", "\n", [(1, 3), (9, 0), (2, 0)])
+    size = repaired_teaser.cache_info().currsize
+    for position, block in enumerate(blocks):
+        assert _card(DUMP, position, block, PAGE, offsets) is None
+        assert _same(
+            _sighting(DUMP, position, block, PAGE, offsets),
+            _any_sighting(DUMP, position, block, PAGE, offsets),
+        )
+    assert repaired_teaser.cache_info().currsize == size
+
+
+def test_the_card_comparison_can_fail() -> None:
+    """A remembered teaser given back with the line it was first seen on would differ."""
+    offsets, blocks = _cards(["A ferry , late", "A ferry , late"], "utf-8", "\n", [(1, 0), (2, 0)])
+    first = _card(DUMP, 0, blocks[0], PAGE, offsets)
+    plain = _any_sighting(DUMP, 0, blocks[1], PAGE, offsets)
+    assert first is not None and first.repairs
+    assert not _same(first, plain)
+    assert not _same(replace(plain, repairs=first.repairs, position=0), plain)

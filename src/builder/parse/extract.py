@@ -14,7 +14,13 @@ from time import perf_counter
 from builder.inputs.decode import Decoded, decode
 from builder.parse.language import detect
 from builder.parse.layouts.segment import Block, Page, Rejected, segment
-from builder.parse.repair import Traced, repair_card, repair_main
+from builder.parse.repair import (
+    TEASER_CHARS,
+    Traced,
+    repair_card,
+    repair_main,
+    repaired_teaser,
+)
 from builder.parse.spans import ByteOffsets
 from builder.parse.times import ResolvedTime, resolve
 from builder.records import (
@@ -54,6 +60,25 @@ def _sighting(
     keep_furniture: bool = False,
     languages: bool = True,
 ) -> Sighting:
+    """One block's sighting: a card of one whole line the short way (`_card`), any
+    other block by `_any_sighting`."""
+    if block.role == "related" and len(block.body) == 1:
+        card = _card(dump, position, block, page, offsets)
+        if card is not None:
+            return card
+    return _any_sighting(dump, position, block, page, offsets, keep_furniture, languages)
+
+
+def _any_sighting(
+    dump: Dump,
+    position: int,
+    block: Block,
+    page: Page,
+    offsets: ByteOffsets,
+    keep_furniture: bool = False,
+    languages: bool = True,
+) -> Sighting:
+    """`_sighting` of any block: its body lines traced, repaired and placed in bytes."""
     traced = _traced(block, offsets)
     body = traced if traced is not None else [Traced.of(no, raw) for no, raw in block.body]
     if block.role == "main":
@@ -67,18 +92,7 @@ def _sighting(
     if traced is not None and text is not None and done.first and done.last:
         span = offsets.span(done.first, done.last)
     resolved, after_capture = _published(block.time_text, dump, page)
-    alternatives = []
-    for alt_source, alt_time in block.glued_alternatives:
-        alt, alt_after = _published(alt_time, dump, page)
-        alternatives.append(
-            SourceSplit(
-                alt_source,
-                alt_time,
-                alt.at if alt else None,
-                alt.uncertainty_s if alt else None,
-                alt_after,
-            )
-        )
+    alternatives = _alternatives(block, dump, page)
     teaser = block.role == "related" or (text is not None and text.rstrip().endswith(_TEASER_ENDS))
     return _new_sighting(
         dump.dump_id,
@@ -97,10 +111,75 @@ def _sighting(
         span[0] if span else None,
         span[1] if span else None,
         repairs,
-        tuple(alternatives),
+        alternatives,
         detect(block.title, text) if languages and block.role == "main" else None,
         after_capture,
     )
+
+
+def _card(
+    dump: Dump, position: int, block: Block, page: Page, offsets: ByteOffsets
+) -> Sighting | None:
+    """`_sighting` of a card whose text is one whole line of the dump (every card of the
+    synthetic corpus), or None for any other card.
+
+    Its teaser's repairs are remembered by text (`repaired_teaser`): the line is not
+    traced, and only what depends on where it sits (line numbers, byte span) and on the
+    dump (times) is worked out here. Measured on 4,000 synthetic dumps: ~9 -> ~4 us a card,
+    four cards a dump.
+    """
+    no, raw = block.body[0]
+    lines = offsets.lines
+    if not 0 < no <= len(lines) or len(raw) > TEASER_CHARS or lines[no - 1] != raw:
+        return None
+    text, done, first, last = repaired_teaser(raw)
+    span = None
+    if text and first is not None and last is not None:
+        span = offsets.span((no, first), (no, last))
+    repairs = block.repairs
+    if done:
+        repairs = (*repairs, *[Repair(kind, no, detail) for kind, detail in done])
+    resolved, after_capture = _published(block.time_text, dump, page)
+    return _new_sighting(
+        dump.dump_id,
+        position,
+        block.role,
+        block.title,
+        block.source,
+        block.category,
+        block.time_text,
+        resolved.at if resolved else None,
+        resolved.uncertainty_s if resolved else None,
+        text or None,
+        True,  # a related article's text is a teaser
+        block.line_start,
+        block.line_end,
+        span[0] if span else None,
+        span[1] if span else None,
+        repairs,
+        _alternatives(block, dump, page),
+        None,  # languages are detected for main articles only
+        after_capture,
+    )
+
+
+def _alternatives(block: Block, dump: Dump, page: Page) -> tuple[SourceSplit, ...]:
+    """The other readings of a glued source-and-time line, each with its time read."""
+    if not block.glued_alternatives:
+        return ()
+    alternatives = []
+    for alt_source, alt_time in block.glued_alternatives:
+        alt, alt_after = _published(alt_time, dump, page)
+        alternatives.append(
+            SourceSplit(
+                alt_source,
+                alt_time,
+                alt.at if alt else None,
+                alt.uncertainty_s if alt else None,
+                alt_after,
+            )
+        )
+    return tuple(alternatives)
 
 
 _new = object.__new__
