@@ -60,7 +60,7 @@ def _forget() -> None:
     it read), so that each run starts as a fresh worker does rather than finding the
     last run's answers."""
     repair_module._fixed_teaser.cache_clear()
-    repair_module.repaired_teaser.cache_clear()
+    ex._card_text.cache_clear()
     times_module._READ.clear()
     times_module._last_capture.clear()
 

@@ -14,9 +14,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from builder.inputs.decode import Decoded, decode
-from builder.parse.extract import _any_sighting, _card, _new_sighting, _sighting, extract
+from builder.parse.extract import (
+    _any_sighting,
+    _card,
+    _card_text,
+    _new_sighting,
+    _sighting,
+    extract,
+)
 from builder.parse.layouts.segment import Block, Page, segment
-from builder.parse.repair import TEASER_CHARS, repaired_teaser
+from builder.parse.repair import TEASER_CHARS
 from builder.parse.spans import ByteOffsets
 from builder.records import Dump, RawDump, Repair, Sighting, SourceSplit
 
@@ -213,12 +220,12 @@ def test_a_remembered_teaser_gets_each_lines_numbers_and_bytes(filler: str) -> N
     teaser = "  The Minister 's ferry , late  "
     texts = ["Top", teaser, filler, teaser]
     offsets, blocks = _cards(texts, "utf-8", "\n", [(2, 0), (4, 0)])
-    repaired_teaser.cache_clear()
+    _card_text.cache_clear()
     first = _card(DUMP, 0, blocks[0], PAGE, offsets)
-    hits = repaired_teaser.cache_info().hits
+    hits = _card_text.cache_info().hits
     second = _card(DUMP, 1, blocks[1], PAGE, offsets)
     assert first is not None and second is not None
-    assert repaired_teaser.cache_info().hits == hits + 1
+    assert _card_text.cache_info().hits == hits + 1
     assert {r.line for r in first.repairs} == {2}
     assert {r.line for r in second.repairs} == {4}
     assert first.text == second.text == "The Minister's ferry, late"
@@ -238,14 +245,14 @@ def test_cards_the_short_way_leaves_to_the_plain_one() -> None:
     remembered: `_card` declines, and `_sighting` traces them as any block."""
     long = "The ferry " * (TEASER_CHARS // 10 + 1)
     offsets, blocks = _cards(["The ferry", long], "utf-8", "\n", [(1, 3), (9, 0), (2, 0)])
-    size = repaired_teaser.cache_info().currsize
+    size = _card_text.cache_info().currsize
     for position, block in enumerate(blocks):
         assert _card(DUMP, position, block, PAGE, offsets) is None
         assert _same(
             _sighting(DUMP, position, block, PAGE, offsets),
             _any_sighting(DUMP, position, block, PAGE, offsets),
         )
-    assert repaired_teaser.cache_info().currsize == size
+    assert _card_text.cache_info().currsize == size
 
 
 def test_the_card_comparison_can_fail() -> None:
