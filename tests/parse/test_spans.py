@@ -37,14 +37,18 @@ def _first_line(raw: bytes, result: DumpResult, s: Sighting) -> int:
     """The 1-based line of the decoded dump the span starts on."""
     assert s.text_byte_start is not None
     head = raw[: s.text_byte_start]
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF8)):
+    if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        head = head[4:]
+    elif head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF8)):
         head = head[3 if head.startswith(codecs.BOM_UTF8) else 2 :]
     return _decoded(raw, result, head).count("\n") + 1
 
 
 def _decoded(raw: bytes, result: DumpResult, chunk: bytes) -> str:
     encoding = result.dump.encoding or "utf-8"
-    if encoding == "utf-16":
+    if encoding == "utf-32":  # before UTF-16: a UTF-32 LE mark starts as UTF-16 LE's
+        encoding = "utf-32-le" if raw.startswith(codecs.BOM_UTF32_LE) else "utf-32-be"
+    elif encoding == "utf-16":
         encoding = "utf-16-le" if raw.startswith(codecs.BOM_UTF16_LE) else "utf-16-be"
     elif encoding == "utf-8-sig":
         encoding = "utf-8"
@@ -165,7 +169,19 @@ PAGE = (
 
 @pytest.mark.parametrize(
     "variant",
-    ["utf-8", "bom", "crlf", "cr", "nul", "utf-16-le", "utf-16-be", "cp1252", "utf-16-crlf"],
+    [
+        "utf-8",
+        "bom",
+        "crlf",
+        "cr",
+        "nul",
+        "utf-16-le",
+        "utf-16-be",
+        "cp1252",
+        "utf-16-crlf",
+        "utf-32-le",
+        "utf-32-be",
+    ],
 )
 def test_spans_are_exact_in_every_encoding(variant: str) -> None:
     text = PAGE
@@ -180,6 +196,9 @@ def test_spans_are_exact_in_every_encoding(variant: str) -> None:
         "utf-16-le": codecs.BOM_UTF16_LE + text.encode("utf-16-le"),
         "utf-16-be": codecs.BOM_UTF16_BE + text.encode("utf-16-be"),
         "utf-16-crlf": codecs.BOM_UTF16_LE + text.encode("utf-16-le"),
+        # UTF-32 crashed `extract` (ByteOffsets asked whether it is a code page).
+        "utf-32-le": codecs.BOM_UTF32_LE + text.encode("utf-32-le"),
+        "utf-32-be": codecs.BOM_UTF32_BE + text.encode("utf-32-be"),
         "cp1252": text.encode("cp1252"),
     }.get(variant, text.encode())
     result = _check(data)

@@ -26,11 +26,14 @@ _ESCAPED = re.compile("[\udc80-\udcff]")
 
 @cache
 def _single_byte(encoding: str) -> bool:
-    """Whether every byte is one character of its own (cp1252, iso-8859-2, ...)."""
+    """Whether every byte is one character of its own (cp1252, iso-8859-2, ...).
+
+    A codec that cannot read the 256 bytes at all is not (UTF-32 raised here, and a
+    dump in it crashed `extract`)."""
     try:
         each = len(bytes(range(256)).decode(encoding, "surrogateescape")) == 256
         return each and len("é".encode().decode(encoding, "surrogateescape")) == 2
-    except LookupError:
+    except (LookupError, UnicodeDecodeError):
         return False
 
 
