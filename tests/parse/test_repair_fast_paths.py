@@ -724,10 +724,12 @@ def test_placed_gives_up_on_a_line_it_cannot_find() -> None:
     assert Traced.placed([(3, "")], lines) is None
 
 
-def _join_plainly(lines: list[Traced]) -> list[Traced]:
-    """The plain definition of the lines `join_split_traced` gives: every line stripped
-    by `Traced.strip`, every group of parts made by `Traced.concat`."""
+def _join_plainly(lines: list[Traced]) -> tuple[list[Traced], list[Repair]]:
+    """The plain definition of `join_split_traced`: every line stripped by
+    `Traced.strip`, every group of parts listed and made by `Traced.concat`, whether a
+    line ends a sentence asked of `_ends_sentence`."""
     out: list[list[tuple[str, Traced]]] = []
+    repairs: list[Repair] = []
     tail = ""
     stripped = [line.strip() for line in lines]
     for i, line in enumerate(stripped):
@@ -739,11 +741,12 @@ def _join_plainly(lines: list[Traced]) -> list[Traced]:
                 glue = " " if _is_link_text(text, nxt) else None
             if glue is not None:
                 out[-1].append((glue, line))
+                repairs.append(Repair("join_lines", line.line, f"{tail[-20:]!r} + {text[:20]!r}"))
                 tail = (tail + glue + text)[-200:]
                 continue
         out.append([("", line)])
         tail = text[-200:]
-    return [Traced.concat(parts) for parts in out]
+    return [Traced.concat(parts) for parts in out], repairs
 
 
 JOIN_PARTS = st.lists(
@@ -772,13 +775,15 @@ JOIN_PARTS = st.lists(
 @given(JOIN_PARTS, st.integers(0, 5))
 def test_join_split_traced_is_the_plain_definition(texts: list[str], column: int) -> None:
     lines = [Traced.of(no, text, column) for no, text in enumerate(texts, start=3)]
-    out, _ = join_split_traced(lines)
-    assert out == _join_plainly(lines)
+    assert join_split_traced(lines) == _join_plainly(lines)
 
 
-def _repair_main_plainly(lines: list[Traced]) -> tuple[list[tuple[int, str]], list[Repair]]:
+def _repair_main_plainly(
+    lines: list[Traced],
+) -> tuple[list[tuple[int, str]], list[Repair], tuple[int, int] | None, tuple[int, int] | None]:
     """The plain definition of `repair_main`: every run between markers joined, every
-    text classed and every line's reason looked at."""
+    text classed and every line's reason looked at, the ends those of the first and last
+    texts with a traced character."""
     furniture = load_furniture()
     kept, repairs = drop_junk_traced(lines)
     items, more = _drop_phrases(kept, furniture)
@@ -806,7 +811,10 @@ def _repair_main_plainly(lines: list[Traced]) -> tuple[list[tuple[int, str]], li
         elif isinstance(item, Traced):
             texts.append(item)
     done = _finish(texts, repairs)
-    return done.lines, done.repairs
+    traced = [t for t in texts if t.pieces]
+    first = traced[0].first if traced else None
+    last = traced[-1].last if traced else None
+    return done.lines, done.repairs, first, last
 
 
 @SETTINGS
@@ -816,7 +824,7 @@ def test_repair_main_is_the_plain_definition(texts: list[str]) -> None:
     every line is kept skip the look at each line's reason: the same repairs."""
     lines = [Traced.of(no, text) for no, text in enumerate(texts, start=2)]
     done = repair_main(lines)
-    assert (done.lines, done.repairs) == _repair_main_plainly(lines)
+    assert (done.lines, done.repairs, done.first, done.last) == _repair_main_plainly(lines)
 
 
 #: A line of my own for each junk rule (the first line is the header block's).

@@ -461,32 +461,45 @@ def join_split_lines(lines: Sequence[Line]) -> tuple[list[Line], list[Repair]]:
 
 
 def join_split_traced(lines: Sequence[Traced]) -> tuple[list[Traced], list[Repair]]:
-    """`join_split_lines` on traced lines; every line comes out stripped."""
+    """`join_split_lines` on traced lines; every line comes out stripped.
+
+    Most lines join nothing: each is put out as it is, and only a line that others join
+    gets its parts listed (`joined`); whether the text so far ends a sentence is told
+    inline, not by a call to `_ends_sentence` per line.
+    """
     # A joined line is kept as parts and judged by its tail only (every test looks at
     # its end): growing one string and searching all of it made a dump of many short
     # lines quadratic (50,000 lines took a minute).
-    out: list[list[tuple[str, Traced]]] = []
+    out: list[Traced] = []
+    joined: dict[int, list[tuple[str, Traced]]] = {}  # index in `out`: its parts
     tail = ""
     repairs: list[Repair] = []
+    marks, closers = _SENTENCE_MARKS, _CLOSERS
     # A line with nothing to strip is itself (`str.strip` returns its argument then):
     # told without calling `Traced.strip` for each line.
     stripped = [line if line.text.strip() is line.text else line.strip() for line in lines]
     for i, line in enumerate(stripped):
         text = line.text
-        if out and not _ends_sentence(tail):  # after a sentence, a line starts anew
+        # `_ends_sentence(tail)`, inline: after a sentence, a line starts anew.
+        if out and not tail.removesuffix("\n").rstrip(closers).endswith(marks):
             glue = _glue(tail, text, False)
             if glue is None:
                 nxt = stripped[i + 1].text if i + 1 < len(stripped) else None
                 glue = " " if _is_link_text(text, nxt) else None
             if glue is not None:
-                out[-1].append((glue, line))
+                at = len(out) - 1
+                parts = joined.get(at)
+                if parts is None:
+                    parts = joined[at] = [("", out[at])]
+                parts.append((glue, line))
                 repairs.append(Repair("join_lines", line.line, f"{tail[-20:]!r} + {text[:20]!r}"))
                 tail = (tail + glue + text)[-_TAIL_CHARS:]
                 continue
-        out.append([("", line)])
+        out.append(line)
         tail = text[-_TAIL_CHARS:]
-    # Most lines join nothing: their one part is the line, without a call to `concat`.
-    return [parts[0][1] if len(parts) == 1 else Traced.concat(parts) for parts in out], repairs
+    for at, parts in joined.items():
+        out[at] = Traced.concat(parts)
+    return out, repairs
 
 
 @dataclass(frozen=True)
@@ -798,9 +811,15 @@ def repair_main(
         joined, more = join_split_traced(kept)
         return _finish(joined, repairs + more)
     items, more = _drop_phrases(kept, furniture)
-    repairs += more
-    runs = _joined_runs(items, repairs)
-    why = furniture.classify([t.text if isinstance(t, Traced) else t for t in runs])
+    if more:
+        repairs += more
+        runs = _joined_runs(items, repairs)
+        why = furniture.classify([t.text if isinstance(t, Traced) else t for t in runs])
+    else:  # most texts: nothing cut or dropped (each comes with its repair), no marker
+        joined, more = join_split_traced(kept)
+        repairs += more
+        runs = cast(list[Traced | Marker], joined)
+        why = furniture.classify([t.text for t in joined])
     if not any(why):  # most texts: every line kept (and so no marker, always furniture)
         return _finish(cast(list[Traced], runs), repairs)
     texts: list[Traced] = []
@@ -851,15 +870,12 @@ def repair_card(lines: Sequence[Traced]) -> Repaired:
 
 def _finish(texts: Sequence[Traced], repairs: list[Repair]) -> Repaired:
     """Inline fixes; they change no first or last character, so the ends stay traced."""
-    traced = [t for t in texts if t.pieces]
     fixed, inline = fix_lines([(t.line, t.text) for t in texts])
     repairs += inline
-    return Repaired(
-        fixed,
-        repairs,
-        traced[0].first if traced else None,
-        traced[-1].last if traced else None,
-    )
+    # The first and last texts with a traced character (most often the first and last).
+    first = next((t.first for t in texts if t.pieces), None)
+    last = next((t.last for t in reversed(texts) if t.pieces), None)
+    return Repaired(fixed, repairs, first, last)
 
 
 def _drop_phrases(
@@ -869,7 +885,7 @@ def _drop_phrases(
     items: list[Traced | Marker] = []
     repairs: list[Repair] = []
     # Inline furniture is rare: one look at the whole text usually rules it out.
-    cuts = furniture.may_cut("\n".join(line.text for line in lines))
+    cuts = furniture.may_cut("\n".join([line.text for line in lines]))
     for line in lines:
         spans = furniture.inline_spans(line.text) if cuts else []
         if spans:
