@@ -11,6 +11,7 @@ from dataclasses import replace
 from datetime import datetime
 from functools import lru_cache
 from time import perf_counter
+from typing import NamedTuple
 
 from builder.inputs.decode import Decoded, decode
 from builder.parse.language import detect
@@ -18,7 +19,6 @@ from builder.parse.layouts.segment import Block, Page, Rejected, segment
 from builder.parse.repair import (
     TEASER_CHARS,
     TEASERS_REMEMBERED,
-    Teaser,
     Traced,
     repair_card,
     repair_main,
@@ -135,13 +135,13 @@ def _card(
     lines = offsets.lines
     if not 0 < no <= len(lines) or len(raw) > TEASER_CHARS or lines[no - 1] != raw:
         return None
-    (text, done, first, last), columns = _card_text(raw, offsets.encoding)
+    text, done, first, last, utf8_first, utf8_last = _card_text(raw)
     span = None
-    if columns is not None and first is not None and last is not None:
-        start = offsets.line_start(no)
-        if start is not None:
-            span = (start + columns[0], start + columns[1])
-        else:  # NULs removed from the line, or bytes not aligned
+    if text and first is not None and last is not None:
+        start = offsets.line_start(no) if offsets.encoding == "utf-8" else None
+        if start is not None and utf8_first is not None and utf8_last is not None:
+            span = (start + utf8_first, start + utf8_last)
+        else:  # another encoding, NULs removed from the line, or bytes not aligned
             span = offsets.span((no, first), (no, last))
     repairs = block.repairs
     if done:
@@ -170,21 +170,35 @@ def _card(
     )
 
 
-@lru_cache(maxsize=TEASERS_REMEMBERED)
-def _card_text(raw: str, encoding: str) -> tuple[Teaser, tuple[int, int] | None]:
-    """A card's one line repaired (`repaired_teaser`), and the bytes of its kept text's
-    first and last characters from the line's start in `encoding` (`column_bytes`);
-    None when nothing is kept.
+class _CardText(NamedTuple):
+    """A card's one line repaired (`repaired_teaser`), and the UTF-8 bytes of its kept
+    text's first and last characters from the line's start (`column_bytes`; None when
+    nothing is kept). One flat tuple: a remembered answer is one more object for the
+    garbage collector to walk, and nested ones made its full passes slower."""
 
-    Remembered: a card's teaser recurs on many pages (82,952 card sightings of 20,000
-    dumps showed 9,353 distinct teasers), and both depend on the text (and encoding)
-    alone. Callers keep `raw` at most `TEASER_CHARS` long (see `TEASERS_REMEMBERED`).
+    text: str
+    repairs: tuple[tuple[str, str], ...]
+    first: int | None
+    last: int | None
+    utf8_first: int | None
+    utf8_last: int | None
+
+
+@lru_cache(maxsize=TEASERS_REMEMBERED)
+def _card_text(raw: str) -> _CardText:
+    """`_CardText` of a card's line `raw`, remembered: a card's teaser recurs on many
+    pages (82,952 card sightings of 20,000 dumps showed 9,353 distinct teasers), and
+    all of it depends on the text alone (dumps are UTF-8 but for a few; the others'
+    spans are worked out each time). Callers keep `raw` at most `TEASER_CHARS` long
+    (see `TEASERS_REMEMBERED`).
     """
-    teaser = repaired_teaser(raw)
-    columns = None
-    if teaser.text and teaser.first is not None and teaser.last is not None:
-        columns = column_bytes(raw, teaser.first, teaser.last, encoding)
-    return teaser, columns
+    text, repairs, first, last = repaired_teaser(raw)
+    utf8 = None
+    if text and first is not None and last is not None:
+        utf8 = column_bytes(raw, first, last, "utf-8")
+    return _CardText(
+        text, repairs, first, last, utf8[0] if utf8 else None, utf8[1] if utf8 else None
+    )
 
 
 def _alternatives(block: Block, dump: Dump, page: Page) -> tuple[SourceSplit, ...]:
