@@ -241,18 +241,22 @@ def test_a_remembered_teaser_gets_each_lines_numbers_and_bytes(filler: str) -> N
 
 
 def test_cards_the_short_way_leaves_to_the_plain_one() -> None:
-    """A text not a whole line, a line past the end, a text longer than a teaser is
-    remembered: `_card` declines, and `_sighting` traces them as any block."""
-    long = "The ferry " * (TEASER_CHARS // 10 + 1)
+    """A text not a whole line or a line past the end: `_card` declines, and `_sighting`
+    traces them as any block. A text longer than a teaser is remembered takes the short
+    way, is not remembered, and gets the same sighting."""
+    long = "The ferry , " * (TEASER_CHARS // 10 + 1)
     offsets, blocks = _cards(["The ferry", long], "utf-8", "\n", [(1, 3), (9, 0), (2, 0)])
     size = _card_text.cache_info().currsize
     for position, block in enumerate(blocks):
-        assert _card(DUMP, position, block, PAGE, offsets) is None
+        card = _card(DUMP, position, block, PAGE, offsets)
+        assert (card is None) == (position < 2)
         assert _same(
             _sighting(DUMP, position, block, PAGE, offsets),
             _any_sighting(DUMP, position, block, PAGE, offsets),
         )
     assert _card_text.cache_info().currsize == size
+    long_card = _sighting(DUMP, 2, blocks[2], PAGE, offsets)
+    assert long_card.text is not None and long_card.text.startswith("The ferry, The ferry,")
 
 
 def test_the_card_comparison_can_fail() -> None:

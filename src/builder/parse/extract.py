@@ -133,9 +133,13 @@ def _card(
     """
     no, raw = block.body[0]
     lines = offsets.lines
-    if not 0 < no <= len(lines) or len(raw) > TEASER_CHARS or lines[no - 1] != raw:
+    if not 0 < no <= len(lines) or lines[no - 1] != raw:
         return None
-    text, done, first, last, utf8_first, utf8_last = _card_text(raw)
+    # A teaser longer than those remembered (real pages show some of 1,000-1,800
+    # characters) takes the same way, worked out each time.
+    remembered = len(raw) <= TEASER_CHARS
+    card = _card_text(raw) if remembered else _card_text.__wrapped__(raw)
+    text, done, first, last, utf8_first, utf8_last = card
     span = None
     if text and first is not None and last is not None:
         start = offsets.line_start(no) if offsets.encoding == "utf-8" else None
