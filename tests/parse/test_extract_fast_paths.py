@@ -1,16 +1,17 @@
 """Fast paths of the per-dump stage against their plain definitions: a `Sighting` built
-by `_new_sighting` is the one the dataclass's `__init__` builds."""
+by `_new_sighting` is the one the dataclass's `__init__` builds, and one given its
+language by `_with_language` the one `dataclasses.replace` gives."""
 
 from __future__ import annotations
 
 import pickle
-from dataclasses import MISSING, fields
+from dataclasses import MISSING, fields, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from builder.parse.extract import _new_sighting, extract
+from builder.parse.extract import _new_sighting, _with_language, extract
 from builder.records import RawDump, Repair, Sighting, SourceSplit
 
 WHEN = datetime(2025, 7, 1, 12, tzinfo=UTC)
@@ -78,6 +79,17 @@ def test_the_defaults_are_the_values_extract_passes_for_a_bare_card() -> None:
     }
     bare = (*VALUES[:15], (), (), None, False)
     assert _same(_new_sighting(*bare), Sighting(*VALUES[:15]))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("language", ["de", None, "en"])
+def test_a_language_set_fast_equals_dataclasses_replace(language: str | None) -> None:
+    for start in (Sighting(*VALUES), Sighting(*VALUES[:15])):
+        fast = _with_language(start, language)
+        assert _same(fast, replace(start, language=language))
+        assert fast.language == language
+        assert start.language in ("en", None)  # the original is left as it was
+    with pytest.raises(AttributeError):
+        fast.language = "fr"  # type: ignore[misc]
 
 
 def test_the_comparison_can_fail() -> None:
