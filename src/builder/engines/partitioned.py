@@ -56,6 +56,11 @@ from builder.records import Dump, DumpResult, RawDump, normalise_key
 PARTITION_BYTES = 8 * 1024 * 1024
 #: Input bytes per batch of the per-dump stage: enough work to amortise a task.
 BATCH_BYTES = 4 * 1024 * 1024
+#: The input's last TAIL_BATCHES batches' worth of bytes is cut in batches a quarter
+#: the size, so that the workers finish close together: with whole batches to the end,
+#: one worker idled while another parsed the last one, half a batch on average (~0.2 s
+#: of a two-worker build of 20,000 dumps, ~5% of its parse).
+TAIL_BATCHES = 4
 MAX_PARTITIONS = 4096
 
 Stage = Callable[[RawDump], DumpResult]
@@ -114,14 +119,18 @@ def input_size(file: InputFile) -> int:
 
 
 def batches_of(files: Sequence[T], sizes: Sequence[int]) -> list[list[T]]:
-    """Consecutive runs of inputs of about BATCH_BYTES each (input order is kept)."""
+    """Consecutive runs of inputs of about BATCH_BYTES each, smaller at the end (see
+    TAIL_BATCHES); input order is kept. Which batch an input lands in never changes
+    the dataset, only how the work is shared."""
     batches: list[list[T]] = []
     current: list[T] = []
     used = 0
+    left = sum(sizes)
     for file, size in zip(files, sizes, strict=True):
         current.append(file)
         used += size
-        if used >= BATCH_BYTES:
+        left -= size
+        if used >= (BATCH_BYTES if left >= TAIL_BATCHES * BATCH_BYTES else BATCH_BYTES // 4):
             batches.append(current)
             current, used = [], 0
     if current:
