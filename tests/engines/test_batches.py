@@ -9,7 +9,8 @@ from itertools import accumulate
 from pathlib import Path
 
 from builder.engines import partitioned
-from builder.inputs.read import read_dumps
+from builder.engines.local import _extract_step
+from builder.inputs.read import find_inputs, read_dumps
 from builder.records import DumpResult, RawDump
 from builder.release.cache import SUFFIX, CachedStage, decode_results
 from tests.releasing import corpus
@@ -117,3 +118,19 @@ def test_batches_keep_the_input_order_and_get_smaller_at_the_end() -> None:
 def test_a_small_input_is_one_batch() -> None:
     batches = partitioned.batches_of(["a", "b", "c"], [10, 20, 30])
     assert batches == [["a", "b", "c"]]
+
+
+def test_a_batch_counts_reading_and_making_its_payloads_apart(tmp_path: Path) -> None:
+    """Turning a batch's results into the merge's payloads, and writing them, is `write`;
+    `read` is only the reading (it once took the rest, and showed twice its time)."""
+    raws = list(read_dumps([str(corpus(tmp_path / "c", 30, seed=5))], captured_at=WHEN))
+    out = partitioned.extract_raws(raws, partitioned.Settings(3, None, 1 << 30))
+    assert out.titles and out.timings["write"] > 0
+    assert {"decode", "segment", "repair", "validate", "write"} <= set(out.timings)
+    assert out.timings["read"] < out.timings["write"]  # read before: only iterated here
+
+    files = find_inputs([str(tmp_path / "c")])
+    settings = partitioned.Settings(3, WHEN, 1 << 30)
+    step = _extract_step(0, files, settings, tmp_path / "work")
+    assert step.timings["read"] > 0 and step.timings["write"] > 0
+    assert sorted(p.parent.name for p in (tmp_path / "work" / "titles").rglob("*.arrows"))

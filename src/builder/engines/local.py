@@ -255,13 +255,16 @@ def _extract_step(
 ) -> partitioned.BatchOut:
     """The batch's payloads go to files; what returns to the driver is small."""
     out = partitioned.extract_batch(files, settings)
+    started = time.perf_counter()
     for part, payload in out.titles.items():
         _write(work / "titles" / f"{part:05d}", f"{index:06d}.arrows", payload)
     for part, payload in out.dumps.items():
         _write(work / "dumps" / f"{part:05d}", f"{index:06d}.arrows", payload)
     if out.index is not None:
         _write(work / "index", f"{index:06d}.arrows", out.index)
-    return partitioned.BatchOut({}, {}, out.rows, out.known, out.timings, None, out.ambiguous)
+    timings = {**out.timings}
+    timings["write"] = timings.get("write", 0.0) + time.perf_counter() - started
+    return partitioned.BatchOut({}, {}, out.rows, out.known, timings, None, out.ambiguous)
 
 
 def _merge_step(part: int, known: frozenset[str], n: int, work: Path) -> dict[str, float]:
