@@ -198,6 +198,47 @@ def test_needles_of_a_case_blind_sign_are_lower_case_and_each_is_needed() -> Non
             assert LICENCE.may_match(clause)
 
 
+def test_each_sign_reads_its_case_flag_once() -> None:
+    """`ignore_case` is the pattern's flag, read when the sign is made (the licence
+    clauses ignore case, no other sign does), and it takes no part in equality."""
+    for sign in SIGNS:
+        assert sign.ignore_case == bool(sign.pattern.flags & re.IGNORECASE)
+    assert [sign.label for sign in SIGNS if sign.ignore_case] == ["clause"]
+    assert "ignore_case" not in repr(LICENCE)
+
+
+#: The source-code sign as first written: `.*[;{]` gives a line back a character at a
+#: time; the sign now takes the line whole and looks at its last character.
+SOURCE_CODE_PLAINLY = re.compile(
+    r"#include\b.*|<\?php.*|(?:function|const|let|var|fn|func|package|using|namespace)"
+    r" [\w$]+.*[({=;]|//.*|/\*.*|[{}]|.*[;{]"
+)
+SOURCE_CODE = next(sign for sign in SIGNS if sign.kind == "source code")
+code_line = st.lists(
+    st.sampled_from([*CLAUSE_BITS[-30:], ";", "{", "\n", " ", "x", "a;b", "{x", "x\n;"]),
+    max_size=6,
+).map("".join)
+
+
+@SETTINGS
+@given(code_line)
+def test_source_code_sign_matches_as_first_written(line: str) -> None:
+    assert SOURCE_CODE.pattern.pattern != SOURCE_CODE_PLAINLY.pattern
+    expected = SOURCE_CODE_PLAINLY.fullmatch(line) is not None
+    assert (SOURCE_CODE.pattern.fullmatch(line) is not None) == expected, line
+    assert SOURCE_CODE.matches(line) == expected
+
+
+def test_source_code_sign_as_first_written_on_real_lines(real_lines: list[str]) -> None:
+    hits = 0
+    for line in real_lines:
+        for text in (line, line + ";", line + "{", line + ";\n", line[:-1] + "\n;"):
+            expected = SOURCE_CODE_PLAINLY.fullmatch(text) is not None
+            assert (SOURCE_CODE.pattern.fullmatch(text) is not None) == expected, text
+            hits += expected
+    assert hits > len(real_lines)  # every line ending in ';' matches: the test can fail
+
+
 # --- letters, words, fragments ------------------------------------------------------------
 
 TEXT_BITS = [

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from builder.records import Repair
 
@@ -60,6 +60,13 @@ class Sign:
     #: Texts of which a line the pattern matches holds one (lower case when the pattern
     #: ignores case): a line with none is passed over without running the pattern.
     needles: tuple[str, ...] = ()
+    #: Whether the pattern ignores case, read from its flags once: `flags &
+    #: re.IGNORECASE` is an operation of the `RegexFlag` enum, ~1 us in Python, and
+    #: `may_match` asks it of every line of a page without markers.
+    ignore_case: bool = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "ignore_case", bool(self.pattern.flags & re.IGNORECASE))
 
     def matches(self, line: str) -> bool:
         if self.needles and not self.may_match(line):
@@ -72,13 +79,14 @@ class Sign:
 
         Ignoring case, `re` takes four characters outside ASCII for ASCII letters (`İ`
         `ı` for i, `ſ` for s, the Kelvin sign for k): a line holding one is tested by
-        the pattern itself; in any other, a match is a needle in `line.lower()`.
+        the pattern itself; in any other, a match is a needle in `line.lower()`. The
+        needles are looked for by `map` (no generator to resume per needle).
         """
-        if self.pattern.flags & re.IGNORECASE:
-            if not line.isascii() and any(twin in line for twin in CASE_TWINS):
+        if self.ignore_case:
+            if not line.isascii() and any(map(line.__contains__, CASE_TWINS)):
                 return True
             line = line.lower()
-        return any(needle in line for needle in self.needles)
+        return any(map(line.__contains__, self.needles))
 
 
 #: The characters outside ASCII that `re` matches to an ASCII letter when ignoring
@@ -155,11 +163,15 @@ SIGNS: tuple[Sign, ...] = (
         "source code",
         "statement",
         r"#include\b.*|<\?php.*|(?:function|const|let|var|fn|func|package|using|namespace)"
-        r" [\w$]+.*[({=;]|//.*|/\*.*|[{}]|.*[;{]",
+        r" [\w$]+.*[({=;]|//.*|/\*.*|[{}]|[^\n]*+(?<=[;{])",
         3,
         first_line=False,
-        # Each way to match holds one of these; `.*[;{]` backtracks over a whole line.
+        # Each way to match holds one of these.
         needles=("#", "<", "(", "{", "}", "=", ";", "/"),
+        # The last way, a line ending in `;` or `{`, is `.*[;{]` written so as not to
+        # backtrack over the line (`.*` gave a character back at a time to look for
+        # the `;`): the run of the line taken whole, then its last character looked at.
+        # Most prose lines hold a needle, so this runs on them: ~1 us a line less.
     ),
 )
 
