@@ -15,7 +15,7 @@ from __future__ import annotations
 import pickle
 import re
 import sys
-from dataclasses import MISSING, fields
+from dataclasses import MISSING, fields, replace
 from itertools import pairwise
 from pathlib import Path
 
@@ -41,6 +41,7 @@ from builder.parse.layouts.segment import (
     _Lines,
     _marker_lines,
     _page,
+    _pick,
     _same,
     glued_splits,
 )
@@ -451,3 +452,72 @@ def test_same_is_the_whitespace_blind_comparison() -> None:
         assert _same(a, b) == (" ".join(a.split()) == " ".join(b.split()))
     assert not _same(None, None)
     assert not _same("a", None)
+
+
+whitespace_text = st.text(
+    alphabet=["a", "b", " ", "\t", "\u00a0", "\u3000", "\n", "\r"], max_size=8
+)
+
+
+@SETTINGS
+@given(whitespace_text, whitespace_text)
+def test_same_tries_the_stripped_texts_first_and_equals_the_joined_words(a: str, b: str) -> None:
+    """`_same` compares stripped texts, then word lists: the plain definition joins the
+    words with one space each and compares those."""
+    plain = " ".join(a.split()) == " ".join(b.split())
+    assert _same(a, b) == plain
+    assert _same(a, a.strip() + " \u00a0")
+    assert not _same(a + "x", a + "y")
+
+
+def test_blank_run_takes_what_a_giving_run_takes() -> None:
+    """The run before a card keeps its lines (possessive): matched alone, it ends where
+    `(?:[ \t\u00a0]*\n)*` ends."""
+    giving = re.compile(r"(?:[ \t\u00a0]*\n)*")
+    for text in ["", "\n", " \n\t\nx", "\u00a0\n \n", "  x\n", "\n\n ", " \r\n"]:
+        for pos in range(len(text) + 1):
+            kept, given_back = _BLANK_RUN.match(text, pos), giving.match(text, pos)
+            assert kept is not None and given_back is not None
+            assert kept.end() == given_back.end()
+
+
+split_strategy = st.tuples(st.sampled_from(["Radio 10", "Post", "Harbour Times"]), st.just("x"))
+
+
+@SETTINGS
+@given(split_strategy, st.sets(st.sampled_from(["radio 10", "post", "harbour times", "other"])))
+def test_one_reading_is_taken_as_pick_takes_it(split: tuple[str, str], known: set[str]) -> None:
+    """A glued line with one reading: `_article` takes it without the publishers' keys;
+    `_pick` takes the same whatever publishers are known, and leaves no alternatives."""
+    chosen = _pick([split], known)
+    assert chosen == split
+    assert tuple(sp for sp in [split] if sp != chosen) == ()
+    card = _logo_card("Other title", split[0], "3 hours ago", "Teaser.")
+    for cards in ("", card):
+        text = f"logo\nFerry title\nFerry title\n{split[0]}a day ago\nBody.\nHashtags\n"
+        page = segment(f"{text}Related Articles\n{cards}")
+        assert isinstance(page, Page)
+        main = page.blocks[0]
+        assert (main.source, main.time_text, main.glued_alternatives) == (
+            split[0],
+            "a day ago",
+            (),
+        )
+
+
+def test_glued_readings_with_and_without_the_time_length_bound() -> None:
+    """The bound skips only offsets too far from the end to start a time text."""
+    lines = ["x" * n + "Radio 1015 hours ago" for n in (0, 5, 40, 100)]
+    lines += ["Harbour Times 3 hours ago", "Post12-03-2025", "a day agoa day ago", "ab"]
+    for layout in LAYOUTS:
+        assert layout.time_max_chars is not None
+        unbounded = replace(layout, time_max_chars=None)
+        plain = replace(layout, time_max_chars=None, time_starts=None)
+        for line in lines:
+            expected = _glued_plainly(line, layout)
+            assert glued_splits(line, layout) == glued_splits(line, unbounded) == expected
+            assert glued_splits(line, plain) == expected
+    assert glued_splits("Radio 1015 hours ago", EN) == [
+        ("Radio 10", "15 hours ago"),
+        ("Radio 101", "5 hours ago"),
+    ]

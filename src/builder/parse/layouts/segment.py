@@ -24,7 +24,7 @@ from builder.records import Repair, normalise_key
 MAX_TITLE_CHARS = 400
 
 _HTML = re.compile(r"\A\s*(?:<!doctype|<html|<head|<body|<\?xml|<div|<meta|<script)", re.I)
-_BLANK_RUN = re.compile(r"(?:[ \t\u00a0]*\n)*")
+_BLANK_RUN = re.compile(r"(?:[ \t\u00a0]*+\n)*+")  # nothing follows: a run given nothing back
 
 
 @dataclass(frozen=True)
@@ -202,10 +202,15 @@ def glued_splits(line: str, layout: Layout) -> list[tuple[str, str]]:
     (`Radio 1015 hours ago`), which only a known publisher name settles.
     """
     last = min(len(line), 120)  # a head of at most 119 characters
+    # No time text is longer than `time_max_chars`: a reading starts no earlier than
+    # that from the end (a publisher name's offsets are not tried; ~0.5 us a line).
+    first = 1 if layout.time_max_chars is None else max(1, len(line) - layout.time_max_chars)
     if layout.time_starts is None:  # time patterns that look outside their text
-        starts: Iterable[int] = (k for k in range(1, last) if layout.time_re.fullmatch(line[k:]))
+        starts: Iterable[int] = (
+            k for k in range(first, last) if layout.time_re.fullmatch(line[k:])
+        )
     else:  # a search from k finds the next k at which line[k:] is a time text
-        starts = _tail_starts(layout.time_starts, line, last)
+        starts = _tail_starts(layout.time_starts, line, first, last)
     lead = len(line) - len(line.lstrip())  # line[:k].strip() is empty for k <= lead
     splits = []
     for k in starts:
@@ -217,10 +222,10 @@ def glued_splits(line: str, layout: Layout) -> list[tuple[str, str]]:
     return splits
 
 
-def _tail_starts(tail: re.Pattern[str], line: str, last: int) -> Iterator[int]:
-    """Each k in 1..last-1, in order, at which `tail` (a time text ending the string)
+def _tail_starts(tail: re.Pattern[str], line: str, first: int, last: int) -> Iterator[int]:
+    """Each k in first..last-1, in order, at which `tail` (a time text ending the string)
     matches: where the rest of `line` is a time text."""
-    k = 1
+    k = first
     while k < last:
         found = tail.search(line, k)
         if found is None or found.start() >= last:
@@ -242,10 +247,16 @@ def _pick(splits: list[tuple[str, str]], known: set[str]) -> tuple[str, str] | N
 
 
 def _same(a: str | None, b: str | None) -> bool:
-    """Whether `a` and `b` are the same text but for whitespace (equal ones at once)."""
+    """Whether `a` and `b` are the same text but for whitespace:
+    `" ".join(a.split()) == " ".join(b.split())`.
+
+    Tried from the cheapest: equal texts; texts equal once stripped (a page's repeated
+    title mostly differs by a trailing space: 50 ns instead of 520); then the words,
+    compared as lists (joining them changes nothing: a word holds no whitespace).
+    """
     if a is None or b is None:
         return False
-    return a == b or " ".join(a.split()) == " ".join(b.split())
+    return a == b or a.strip() == b.strip() or a.split() == b.split()
 
 
 def _cards(text: str, pos: int, form: Form, lines: _Lines) -> tuple[list[Block], int, bool]:
@@ -354,7 +365,9 @@ def _article(text: str, m: re.Match[str], form: Form, layout: Layout, lines: _Li
             unparsed, truncated = unparsed + more, cut
     source, time_text = None, None
     alternatives: tuple[tuple[str, str], ...] = ()
-    if splits:
+    if len(splits) == 1:  # one reading: no publisher name has a choice to settle
+        source, time_text = splits[0]
+    elif splits:
         known = {normalise_key(c.source) for c in cards if c.source}
         split = _pick(splits, known)
         if split is not None:
