@@ -31,10 +31,10 @@ from builder.parse.evidence import (
     MAX_FRAGMENT_CHARS,
     SIGNS,
     _format_sign,
+    _has_words,
     _is_image_fragment,
     _letters_and_spaces,
     _quote,
-    _words,
 )
 
 SETTINGS = settings(max_examples=500, deadline=None)
@@ -285,7 +285,8 @@ def _fragment_plainly(line: str) -> bool:
 @given(any_text)
 def test_letters_words_and_fragments_are_the_plain_definitions(line: str) -> None:
     assert _letters_and_spaces(line) == _letters_plainly(line)
-    assert _words(line) == _words_plainly(line)
+    for least in range(1, 12):
+        assert _has_words(line, least) == (_words_plainly(line) >= least), least
     assert _is_image_fragment(line) == _fragment_plainly(line)
 
 
@@ -293,7 +294,8 @@ def test_letters_words_and_fragments_on_real_lines(real_lines: list[str]) -> Non
     mixed = 0
     for line in real_lines:
         assert _letters_and_spaces(line) == _letters_plainly(line)
-        assert _words(line) == _words_plainly(line)
+        for least in (1, 3, 7, 8, 9, 40):
+            assert _has_words(line, least) == (_words_plainly(line) >= least)
         assert _is_image_fragment(line) == _fragment_plainly(line)
         mixed += not line.isascii()
     assert mixed > 50  # lines outside ASCII (quotes, Arabic) are among them
@@ -305,3 +307,12 @@ def test_letter_count_paths_all_taken() -> None:
         assert _letters_and_spaces(line) == _letters_plainly(line)
     assert _is_image_fragment("&w=3840&q=100)")
     assert not _is_image_fragment("w=3840 q=100")
+
+
+def test_word_threshold_counts_cjk_as_half_words() -> None:
+    """Each way of `_has_words` is taken: enough words split off, an ASCII line short
+    of them, and a line whose CJK characters make up the count."""
+    assert _has_words("one two three four five six seven eight nine", 8)
+    assert not _has_words("one two three", 8)
+    assert _has_words("東京の港で 船", 3)  # 2 split words, and 6 CJK characters add 3
+    assert not _has_words("東 a", 3) and _has_words("東 a", 2)

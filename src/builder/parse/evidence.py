@@ -194,10 +194,20 @@ _UNDERLINE = re.compile(r"={3,}|-{3,}")
 _IMAGE_FRAGMENT = re.compile(r"(?:\S*[?&])?[\w%]+=[^\s&]*(?:&[\w%]+=[^\s&]*)+\)?")
 
 
-def _words(line: str) -> int:
-    if line.isascii():  # no CJK character (a flag read, not a scan)
-        return len(line.split())
-    return len(line.split()) + len(_CJK.findall(line)) // 2
+def _has_words(line: str, least: int) -> bool:
+    """Whether `line` has at least `least` words, CJK characters counting as half a
+    word each: `len(line.split()) + len(_CJK.findall(line)) // 2 >= least`.
+
+    No more than `least` words are split off (a line of prose has fifty, each a new
+    string, and only whether it has eight is asked): `line.split(None, least - 1)` has
+    `least` items (the last the rest of the line) when the line has that many words,
+    else one per word. CJK characters only add, and an ASCII line has none (`isascii`
+    is a flag read, not a scan).
+    """
+    words = len(line.split(None, least - 1))
+    if words >= least or line.isascii():
+        return words >= least
+    return words + len(_CJK.findall(line)) // 2 >= least
 
 
 def _quote(line: str) -> str:
@@ -239,14 +249,14 @@ def article_hint(title: str, body: Sequence[str]) -> str | None:
         return f"looks like {found}"
     if not lines:
         return "a single line, no site marker"
-    prose = [line for line in lines if _words(line) >= PROSE_WORDS and _mostly_letters(line)]
+    prose = [line for line in lines if _has_words(line, PROSE_WORDS) and _mostly_letters(line)]
     total = sum(len(line) for line in lines)
     if not prose or sum(len(line) for line in prose) < PROSE_SHARE * total:
-        short = sum(1 for line in lines if _words(line) < PROSE_WORDS)
+        short = sum(1 for line in lines if not _has_words(line, PROSE_WORDS))
         if short >= 2 and short >= 0.6 * len(lines):
             return "looks like a short list, not prose"
         return "the text after the first line does not read like an article"
-    if _words(title) < MIN_TITLE_WORDS or title.endswith((",", ";")):
+    if not _has_words(title, MIN_TITLE_WORDS) or title.endswith((",", ";")):
         return f"the first line {_quote(title)} does not read like a headline"
     return None
 

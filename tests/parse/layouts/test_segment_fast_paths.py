@@ -159,6 +159,17 @@ def test_marker_lines_comparison_can_fail() -> None:
     assert found.present("Comments\u200b\nxHashtags") == set()
 
 
+def test_found_lines_taken_as_they_are_only_when_bare_and_short() -> None:
+    """A found line is taken without stripping only when it is a marker under 200
+    characters as it is; a long marker, or a padded one, goes the plain way."""
+    long = "L" * 210
+    finder = MarkerLines.of({"Comments", long, "Hashtags"})
+    assert finder.bare == {"Comments", "Hashtags"}
+    for text in ["Comments\nHashtags", f"x\n{long}\nComments", " Comments\t\nHashtags", long]:
+        assert finder.present(text) == _present_plainly(text, finder.markers)
+    assert finder.present(f"{long}\nComments") == {"Comments"}
+
+
 def test_the_marker_finder_follows_the_layouts_asked() -> None:
     """A tuple of layouts of its own gets a finder for its own markers."""
     only_english = (EN,)

@@ -110,6 +110,9 @@ class MarkerLines:
     after_newline: re.Pattern[str] | None
     #: An empty marker (a blank line): the plain way is taken.
     plain: bool
+    #: The markers the scan looks for that are shorter than `MARKER_LINE_CHARS`: a found
+    #: line that is one of them has no whitespace to strip and is short enough.
+    bare: frozenset[str] = frozenset()
 
     @classmethod
     def of(cls, markers: Iterable[str]) -> MarkerLines:
@@ -118,7 +121,8 @@ class MarkerLines:
         if not lines:
             return cls(markers, None, None, "" in markers)
         line = r"([^\S\n]*+(?:" + "|".join(map(re.escape, lines)) + r")[^\S\n]*+)(?=\n|\Z)"
-        return cls(markers, re.compile(line), re.compile("\n" + line), "" in markers)
+        bare = frozenset(m for m in lines if len(m) < MARKER_LINE_CHARS)
+        return cls(markers, re.compile(line), re.compile("\n" + line), "" in markers, bare)
 
     def present(self, text: str) -> set[str]:
         """The markers that are, stripped, lines of `text` under `MARKER_LINE_CHARS`."""
@@ -130,6 +134,9 @@ class MarkerLines:
         first = self.at_start.match(text)
         if first is not None:
             found.append(first[1])
+        lines = set(found)
+        if lines <= self.bare:  # as a page mostly writes them: nothing to strip or drop
+            return lines  # (one subset test in C, ~0.2 us; the loop below ~0.6-1 us)
         # A found line is one marker between whitespace: stripped, it is that marker.
         return {line.strip() for line in found if len(line) < MARKER_LINE_CHARS}
 

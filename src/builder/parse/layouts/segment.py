@@ -415,9 +415,10 @@ def segment(text: str, layouts: tuple[Layout, ...] | None = None) -> Page | Reje
         article = form.article.match(text)
         if article is None:
             continue
-        if "title2" in form.article.groupindex and not _same(article["title"], article["title2"]):
+        title = article["title"]
+        if "title2" in form.article.groupindex and not _same(title, article["title2"]):
             continue
-        if len(article["title"]) > MAX_TITLE_CHARS or article["title"].strip() in layout.reserved:
+        if len(title) > MAX_TITLE_CHARS or title.strip() in layout.reserved:
             continue  # "logo" is no title: a logo page cut inside its second title
         page = _article(text, article, form, layout, lines)
         evident = (
