@@ -15,6 +15,7 @@ from __future__ import annotations
 import pickle
 import re
 import sys
+from collections.abc import Iterator
 from dataclasses import MISSING, fields, replace
 from itertools import pairwise
 from pathlib import Path
@@ -38,8 +39,12 @@ from builder.parse.layouts.segment import (
     _block,
     _body_lines,
     _cards,
+    _choose,
+    _first_wins,
+    _hitting_chars,
     _Lines,
     _marker_lines,
+    _markers_of,
     _page,
     _pick,
     _same,
@@ -532,3 +537,66 @@ def test_glued_readings_with_and_without_the_time_length_bound() -> None:
         ("Radio 10", "15 hours ago"),
         ("Radio 101", "5 hours ago"),
     ]
+
+
+# --- the first layout chosen without counting marker lines -------------------------------
+
+
+def test_hitting_chars_hold_one_character_of_each_text() -> None:
+    assert _hitting_chars({"ab", "bc", "cd"}) == "bc"
+    assert _hitting_chars(set()) == ""
+    assert _hitting_chars({"x", ""}) is None  # an empty marker is in every text
+    later = {m for layout in LAYOUTS[1:] for m in layout.markers - LAYOUTS[0].markers}
+    chars = _hitting_chars(later)
+    assert chars is not None and all(any(ch in m for ch in chars) for m in later)
+    assert "Orange background" not in later  # a marker both languages show: not looked for
+    assert not _first_wins("anything", None)
+
+
+ORDERS = [LAYOUTS, (AR, EN), (EN,), (AR, EN, AR)]
+
+
+def _marker_texts(layouts: tuple[Layout, ...]) -> Iterator[str]:
+    """Texts made of the layouts' marker lines, alone and in pairs, and the samples."""
+    markers = sorted({m for layout in layouts for m in layout.markers})
+    yield from markers
+    prose = "The ferry to the islands will run twice a day from the spring, the council said."
+    for a in markers:
+        for b in markers:
+            yield f"Title\n{a}\n{b}\n"
+            # An image-URL fragment blanked above the title: counted before, looked
+            # for after; a plain page whose evidence is its markers, or its prose.
+            yield f"&w=3840&q=100)\nFerry service to the islands doubles\n{prose}\n{a}\n{b}\n"
+    yield f"&w=3840&q=100)\nFerry service to the islands doubles\n{prose}\n{prose}\n"
+
+
+def test_first_wins_only_when_the_count_would_choose_the_first(real_pages: list[str]) -> None:
+    """Whenever `_first_wins` says so, counting the marker lines chooses the first
+    layout too; and the shortcut is taken on most real pages and on some of the others."""
+    taken = 0
+    for layouts in ORDERS:
+        finder, later = _markers_of(layouts)
+        texts = [*real_pages, *_marker_texts(layouts)]
+        for page in texts:
+            for text in [page, *_cut_and_edited(page)]:
+                if _first_wins(text, later):
+                    assert _choose(finder.present(text), layouts)[0] is layouts[0]
+                    taken += 1
+    assert taken > 100
+
+
+@pytest.mark.parametrize("order", range(len(ORDERS)))
+def test_segment_with_and_without_choosing_the_first_at_once(
+    order: int, real_pages: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pages segmented with the shortcut equal those segmented with every page's marker
+    lines counted first (the shortcut turned off)."""
+    layouts = ORDERS[order]
+    texts = [t for page in real_pages for t in [page, *_cut_and_edited(page)]]
+    texts += list(_marker_texts(layouts))
+    fast = [repr(segment(text, layouts)) for text in texts]
+    # The module, not the function of the same name the package exports.
+    module = sys.modules["builder.parse.layouts.segment"]
+    monkeypatch.setattr(module, "_first_wins", lambda text, later: False)
+    plain = [repr(segment(text, layouts)) for text in texts]
+    assert fast == plain
