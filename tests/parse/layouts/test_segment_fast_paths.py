@@ -164,6 +164,24 @@ def test_marker_lines_comparison_can_fail() -> None:
     assert found.present("Comments\u200b\nxHashtags") == set()
 
 
+@SETTINGS
+@given(marker_text)
+def test_any_in_is_whether_present_finds_a_line(text: str) -> None:
+    """`any_in` stops at the first marker line; it answers what `present` answers."""
+    finders = [_marker_lines(LAYOUTS), EN.site_lines, AR.site_lines]
+    finders += [MarkerLines.of(m) for m in ({"", "Comments"}, {" Comments"}, set())]
+    for finder in finders:
+        for variant in (text, "Comments\n" + text, "Comments".ljust(200) + "\n" + text):
+            assert finder.any_in(variant) == bool(finder.present(variant))
+
+
+def test_site_lines_find_the_site_markers() -> None:
+    assert EN.site_lines.markers == EN.site_markers
+    assert EN.site_lines.any_in("x\nRelated Articles \n")
+    assert not EN.site_lines.any_in("x\nComments\n")  # a marker, not a site marker
+    assert not EN.site_lines.any_in("Related Articles".ljust(200))
+
+
 def test_found_lines_taken_as_they_are_only_when_bare_and_short() -> None:
     """A found line is taken without stripping only when it is a marker under 200
     characters as it is; a long marker, or a padded one, goes the plain way."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -140,6 +140,18 @@ class MarkerLines:
         # A found line is one marker between whitespace: stripped, it is that marker.
         return {line.strip() for line in found if len(line) < MARKER_LINE_CHARS}
 
+    def any_in(self, text: str) -> bool:
+        """`bool(self.present(text))`, the scan stopped at the first marker line found
+        (in a page's boilerplate, halfway down: ~2 us of a 4.4 us scan)."""
+        if self.plain:
+            return bool(self.present(text))
+        if self.at_start is None or self.after_newline is None:
+            return False
+        first = self.at_start.match(text)
+        if first is not None and len(first[1]) < MARKER_LINE_CHARS:
+            return True
+        return any(len(found[1]) < MARKER_LINE_CHARS for found in self.after_newline.finditer(text))
+
 
 @dataclass(frozen=True)
 class Layout:
@@ -173,6 +185,11 @@ class Layout:
     #: The most characters a time text can have (None: no bound), so that a glued
     #: line's readings are looked for only in its last `time_max_chars` characters.
     time_max_chars: int | None = None
+    #: A finder for the `site_markers` alone: whether a page shows one as a line.
+    site_lines: MarkerLines = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "site_lines", MarkerLines.of(self.site_markers))
 
     def name(self, form: str) -> str:
         return f"{self.site}-{self.language}-{form}"

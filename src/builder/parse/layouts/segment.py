@@ -470,15 +470,18 @@ def segment(text: str, layouts: tuple[Layout, ...] | None = None) -> Page | Reje
         page = _article(text, article, form, layout, lines)
         evident = form.shape_is_evidence or listing is not None  # a heading without cards
         if not evident:
-            if score is None:  # the first layout won without a count: count its lines
-                short = markers.present(whole)  # (on the page as it came, as a choice)
-                score = len(layout.markers & short)
-                if skipped:  # the site is looked for in the text that is left
-                    short = None
-            if score > 0:
-                if short is None:
-                    short = markers.present(text)
-                evident = _has_site_marker(short, layout)
+            if score is None and not skipped:
+                # The first layout won without a count: a site marker line is evidence
+                # (and a count above 0, site markers being markers). The scan stops at
+                # the first.
+                evident = layout.site_lines.any_in(text)
+            else:
+                if score is None:  # counted on the page as it came, as the choice is
+                    score = len(layout.markers & markers.present(whole))
+                if score > 0:
+                    if short is None:
+                        short = markers.present(text)
+                    evident = _has_site_marker(short, layout)
         if not evident:
             # Nothing of the site shows: a dump cut before its markers, or not a page.
             main = page.blocks[0]
