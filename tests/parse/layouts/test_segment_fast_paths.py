@@ -172,7 +172,24 @@ def test_any_in_is_whether_present_finds_a_line(text: str) -> None:
     finders += [MarkerLines.of(m) for m in ({"", "Comments"}, {" Comments"}, set())]
     for finder in finders:
         for variant in (text, "Comments\n" + text, "Comments".ljust(200) + "\n" + text):
-            assert finder.any_in(variant) == bool(finder.present(variant))
+            expected = bool(finder.present(variant))
+            assert finder.any_in(variant) == expected
+            # Looked for from any offset first (a line start, or not: then from the top).
+            for near in range(len(variant) + 2):
+                assert finder.any_in(variant, near) == expected, near
+
+
+def test_any_in_from_a_line_start_on_real_pages(real_pages: list[str]) -> None:
+    """From the end of the article's body, as `segment` asks, and from every line."""
+    seen = 0
+    for page in real_pages:
+        for text in [page, *_cut_and_edited(page)]:
+            starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"]
+            for finder in (EN.site_lines, AR.site_lines):
+                expected = bool(finder.present(text))
+                seen += expected
+                assert all(finder.any_in(text, near) == expected for near in starts)
+    assert seen > 40
 
 
 def test_site_lines_find_the_site_markers() -> None:

@@ -140,17 +140,27 @@ class MarkerLines:
         # A found line is one marker between whitespace: stripped, it is that marker.
         return {line.strip() for line in found if len(line) < MARKER_LINE_CHARS}
 
-    def any_in(self, text: str) -> bool:
-        """`bool(self.present(text))`, the scan stopped at the first marker line found
-        (in a page's boilerplate, halfway down: ~2 us of a 4.4 us scan)."""
+    def any_in(self, text: str, near: int = 0) -> bool:
+        """`bool(self.present(text))`, the scan stopped at the first marker line found;
+        looked for from offset `near` on first, then before it, when `near` starts a
+        line (a page's boilerplate: found at once, ~0.5 us, where a scan from the top
+        goes through the article first, ~2.4 us).
+
+        Before `near`, the scan ends at `near` (`re`'s `endpos`): there `\\Z` matches,
+        but a marker line cannot end there, right after a newline.
+        """
         if self.plain:
             return bool(self.present(text))
         if self.at_start is None or self.after_newline is None:
             return False
+        if not 0 < near <= len(text) or text[near - 1] != "\n":
+            near = 0
+        scans = [self.after_newline.finditer(text, near - 1)] if near else []
+        scans.append(self.after_newline.finditer(text, 0, near or len(text)))
         first = self.at_start.match(text)
         if first is not None and len(first[1]) < MARKER_LINE_CHARS:
             return True
-        return any(len(found[1]) < MARKER_LINE_CHARS for found in self.after_newline.finditer(text))
+        return any(len(found[1]) < MARKER_LINE_CHARS for scan in scans for found in scan)
 
 
 @dataclass(frozen=True)

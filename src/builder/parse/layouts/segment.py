@@ -377,7 +377,11 @@ def _body_lines(body: str, first: int) -> tuple[tuple[tuple[int, str], ...], int
     return kept, first + len(lines) - 1
 
 
-def _article(text: str, m: re.Match[str], form: Form, layout: Layout, lines: _Lines) -> Page:
+def _article(
+    text: str, m: re.Match[str], form: Form, layout: Layout, lines: _Lines
+) -> tuple[Page, int]:
+    """The article page, and where its body ends: the start of the line closing it
+    (the page's boilerplate), or the end of the text."""
     title_line = lines.of(m.start("title"))  # first: `lines` is fastest asked in text order
     splits: list[tuple[str, str]] = []  # the readings of a glued `Source3 hours ago` line
     body_start = m.end()
@@ -424,7 +428,7 @@ def _article(text: str, m: re.Match[str], form: Form, layout: Layout, lines: _Li
         body[-1][0] if body else lines.of(max(m.start("title"), body_start - 1)),
         alternatives,
     )
-    return _page(layout, form.name, "article", (main, *cards), truncated, unparsed)
+    return _page(layout, form.name, "article", (main, *cards), truncated, unparsed), body_end
 
 
 def _has_site_marker(lines: set[str], layout: Layout) -> bool:
@@ -467,14 +471,14 @@ def segment(text: str, layouts: tuple[Layout, ...] | None = None) -> Page | Reje
             continue
         if len(title) > MAX_TITLE_CHARS or title.strip() in layout.reserved:
             continue  # "logo" is no title: a logo page cut inside its second title
-        page = _article(text, article, form, layout, lines)
+        page, body_end = _article(text, article, form, layout, lines)
         evident = form.shape_is_evidence or listing is not None  # a heading without cards
         if not evident:
             if score is None and not skipped:
                 # The first layout won without a count: a site marker line is evidence
-                # (and a count above 0, site markers being markers). The scan stops at
-                # the first.
-                evident = layout.site_lines.any_in(text)
+                # (and a count above 0, site markers being markers), looked for from the
+                # end of the article's body first (where the boilerplate is).
+                evident = layout.site_lines.any_in(text, body_end)
             else:
                 if score is None:  # counted on the page as it came, as the choice is
                     score = len(layout.markers & markers.present(whole))
