@@ -195,7 +195,13 @@ def _marker_lines(layouts: tuple[Layout, ...]) -> MarkerLines:
 
 def _hitting_chars(texts: set[str]) -> str | None:
     """A few characters such that each of `texts` holds one of them (the one most texts
-    hold first, then again for the texts left); None when a text is empty."""
+    hold first, then again for the texts left); None when a text is empty.
+
+    Of the characters most texts hold, the one with the highest code point: `in` finds
+    a character in a two-byte text through its low byte first, and the low bytes of the
+    first letters of a script's block are ASCII punctuation (`ا` U+0627 is looked at in
+    every apostrophe, `ت` U+062A in every `*`: 0.37 -> 0.11 us on a synthetic page).
+    """
     if "" in texts:
         return None
     left = [set(text) for text in texts]
@@ -203,7 +209,7 @@ def _hitting_chars(texts: set[str]) -> str | None:
     while left:
         counts = Counter(ch for held in left for ch in held)
         most = max(counts.values())
-        chars += min(ch for ch, n in counts.items() if n == most)
+        chars += max(ch for ch, n in counts.items() if n == most)
         left = [held for held in left if chars[-1] not in held]
     return chars
 
@@ -215,7 +221,7 @@ def _first_wins(text: str, later: str | None) -> bool:
     than the first, and the first wins ties.
 
     Then a page whose shape is evidence (a logo page, a listing) needs no scan for its
-    marker lines (~5 us): nothing else asks for them. One character (`ا` for Arabic) is
+    marker lines (~5 us): nothing else asks for them. One character (`ت` for Arabic) is
     looked for in C (~0.3 us a page; none when the page is in a narrower script: `in`
     knows at once that a Latin-1 text holds no Arabic letter).
     """
