@@ -35,7 +35,9 @@ from builder.parse.evidence import (
     _is_image_fragment,
     _letters_and_spaces,
     _quote,
+    skip_leading_fragments,
 )
+from builder.parse.layouts import load_layouts
 
 SETTINGS = settings(max_examples=500, deadline=None)
 LICENCE = next(sign for sign in SIGNS if sign.kind == "a licence text")
@@ -316,3 +318,57 @@ def test_word_threshold_counts_cjk_as_half_words() -> None:
     assert not _has_words("one two three", 8)
     assert _has_words("東京の港で 船", 3)  # 2 split words, and 6 CJK characters add 3
     assert not _has_words("東 a", 3) and _has_words("東 a", 2)
+
+
+# --- leading image-URL fragments ---------------------------------------------------------
+
+RESERVED = load_layouts()[0].reserved
+
+
+def _skip_plainly(text: str, reserved: frozenset[str]) -> tuple[str, tuple[str, ...]]:
+    """The plain definition: each leading line looked at, whether or not the text holds
+    an `&` anywhere (the lines blanked, and the junk lines' text)."""
+    dropped = []
+    pos, seen = 0, 0
+    while pos < len(text) and seen < 8:
+        end = text.find("\n", pos)
+        end = len(text) if end == -1 else end
+        line = text[pos:end].strip()
+        if line:
+            seen += 1
+            if _fragment_plainly(line):
+                dropped.append(line)
+                text = text[:pos] + text[end:]
+                end = pos
+            elif line not in reserved:
+                break
+        pos = end + 1
+    return text, tuple(dropped)
+
+
+leading_text = st.lists(
+    st.sampled_from(
+        ["", " ", "logo", "#", "&w=3840&q=100)", "a=1&b=2", "x&y", "a=b", "Ferry title", "Body."]
+    ),
+    max_size=10,
+).map("\n".join)
+
+
+@SETTINGS
+@given(leading_text)
+def test_skip_leading_fragments_is_the_plain_loop(text: str) -> None:
+    """A text without `&` is returned at once; with one, as the loop finds."""
+    blanked, repairs = skip_leading_fragments(text, RESERVED)
+    plain, dropped = _skip_plainly(text, RESERVED)
+    assert blanked == plain
+    assert tuple(r.detail.removeprefix("image url fragment: ") for r in repairs) == tuple(
+        d[:60] for d in dropped
+    )
+    if "&" not in text:
+        assert blanked is text and repairs == ()
+
+
+def test_skip_leading_fragments_on_real_pages(real_lines: list[str]) -> None:
+    text = "\n".join(real_lines)
+    for variant in (text, "&w=3840&q=100)\n" + text, "logo\n&a=1&b=2\n" + text):
+        assert skip_leading_fragments(variant, RESERVED)[0] == _skip_plainly(variant, RESERVED)[0]
