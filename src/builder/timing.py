@@ -28,9 +28,10 @@ T = TypeVar("T")
 #: The stages `BuildReport.timings` reports, in pipeline order: `startup` (interpreter
 #: and imports), `list` (walking the inputs), the per-dump stages, `cache` (per-dump
 #: cache and incremental state: opening, looking up, writing), `merge`, `write` (the
-#: spilled tables), `check` (the whole tables against the contract), `compare` (against
-#: the latest release, to number the version), `publish` (Parquet files, card,
-#: manifest) and `report` (report.html and its charts).
+#: parsed batches as the merge's payloads, and the spilled tables), `check` (the whole
+#: tables against the contract), `compare` (against the latest release, to number the
+#: version), `publish` (Parquet files, card, manifest) and `report` (report.html and
+#: its charts).
 STAGES = (
     "startup",
     "list",

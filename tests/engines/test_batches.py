@@ -5,10 +5,12 @@ for dump, with or without the cache."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from itertools import accumulate
 from pathlib import Path
 
 from builder.engines import partitioned
-from builder.inputs.read import read_dumps
+from builder.engines.local import _extract_step
+from builder.inputs.read import find_inputs, read_dumps
 from builder.records import DumpResult, RawDump
 from builder.release.cache import SUFFIX, CachedStage, decode_results
 from tests.releasing import corpus
@@ -91,3 +93,44 @@ def test_a_batch_is_cut_by_title_partition_and_dump_range_in_batch_order(
         assert ids == [i for i in dump_ids if partitioned.id_range(i, n) == rng]
         cut += len(ids)
     assert cut == len(dump_ids)
+
+
+def test_batches_keep_the_input_order_and_get_smaller_at_the_end() -> None:
+    """Whole batches, then quarter batches for the last TAIL_BATCHES batches' worth of
+    bytes: the workers finish close together. Every input is in one batch, in order."""
+    size = 100 * 1024
+    files = list(range(400))  # 40 MB of inputs
+    batches = partitioned.batches_of(files, [size] * len(files))
+    assert [f for batch in batches for f in batch] == files
+    bytes_of = [len(batch) * size for batch in batches]
+    tail_from = len(files) * size - partitioned.TAIL_BATCHES * partitioned.BATCH_BYTES
+    ends = list(accumulate(bytes_of))
+    whole = [b for b, end in zip(bytes_of, ends, strict=True) if end <= tail_from]
+    tail = [b for b, end in zip(bytes_of, ends, strict=True) if end - b >= tail_from]
+    assert len(whole) + len(tail) >= len(batches) - 1  # one batch may straddle the line
+    assert whole and all(b >= partitioned.BATCH_BYTES for b in whole)
+    quarter = partitioned.BATCH_BYTES // 4
+    assert len(tail) > partitioned.TAIL_BATCHES
+    assert all(b < quarter + size for b in tail)
+    assert all(b >= quarter for b in tail[:-1])
+
+
+def test_a_small_input_is_one_batch() -> None:
+    batches = partitioned.batches_of(["a", "b", "c"], [10, 20, 30])
+    assert batches == [["a", "b", "c"]]
+
+
+def test_a_batch_counts_reading_and_making_its_payloads_apart(tmp_path: Path) -> None:
+    """Turning a batch's results into the merge's payloads, and writing them, is `write`;
+    `read` is only the reading (it once took the rest, and showed twice its time)."""
+    raws = list(read_dumps([str(corpus(tmp_path / "c", 30, seed=5))], captured_at=WHEN))
+    out = partitioned.extract_raws(raws, partitioned.Settings(3, None, 1 << 30))
+    assert out.titles and out.timings["write"] > 0
+    assert {"decode", "segment", "repair", "validate", "write"} <= set(out.timings)
+    assert out.timings["read"] < out.timings["write"]  # read before: only iterated here
+
+    files = find_inputs([str(tmp_path / "c")])
+    settings = partitioned.Settings(3, WHEN, 1 << 30)
+    step = _extract_step(0, files, settings, tmp_path / "work")
+    assert step.timings["read"] > 0 and step.timings["write"] > 0
+    assert sorted(p.parent.name for p in (tmp_path / "work" / "titles").rglob("*.arrows"))

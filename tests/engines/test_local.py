@@ -105,3 +105,42 @@ def test_the_fork_servers_workers_start_with_what_their_first_task_would_import(
         [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=root
     ).stdout
     assert shown.split() == ["(True,", "True,", "True)"]
+
+
+def _polars_pool_size() -> int:
+    import polars
+
+    return polars.thread_pool_size()
+
+
+def test_the_fork_servers_workers_share_the_cores_in_their_polars_pools() -> None:
+    """Each merge worker's polars pool had a thread per core, so two workers on two
+    cores ran four busy threads (the merge took twice as long on a busy machine): a
+    pool of N workers gets cores // N threads each, unless the user set
+    POLARS_MAX_THREADS, and the driver's own environment is left as it was."""
+    script = (
+        "import os, sys\n"
+        "from builder.engines import local\n"
+        "from tests.engines.test_local import _polars_pool_size\n"
+        "local.start_fork_server(int(sys.argv[1]))\n"
+        "with local._pool(2, context=local._CLEAN) as pool:\n"
+        "    print(pool.submit(_polars_pool_size).result())\n"
+        "print(os.environ.get('POLARS_MAX_THREADS'))\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    env = {k: v for k, v in os.environ.items() if k != "POLARS_MAX_THREADS"}
+    cores = os.cpu_count() or 1
+
+    def shown(workers: int, **extra: str) -> list[str]:
+        return subprocess.run(
+            [sys.executable, "-c", script, str(workers)],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=root,
+            env={**env, **extra},
+        ).stdout.split()
+
+    assert shown(2) == [str(max(1, cores // 2)), "None"]
+    assert shown(1) == [str(cores), "None"]
+    assert shown(2, POLARS_MAX_THREADS="3") == ["3", "3"]  # the user's choice is kept

@@ -31,11 +31,13 @@ from builder.parse.evidence import (
     MAX_FRAGMENT_CHARS,
     SIGNS,
     _format_sign,
+    _has_words,
     _is_image_fragment,
     _letters_and_spaces,
     _quote,
-    _words,
+    skip_leading_fragments,
 )
+from builder.parse.layouts import load_layouts
 
 SETTINGS = settings(max_examples=500, deadline=None)
 LICENCE = next(sign for sign in SIGNS if sign.kind == "a licence text")
@@ -198,6 +200,47 @@ def test_needles_of_a_case_blind_sign_are_lower_case_and_each_is_needed() -> Non
             assert LICENCE.may_match(clause)
 
 
+def test_each_sign_reads_its_case_flag_once() -> None:
+    """`ignore_case` is the pattern's flag, read when the sign is made (the licence
+    clauses ignore case, no other sign does), and it takes no part in equality."""
+    for sign in SIGNS:
+        assert sign.ignore_case == bool(sign.pattern.flags & re.IGNORECASE)
+    assert [sign.label for sign in SIGNS if sign.ignore_case] == ["clause"]
+    assert "ignore_case" not in repr(LICENCE)
+
+
+#: The source-code sign as first written: `.*[;{]` gives a line back a character at a
+#: time; the sign now takes the line whole and looks at its last character.
+SOURCE_CODE_PLAINLY = re.compile(
+    r"#include\b.*|<\?php.*|(?:function|const|let|var|fn|func|package|using|namespace)"
+    r" [\w$]+.*[({=;]|//.*|/\*.*|[{}]|.*[;{]"
+)
+SOURCE_CODE = next(sign for sign in SIGNS if sign.kind == "source code")
+code_line = st.lists(
+    st.sampled_from([*CLAUSE_BITS[-30:], ";", "{", "\n", " ", "x", "a;b", "{x", "x\n;"]),
+    max_size=6,
+).map("".join)
+
+
+@SETTINGS
+@given(code_line)
+def test_source_code_sign_matches_as_first_written(line: str) -> None:
+    assert SOURCE_CODE.pattern.pattern != SOURCE_CODE_PLAINLY.pattern
+    expected = SOURCE_CODE_PLAINLY.fullmatch(line) is not None
+    assert (SOURCE_CODE.pattern.fullmatch(line) is not None) == expected, line
+    assert SOURCE_CODE.matches(line) == expected
+
+
+def test_source_code_sign_as_first_written_on_real_lines(real_lines: list[str]) -> None:
+    hits = 0
+    for line in real_lines:
+        for text in (line, line + ";", line + "{", line + ";\n", line[:-1] + "\n;"):
+            expected = SOURCE_CODE_PLAINLY.fullmatch(text) is not None
+            assert (SOURCE_CODE.pattern.fullmatch(text) is not None) == expected, text
+            hits += expected
+    assert hits > len(real_lines)  # every line ending in ';' matches: the test can fail
+
+
 # --- letters, words, fragments ------------------------------------------------------------
 
 TEXT_BITS = [
@@ -244,7 +287,8 @@ def _fragment_plainly(line: str) -> bool:
 @given(any_text)
 def test_letters_words_and_fragments_are_the_plain_definitions(line: str) -> None:
     assert _letters_and_spaces(line) == _letters_plainly(line)
-    assert _words(line) == _words_plainly(line)
+    for least in range(1, 12):
+        assert _has_words(line, least) == (_words_plainly(line) >= least), least
     assert _is_image_fragment(line) == _fragment_plainly(line)
 
 
@@ -252,7 +296,8 @@ def test_letters_words_and_fragments_on_real_lines(real_lines: list[str]) -> Non
     mixed = 0
     for line in real_lines:
         assert _letters_and_spaces(line) == _letters_plainly(line)
-        assert _words(line) == _words_plainly(line)
+        for least in (1, 3, 7, 8, 9, 40):
+            assert _has_words(line, least) == (_words_plainly(line) >= least)
         assert _is_image_fragment(line) == _fragment_plainly(line)
         mixed += not line.isascii()
     assert mixed > 50  # lines outside ASCII (quotes, Arabic) are among them
@@ -264,3 +309,66 @@ def test_letter_count_paths_all_taken() -> None:
         assert _letters_and_spaces(line) == _letters_plainly(line)
     assert _is_image_fragment("&w=3840&q=100)")
     assert not _is_image_fragment("w=3840 q=100")
+
+
+def test_word_threshold_counts_cjk_as_half_words() -> None:
+    """Each way of `_has_words` is taken: enough words split off, an ASCII line short
+    of them, and a line whose CJK characters make up the count."""
+    assert _has_words("one two three four five six seven eight nine", 8)
+    assert not _has_words("one two three", 8)
+    assert _has_words("東京の港で 船", 3)  # 2 split words, and 6 CJK characters add 3
+    assert not _has_words("東 a", 3) and _has_words("東 a", 2)
+
+
+# --- leading image-URL fragments ---------------------------------------------------------
+
+RESERVED = load_layouts()[0].reserved
+
+
+def _skip_plainly(text: str, reserved: frozenset[str]) -> tuple[str, tuple[str, ...]]:
+    """The plain definition: each leading line looked at, whether or not the text holds
+    an `&` anywhere (the lines blanked, and the junk lines' text)."""
+    dropped = []
+    pos, seen = 0, 0
+    while pos < len(text) and seen < 8:
+        end = text.find("\n", pos)
+        end = len(text) if end == -1 else end
+        line = text[pos:end].strip()
+        if line:
+            seen += 1
+            if _fragment_plainly(line):
+                dropped.append(line)
+                text = text[:pos] + text[end:]
+                end = pos
+            elif line not in reserved:
+                break
+        pos = end + 1
+    return text, tuple(dropped)
+
+
+leading_text = st.lists(
+    st.sampled_from(
+        ["", " ", "logo", "#", "&w=3840&q=100)", "a=1&b=2", "x&y", "a=b", "Ferry title", "Body."]
+    ),
+    max_size=10,
+).map("\n".join)
+
+
+@SETTINGS
+@given(leading_text)
+def test_skip_leading_fragments_is_the_plain_loop(text: str) -> None:
+    """A text without `&` is returned at once; with one, as the loop finds."""
+    blanked, repairs = skip_leading_fragments(text, RESERVED)
+    plain, dropped = _skip_plainly(text, RESERVED)
+    assert blanked == plain
+    assert tuple(r.detail.removeprefix("image url fragment: ") for r in repairs) == tuple(
+        d[:60] for d in dropped
+    )
+    if "&" not in text:
+        assert blanked is text and repairs == ()
+
+
+def test_skip_leading_fragments_on_real_pages(real_lines: list[str]) -> None:
+    text = "\n".join(real_lines)
+    for variant in (text, "&w=3840&q=100)\n" + text, "logo\n&a=1&b=2\n" + text):
+        assert skip_leading_fragments(variant, RESERVED)[0] == _skip_plainly(variant, RESERVED)[0]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import hashlib
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -211,6 +212,34 @@ def test_bad_input_is_quarantined_with_a_reason() -> None:
         assert result.dump.status == "quarantined"
         assert result.dump.reason is not None and reason in result.dump.reason
         assert result.sightings == ()
+
+
+def test_a_quarantined_row_keeps_what_was_found_before_the_reason() -> None:
+    """The `dumps` row says how far the parse got: no encoding for input that could
+    not be read or decoded, an encoding but no layout for text no layout knows."""
+    unread = extract(RawDump("gone.txt", b"", CAPTURED, "option", error="unreadable: gone"))
+    binary = extract(RawDump("bin.txt", bytes(range(256)) * 8, CAPTURED, "option"))
+    unknown = extract(RawDump("x.txt", ("x" * 5000).encode(), CAPTURED, "option"))
+    for result in (unread, binary, unknown):
+        assert (result.dump.status, result.dump.n_sightings) == ("quarantined", 0)
+        assert (result.dump.page_kind, result.dump.layout, result.dump.truncated) == (
+            None,
+            None,
+            False,
+        )
+    assert unread.dump.reason == "unreadable: gone"
+    assert (unread.dump.encoding, binary.dump.encoding) == (None, None)
+    assert unknown.dump.encoding == "utf-8"
+    assert unknown.dump.sha256 == hashlib.sha256(b"x" * 5000).hexdigest()
+
+
+def test_a_parsed_row_has_the_page_and_its_count(shared_dir: Path) -> None:
+    result = _extract(shared_dir / "seeds" / f"{SEED}.txt")
+    dump = result.dump
+    assert (dump.status, dump.reason) == ("parsed", None)
+    assert dump.n_sightings == len(result.sightings) > 1
+    assert dump.layout is not None and dump.page_kind is not None and dump.encoding
+    assert {s.dump_id for s in result.sightings} == {dump.dump_id}
 
 
 def test_decodable_variants_parse_to_the_same_articles(shared_dir: Path) -> None:

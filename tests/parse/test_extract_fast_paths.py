@@ -1,6 +1,7 @@
 """Fast paths of the per-dump stage against their plain definitions: a `Sighting` built
-by `_new_sighting` is the one the dataclass's `__init__` builds, and a card's sighting
-built the short way (`_card`, its teaser remembered) is the one `_any_sighting` builds."""
+by `_new_sighting` is the one the dataclass's `__init__` builds, one given its language
+by `_with_language` the one `dataclasses.replace` gives, and a card's sighting built
+the short way (`_card`, its teaser remembered) the one `_any_sighting` builds."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from builder.parse.extract import (
     _card_text,
     _new_sighting,
     _sighting,
+    _with_language,
     extract,
 )
 from builder.parse.layouts.segment import Block, Page, segment
@@ -92,6 +94,17 @@ def test_the_defaults_are_the_values_extract_passes_for_a_bare_card() -> None:
     }
     bare = (*VALUES[:15], (), (), None, False)
     assert _same(_new_sighting(*bare), Sighting(*VALUES[:15]))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("language", ["de", None, "en"])
+def test_a_language_set_fast_equals_dataclasses_replace(language: str | None) -> None:
+    for start in (Sighting(*VALUES), Sighting(*VALUES[:15])):
+        fast = _with_language(start, language)
+        assert _same(fast, replace(start, language=language))
+        assert fast.language == language
+        assert start.language in ("en", None)  # the original is left as it was
+    with pytest.raises(AttributeError):
+        fast.language = "fr"  # type: ignore[misc]
 
 
 def test_the_comparison_can_fail() -> None:

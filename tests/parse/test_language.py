@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from builder.parse.extract import extract
-from builder.parse.language import detect, iso639_1, model_path
+from builder.parse.language import _model, detect, first_code, iso639_1, model_path
 from builder.records import RawDump
 
 from ..conftest import SAMPLES
@@ -135,6 +135,51 @@ def test_a_language_without_a_two_letter_code_falls_back_to_one() -> None:
     assert iso639_1(top) is None, f"premise: the model's first answer has no code ({top})"
     got = detect(text, None)
     assert got is not None and ISO639_1.fullmatch(got)
+
+
+def _lines_of_pages(paths: list[Path]) -> list[str]:
+    """The lines `detect` gives the model for every sighting of the pages, with and
+    without its text (titles alone are what card-only articles often have)."""
+    out = []
+    for path in paths:
+        for s in extract(RawDump(path.name, path.read_bytes(), CAPTURED, "option")).sightings:
+            for text in (s.text, None):
+                out.append(f"{s.title} {text or ''}"[:600].replace("\n", " "))
+    return out
+
+
+def _same_answer_asked_for_one_or_five(lines: list[str]) -> int:
+    """Asserts the answer; returns how many lines needed the second question."""
+    fallbacks = 0
+    for line in lines:
+        assert first_code(line, 1) == first_code(line, 5), line
+        fallbacks += iso639_1(_model().predict(line, k=1)[0][0]) is None
+    return fallbacks
+
+
+def test_asking_for_the_first_label_answers_as_asking_for_five() -> None:
+    """`detect` asks the model for its first label, then for all of them when that one
+    has no code: the same answer as asking for five first, on written sentences, texts
+    whose first label has no code (Cebuano, Low German) and the samples."""
+    lines = [
+        *SENTENCES.values(),
+        *TITLES.values(),
+        "Ang lungsod nagtukod og bag-ong eskwelahan para sa mga bata.",
+        "Dat Rathuus hett en nee Huushalt för dat kamen Johr beslaten.",
+        "ok",
+        "x",
+        *_lines_of_pages(sorted((SAMPLES / "dumps").glob("*.txt"))),
+    ]
+    assert len(lines) > 60
+    assert _same_answer_asked_for_one_or_five(lines) >= 2  # the second question was asked
+
+
+def test_asking_for_the_first_label_answers_as_asking_for_five_on_real_pages(
+    shared_dir: Path,
+) -> None:
+    lines = _lines_of_pages(sorted((shared_dir / "corpus" / "daily8-dev").glob("*.txt")))
+    assert len(lines) > 100  # 73 sightings of 42 pages, with and without text
+    _same_answer_asked_for_one_or_five(lines)
 
 
 def test_every_answer_is_in_the_contracts_form() -> None:

@@ -23,7 +23,14 @@ from builder import contract
 from builder.build import build
 from builder.engines.spill import SpilledTable
 from builder.release.publish import publish_release
-from builder.release.store import table_files, version_paths
+from builder.release.store import (
+    _DAY_COLUMN,
+    _labels,
+    _rows_per_day,
+    placement,
+    table_files,
+    version_paths,
+)
 from builder.release.validate import validate_release
 from tests.helpers import daily_corpus_module, run_cli
 from tests.releasing import BUILDER, builder_env
@@ -235,6 +242,23 @@ def test_spilled_tables_give_the_files_tables_in_memory_give(
         one = [p.read_bytes() for p in version_paths(disk.path, name)]
         two = [p.read_bytes() for p in version_paths(small.path, name)]
         assert one == two and len(one) == tables[name].num_rows
+
+
+def test_a_spilled_tables_rows_per_day_are_counted_from_its_day_column(tmp_path: Path) -> None:
+    """One memory-mapped pass over the day's column gives what labelling every row of
+    the whole table gives; the column comes back as the table holds it."""
+    tables = example_tables()
+    where = placement(tables)
+    days = 0
+    for name, table in tables.items():
+        spilled = _spilled(table, tmp_path / name)
+        column = _DAY_COLUMN[name]
+        assert pa.chunked_array(list(spilled.column(column))).equals(table.column(column))
+        plain = Counter(_labels(name, table, where).to_pylist())
+        assert _rows_per_day(name, spilled, where) == dict(plain)
+        assert sum(plain.values()) == table.num_rows
+        days = max(days, len(plain))
+    assert days > 1  # a table with rows on several days was counted
 
 
 def test_a_damaged_latest_release_stops_the_next_build_in_one_line(tmp_path: Path) -> None:

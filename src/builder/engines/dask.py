@@ -307,7 +307,7 @@ def _local_cluster(workers: int) -> Iterator[LocalCluster]:
     and has builder imported already (see `local.start_fork_server`); the client
     handles the Ctrl-C and stops them (`_closer`).
     """
-    start_fork_server()
+    start_fork_server(workers)
     with (
         dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"}),
         contextlib.ExitStack() as stack,

@@ -54,6 +54,14 @@ class SpilledTable:
             with pa.OSFile(str(path), "rb") as source, pa.ipc.open_stream(source) as reader:
                 yield from reader
 
+    def column(self, name: str) -> Iterator[pa.Array]:
+        """One column, a batch at a time, through a memory map: the other columns'
+        bytes are never read (the files are uncompressed IPC)."""
+        for path in self.files:
+            with pa.memory_map(str(path), "r") as source, pa.ipc.open_stream(source) as reader:
+                for batch in reader:
+                    yield batch.column(name)
+
     def slices(self, step: int, start: int = 0, stop: int | None = None) -> Iterator[pa.Table]:
         """Consecutive one-chunk tables of `step` rows (the last may be shorter) covering
         rows [start, stop): the unit a Parquet row group or a hash batch is made of, so
@@ -101,6 +109,9 @@ class HeldTable(SpilledTable):
 
     def batches(self) -> Iterator[pa.RecordBatch]:
         yield from self.table.to_batches()
+
+    def column(self, name: str) -> Iterator[pa.Array]:
+        yield from self.table.column(name).chunks
 
     def read_all(self) -> pa.Table:
         return self.table

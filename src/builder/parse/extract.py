@@ -7,7 +7,6 @@ any order, in parallel, and can be cached by the dump's sha256.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from datetime import datetime
 from functools import lru_cache
 from time import perf_counter
@@ -41,8 +40,37 @@ from builder.timing import add as _add_time
 _TEASER_ENDS = ("...", "…")
 
 
-def _quarantine(dump: Dump, reason: str) -> DumpResult:
-    return DumpResult(replace(dump, status="quarantined", reason=reason, n_sightings=0))
+def _row(
+    raw: RawDump,
+    dump_id: str,
+    decoded: Decoded | None = None,
+    page: Page | None = None,
+    *,
+    n_sightings: int = 0,
+    reason: str | None = None,
+) -> Dump:
+    """The dump's `dumps` row from what the parse has found so far: its encoding once
+    decoded, its layout once segmented, and a reason when it is quarantined.
+
+    Made whole rather than patched with `dataclasses.replace` as each finding came in
+    (3 us a call, four calls a dump: ~0.3 s of CPU in a 20,000-dump build)."""
+    return Dump(
+        dump_id=dump_id,
+        path=raw.path,
+        url=raw.url,
+        sha256=raw.sha256,
+        size_bytes=len(raw.data),
+        captured_at=raw.captured_at,
+        captured_at_source=raw.captured_at_source,
+        page_kind=None if page is None else page.kind,
+        layout=None if page is None else page.layout_name,
+        status="parsed" if reason is None else "quarantined",
+        reason=reason,
+        n_sightings=n_sightings,
+        truncated=False if page is None else page.truncated,
+        encoding=None if decoded is None else decoded.encoding,
+        replaced_bytes=0 if decoded is None else decoded.nul_bytes_removed,
+    )
 
 
 def _traced(block: Block, offsets: ByteOffsets) -> list[Traced] | None:
@@ -306,47 +334,30 @@ def extract(raw: RawDump, *, keep_furniture: bool = False, languages: bool = Tru
     transcription of the page as it was shown, never for a release. `languages=False`
     leaves the main articles' languages to `with_languages`, for a batch at once.
     """
-    sha = raw.sha256
-    dump = Dump(
-        dump_id=dump_id_for(raw.path, sha),
-        path=raw.path,
-        url=raw.url,
-        sha256=sha,
-        size_bytes=len(raw.data),
-        captured_at=raw.captured_at,
-        captured_at_source=raw.captured_at_source,
-        page_kind=None,
-        layout=None,
-        status="parsed",
-        reason=None,
-        n_sightings=0,
-        truncated=False,
-        encoding=None,
-    )
+    dump_id = dump_id_for(raw.path, raw.sha256)
     if raw.error is not None:
-        return _quarantine(dump, raw.error)
+        return DumpResult(_row(raw, dump_id, reason=raw.error))
     started = perf_counter()
     decoded = decode(raw.data)
     decoded_at = perf_counter()
     _add_time("decode", decoded_at - started)
     if not isinstance(decoded, Decoded):
-        return _quarantine(dump, decoded.reason)
-    dump = replace(dump, encoding=decoded.encoding, replaced_bytes=decoded.nul_bytes_removed)
+        return DumpResult(_row(raw, dump_id, reason=decoded.reason))
     page = segment(decoded.text)
     segmented_at = perf_counter()
     _add_time("segment", segmented_at - decoded_at)
     if isinstance(page, Rejected):
-        return _quarantine(dump, page.reason)
-    dump = replace(dump, page_kind=page.kind, layout=page.layout_name, truncated=page.truncated)
+        return DumpResult(_row(raw, dump_id, decoded, reason=page.reason))
     if not page.blocks:
-        return _quarantine(dump, "no articles found")
+        return DumpResult(_row(raw, dump_id, decoded, page, reason="no articles found"))
+    dump = _row(raw, dump_id, decoded, page)
     offsets = ByteOffsets(raw.data, decoded)
     sightings = tuple(
         _sighting(dump, i, b, page, offsets, keep_furniture, languages)
         for i, b in enumerate(page.blocks)
     )
     _add_time("repair", perf_counter() - segmented_at)
-    return DumpResult(replace(dump, n_sightings=len(sightings)), sightings)
+    return DumpResult(_row(raw, dump_id, decoded, page, n_sightings=len(sightings)), sightings)
 
 
 def with_languages(results: Sequence[DumpResult]) -> list[DumpResult]:
@@ -362,9 +373,18 @@ def with_languages(results: Sequence[DumpResult]) -> list[DumpResult]:
         sightings = result.sightings
         if any(s.role == "main" for s in sightings):
             sightings = tuple(
-                replace(s, language=detect(s.title, s.text)) if s.role == "main" else s
+                _with_language(s, detect(s.title, s.text)) if s.role == "main" else s
                 for s in sightings
             )
             result = DumpResult(result.dump, sightings)
         out.append(result)
     return out
+
+
+def _with_language(sighting: Sighting, language: str | None) -> Sighting:
+    """`dataclasses.replace(sighting, language=language)` at a fifth of the cost (one
+    per main article): the instance's dict copied with that one value changed, in the
+    fields' order, as `_new_sighting` fills it."""
+    copy = _new(Sighting)
+    _set(copy, "__dict__", {**sighting.__dict__, "language": language})
+    return copy

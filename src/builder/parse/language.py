@@ -19,8 +19,10 @@ from typing import Any
 #: Enough text to decide; more only costs time.
 _MAX_CHARS = 600
 
-#: Labels asked of the model at first; more only when none of them is ISO 639-1.
-_TOP_K = 5
+#: Labels asked of the model at first; all of them only when none is ISO 639-1. One:
+#: the model's first answer nearly always has a code, and asking for five cost 9% more
+#: (2.28 against 2.08 s for 50,460 texts, the same answer for every one of them).
+_TOP_K = 1
 
 #: lid.176 labels without a two-letter code whose language ISO 639-3 places in a
 #: macrolanguage that has one (Egyptian Arabic is `ar`, Cantonese `zh`, Buriat `mn`,
@@ -82,8 +84,15 @@ def detect(title: str, text: str | None) -> str | None:
         # as English); lowering every text would cost right answers elsewhere, so only
         # text without a lower-case letter is lowered.
         line = line.lower()
+    return first_code(line, _TOP_K)
+
+
+def first_code(line: str, first: int) -> str | None:
+    """The code of the model's most likely label that has one: asked for its `first`
+    labels, then, if none of them has a code, for all of them (in the same order, so
+    the answer does not depend on `first`)."""
     model = _model()
-    for k in (_TOP_K, -1):  # -1: every label, only when the first few had no code
+    for k in (first, -1):  # -1: every label
         labels, _ = model.predict(line, k=k)
         for label in labels:
             code = iso639_1(label)

@@ -141,11 +141,24 @@ def _labels(name: str, piece: pa.Table, where: Placement) -> pa.Array:
     return labels.combine_chunks() if isinstance(labels, pa.ChunkedArray) else labels
 
 
-def _partition_labels(name: str, table: AnyTable, where: Placement) -> list[str]:
-    found: set[str] = set()
-    for piece in _slices(table, STEP):
-        found.update(pc.unique(_labels(name, piece, where)).to_pylist())
-    return sorted(found)
+#: The one column a row's day is read from (`_labels`), per table.
+_DAY_COLUMN: Final = {"dumps": "captured_at", "articles": "first_seen_at", "sightings": "dump_id"}
+
+
+def _rows_per_day(name: str, table: SpilledTable, where: Placement) -> dict[str, int]:
+    """How many rows of a spilled table each day has, from that one column alone.
+
+    Finding the days, then counting each one, read every column of every slice once per
+    day (plus once): the day's column alone, memory-mapped, is one pass that never
+    touches the texts (at 20,000 dumps, ~0.1 s of publishing for a single day).
+    """
+    column = _DAY_COLUMN[name]
+    counts: dict[str, int] = {}
+    for values in table.column(column):
+        labels = _labels(name, pa.table({column: values}), where)
+        for found in pc.value_counts(labels).to_pylist():
+            counts[found["values"]] = counts.get(found["values"], 0) + found["counts"]
+    return counts
 
 
 def _partition(
@@ -159,13 +172,6 @@ def _partition(
         rows = piece.filter(pc.equal(_labels(name, piece, where), label))
         if rows.num_rows:
             yield rows
-
-
-def _count(name: str, table: AnyTable, label: str, where: Placement) -> int:
-    return sum(
-        int(pc.sum(pc.equal(_labels(name, piece, where), label)).as_py() or 0)
-        for piece in _slices(table, STEP)
-    )
 
 
 # --- writing --------------------------------------------------------------------------
@@ -278,7 +284,8 @@ def _partitions(
     """(day, rows, the rows a slice at a time) per partition, in day order.
 
     A table in memory is labelled once and filtered per day; a spilled one is read
-    once per day (and once to find the days), so memory stays one slice."""
+    once per day (and its day column once, to count the days' rows), so memory stays
+    one slice."""
     held = table.table if isinstance(table, HeldTable) else table
     if isinstance(held, pa.Table):
         labels = _labels(name, held, where) if held.num_rows else pa.array([], pa.string())
@@ -287,11 +294,9 @@ def _partitions(
             rows = held if len(days) == 1 else held.filter(pc.equal(labels, day))
             yield day, rows.num_rows, _slices(rows, STEP)
         return
-    days = _partition_labels(name, table, where) if table.num_rows else []
-    for day in days:
-        single = len(days) == 1
-        count = table.num_rows if single else _count(name, table, day, where)
-        yield day, count, _partition(name, table, day, where, single)
+    counts = _rows_per_day(name, table, where) if table.num_rows else {}
+    for day in sorted(counts):
+        yield day, counts[day], _partition(name, table, day, where, len(counts) == 1)
 
 
 # --- the store ------------------------------------------------------------------------

@@ -15,7 +15,8 @@ from __future__ import annotations
 import pickle
 import re
 import sys
-from dataclasses import MISSING, fields
+from collections.abc import Iterator
+from dataclasses import MISSING, fields, replace
 from itertools import pairwise
 from pathlib import Path
 
@@ -38,9 +39,14 @@ from builder.parse.layouts.segment import (
     _block,
     _body_lines,
     _cards,
+    _choose,
+    _first_wins,
+    _hitting_chars,
     _Lines,
     _marker_lines,
+    _markers_of,
     _page,
+    _pick,
     _same,
     glued_splits,
 )
@@ -156,6 +162,52 @@ def test_marker_lines_comparison_can_fail() -> None:
     assert found.present("x\n" + "Comments".ljust(199) + "\n") == {"Comments"}
     assert found.present("\u00a0Comments\u3000\nHashtags") == {"Comments", "Hashtags"}
     assert found.present("Comments\u200b\nxHashtags") == set()
+
+
+@SETTINGS
+@given(marker_text)
+def test_any_in_is_whether_present_finds_a_line(text: str) -> None:
+    """`any_in` stops at the first marker line; it answers what `present` answers."""
+    finders = [_marker_lines(LAYOUTS), EN.site_lines, AR.site_lines]
+    finders += [MarkerLines.of(m) for m in ({"", "Comments"}, {" Comments"}, set())]
+    for finder in finders:
+        for variant in (text, "Comments\n" + text, "Comments".ljust(200) + "\n" + text):
+            expected = bool(finder.present(variant))
+            assert finder.any_in(variant) == expected
+            # Looked for from any offset first (a line start, or not: then from the top).
+            for near in range(len(variant) + 2):
+                assert finder.any_in(variant, near) == expected, near
+
+
+def test_any_in_from_a_line_start_on_real_pages(real_pages: list[str]) -> None:
+    """From the end of the article's body, as `segment` asks, and from every line."""
+    seen = 0
+    for page in real_pages:
+        for text in [page, *_cut_and_edited(page)]:
+            starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"]
+            for finder in (EN.site_lines, AR.site_lines):
+                expected = bool(finder.present(text))
+                seen += expected
+                assert all(finder.any_in(text, near) == expected for near in starts)
+    assert seen > 40
+
+
+def test_site_lines_find_the_site_markers() -> None:
+    assert EN.site_lines.markers == EN.site_markers
+    assert EN.site_lines.any_in("x\nRelated Articles \n")
+    assert not EN.site_lines.any_in("x\nComments\n")  # a marker, not a site marker
+    assert not EN.site_lines.any_in("Related Articles".ljust(200))
+
+
+def test_found_lines_taken_as_they_are_only_when_bare_and_short() -> None:
+    """A found line is taken without stripping only when it is a marker under 200
+    characters as it is; a long marker, or a padded one, goes the plain way."""
+    long = "L" * 210
+    finder = MarkerLines.of({"Comments", long, "Hashtags"})
+    assert finder.bare == {"Comments", "Hashtags"}
+    for text in ["Comments\nHashtags", f"x\n{long}\nComments", " Comments\t\nHashtags", long]:
+        assert finder.present(text) == _present_plainly(text, finder.markers)
+    assert finder.present(f"{long}\nComments") == {"Comments"}
 
 
 def test_the_marker_finder_follows_the_layouts_asked() -> None:
@@ -451,3 +503,135 @@ def test_same_is_the_whitespace_blind_comparison() -> None:
         assert _same(a, b) == (" ".join(a.split()) == " ".join(b.split()))
     assert not _same(None, None)
     assert not _same("a", None)
+
+
+whitespace_text = st.text(
+    alphabet=["a", "b", " ", "\t", "\u00a0", "\u3000", "\n", "\r"], max_size=8
+)
+
+
+@SETTINGS
+@given(whitespace_text, whitespace_text)
+def test_same_tries_the_stripped_texts_first_and_equals_the_joined_words(a: str, b: str) -> None:
+    """`_same` compares stripped texts, then word lists: the plain definition joins the
+    words with one space each and compares those."""
+    plain = " ".join(a.split()) == " ".join(b.split())
+    assert _same(a, b) == plain
+    assert _same(a, a.strip() + " \u00a0")
+    assert not _same(a + "x", a + "y")
+
+
+def test_blank_run_takes_what_a_giving_run_takes() -> None:
+    """The run before a card keeps its lines (possessive): matched alone, it ends where
+    `(?:[ \t\u00a0]*\n)*` ends."""
+    giving = re.compile(r"(?:[ \t\u00a0]*\n)*")
+    for text in ["", "\n", " \n\t\nx", "\u00a0\n \n", "  x\n", "\n\n ", " \r\n"]:
+        for pos in range(len(text) + 1):
+            kept, given_back = _BLANK_RUN.match(text, pos), giving.match(text, pos)
+            assert kept is not None and given_back is not None
+            assert kept.end() == given_back.end()
+
+
+split_strategy = st.tuples(st.sampled_from(["Radio 10", "Post", "Harbour Times"]), st.just("x"))
+
+
+@SETTINGS
+@given(split_strategy, st.sets(st.sampled_from(["radio 10", "post", "harbour times", "other"])))
+def test_one_reading_is_taken_as_pick_takes_it(split: tuple[str, str], known: set[str]) -> None:
+    """A glued line with one reading: `_article` takes it without the publishers' keys;
+    `_pick` takes the same whatever publishers are known, and leaves no alternatives."""
+    chosen = _pick([split], known)
+    assert chosen == split
+    assert tuple(sp for sp in [split] if sp != chosen) == ()
+    card = _logo_card("Other title", split[0], "3 hours ago", "Teaser.")
+    for cards in ("", card):
+        text = f"logo\nFerry title\nFerry title\n{split[0]}a day ago\nBody.\nHashtags\n"
+        page = segment(f"{text}Related Articles\n{cards}")
+        assert isinstance(page, Page)
+        main = page.blocks[0]
+        assert (main.source, main.time_text, main.glued_alternatives) == (
+            split[0],
+            "a day ago",
+            (),
+        )
+
+
+def test_glued_readings_with_and_without_the_time_length_bound() -> None:
+    """The bound skips only offsets too far from the end to start a time text."""
+    lines = ["x" * n + "Radio 1015 hours ago" for n in (0, 5, 40, 100)]
+    lines += ["Harbour Times 3 hours ago", "Post12-03-2025", "a day agoa day ago", "ab"]
+    for layout in LAYOUTS:
+        assert layout.time_max_chars is not None
+        unbounded = replace(layout, time_max_chars=None)
+        plain = replace(layout, time_max_chars=None, time_starts=None)
+        for line in lines:
+            expected = _glued_plainly(line, layout)
+            assert glued_splits(line, layout) == glued_splits(line, unbounded) == expected
+            assert glued_splits(line, plain) == expected
+    assert glued_splits("Radio 1015 hours ago", EN) == [
+        ("Radio 10", "15 hours ago"),
+        ("Radio 101", "5 hours ago"),
+    ]
+
+
+# --- the first layout chosen without counting marker lines -------------------------------
+
+
+def test_hitting_chars_hold_one_character_of_each_text() -> None:
+    assert _hitting_chars({"ab", "bc", "cd"}) == "cb"  # ties: the highest code point
+    assert _hitting_chars(set()) == ""
+    assert _hitting_chars({"x", ""}) is None  # an empty marker is in every text
+    later = {m for layout in LAYOUTS[1:] for m in layout.markers - LAYOUTS[0].markers}
+    chars = _hitting_chars(later)
+    assert chars is not None and all(any(ch in m for ch in chars) for m in later)
+    assert "Orange background" not in later  # a marker both languages show: not looked for
+    assert not _first_wins("anything", None)
+
+
+ORDERS = [LAYOUTS, (AR, EN), (EN,), (AR, EN, AR)]
+
+
+def _marker_texts(layouts: tuple[Layout, ...]) -> Iterator[str]:
+    """Texts made of the layouts' marker lines, alone and in pairs, and the samples."""
+    markers = sorted({m for layout in layouts for m in layout.markers})
+    yield from markers
+    prose = "The ferry to the islands will run twice a day from the spring, the council said."
+    for a in markers:
+        for b in markers:
+            yield f"Title\n{a}\n{b}\n"
+            # An image-URL fragment blanked above the title: counted before, looked
+            # for after; a plain page whose evidence is its markers, or its prose.
+            yield f"&w=3840&q=100)\nFerry service to the islands doubles\n{prose}\n{a}\n{b}\n"
+    yield f"&w=3840&q=100)\nFerry service to the islands doubles\n{prose}\n{prose}\n"
+
+
+def test_first_wins_only_when_the_count_would_choose_the_first(real_pages: list[str]) -> None:
+    """Whenever `_first_wins` says so, counting the marker lines chooses the first
+    layout too; and the shortcut is taken on most real pages and on some of the others."""
+    taken = 0
+    for layouts in ORDERS:
+        finder, later = _markers_of(layouts)
+        texts = [*real_pages, *_marker_texts(layouts)]
+        for page in texts:
+            for text in [page, *_cut_and_edited(page)]:
+                if _first_wins(text, later):
+                    assert _choose(finder.present(text), layouts)[0] is layouts[0]
+                    taken += 1
+    assert taken > 100
+
+
+@pytest.mark.parametrize("order", range(len(ORDERS)))
+def test_segment_with_and_without_choosing_the_first_at_once(
+    order: int, real_pages: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pages segmented with the shortcut equal those segmented with every page's marker
+    lines counted first (the shortcut turned off)."""
+    layouts = ORDERS[order]
+    texts = [t for page in real_pages for t in [page, *_cut_and_edited(page)]]
+    texts += list(_marker_texts(layouts))
+    fast = [repr(segment(text, layouts)) for text in texts]
+    # The module, not the function of the same name the package exports.
+    module = sys.modules["builder.parse.layouts.segment"]
+    monkeypatch.setattr(module, "_first_wins", lambda text, later: False)
+    plain = [repr(segment(text, layouts)) for text in texts]
+    assert fast == plain
