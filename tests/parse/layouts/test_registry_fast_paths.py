@@ -13,13 +13,11 @@ spaces, tabs and no-break spaces; time texts after digits and letters).
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from builder.inputs.decode import Decoded, decode
 from builder.parse.layouts.registry import (
     _BLANKS,
     _BLANKS_KEPT,
@@ -32,27 +30,10 @@ from builder.parse.layouts.registry import (
     _time_text,
     load_layouts,
 )
-from tests.helpers import ROOT
 
 LAYOUTS = load_layouts()
 EN, AR = LAYOUTS[0], LAYOUTS[1]
 SETTINGS = settings(max_examples=300, deadline=None)
-
-
-def _texts(folder: Path) -> list[str]:
-    out = []
-    for path in sorted(folder.glob("*.txt")):
-        decoded = decode(path.read_bytes())
-        if isinstance(decoded, Decoded):
-            out.append(decoded.text)
-    return out
-
-
-@pytest.fixture(scope="module")
-def real_pages(shared_dir: Path) -> list[str]:
-    pages = _texts(shared_dir / "corpus" / "daily8-dev") + _texts(shared_dir / "seeds")
-    assert len(pages) >= 40
-    return pages + _texts(ROOT / "samples" / "dumps")
 
 
 def _time_alt(layout: Layout) -> str:

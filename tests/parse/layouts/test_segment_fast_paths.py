@@ -18,13 +18,11 @@ import sys
 from collections.abc import Iterator
 from dataclasses import MISSING, fields, replace
 from itertools import pairwise
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from builder.inputs.decode import Decoded, decode
 from builder.parse.layouts import Block, Page, segment
 from builder.parse.layouts.registry import (
     MARKER_LINE_CHARS,
@@ -50,28 +48,10 @@ from builder.parse.layouts.segment import (
     _same,
     glued_splits,
 )
-from tests.helpers import ROOT
 
 LAYOUTS = load_layouts()
 EN, AR = LAYOUTS[0], LAYOUTS[1]
 SETTINGS = settings(max_examples=400, deadline=None)
-
-
-def _texts(folder: Path) -> list[str]:
-    out = []
-    for path in sorted(folder.glob("*.txt")):
-        decoded = decode(path.read_bytes())
-        if isinstance(decoded, Decoded):
-            out.append(decoded.text)
-    return out
-
-
-@pytest.fixture(scope="module")
-def real_pages(shared_dir: Path) -> list[str]:
-    """The real dev pages and seeds, and the samples."""
-    pages = _texts(shared_dir / "corpus" / "daily8-dev") + _texts(shared_dir / "seeds")
-    assert len(pages) >= 40
-    return pages + _texts(ROOT / "samples" / "dumps")
 
 
 def _cut_and_edited(text: str) -> list[str]:
