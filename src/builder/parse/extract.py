@@ -122,29 +122,18 @@ def _any_sighting(
     span = None
     if traced is not None and text is not None and done.first and done.last:
         span = offsets.span(done.first, done.last)
-    resolved, after_capture = _published(block.time_text, dump, page)
-    alternatives = _alternatives(block, dump, page)
     teaser = block.role == "related" or (text is not None and text.rstrip().endswith(_TEASER_ENDS))
-    return _new_sighting(
-        dump.dump_id,
+    return _of_block(
+        dump,
         position,
-        block.role,
-        block.title,
-        block.source,
-        block.category,
-        block.time_text,
-        resolved.at if resolved else None,
-        resolved.uncertainty_s if resolved else None,
+        block,
+        page,
         text,
         teaser,
-        block.line_start,
-        block.line_end,
-        span[0] if span else None,
-        span[1] if span else None,
+        span,
         repairs,
-        alternatives,
+        _alternatives(block, dump, page),
         detect(block.title, text) if languages and block.role == "main" else None,
-        after_capture,
     )
 
 
@@ -178,6 +167,34 @@ def _card(
     repairs = block.repairs
     if done:
         repairs = (*repairs, *[Repair(kind, no, detail) for kind, detail in done])
+    return _of_block(
+        dump,
+        position,
+        block,
+        page,
+        text or None,
+        True,  # a related article's text is a teaser
+        span,
+        repairs,
+        _alternatives(block, dump, page) if block.glued_alternatives else (),
+        None,  # languages are detected for main articles only
+    )
+
+
+def _of_block(
+    dump: Dump,
+    position: int,
+    block: Block,
+    page: Page,
+    text: str | None,
+    teaser: bool,
+    span: tuple[int, int] | None,
+    repairs: tuple[Repair, ...],
+    alternatives: tuple[SourceSplit, ...],
+    language: str | None,
+) -> Sighting:
+    """The sighting of `block` from what its way through the stage gave (text, span,
+    repairs...): the rest is read off the block, and its time resolved."""
     resolved, after_capture = _published(block.time_text, dump, page)
     return _new_sighting(
         dump.dump_id,
@@ -189,15 +206,15 @@ def _card(
         block.time_text,
         resolved.at if resolved else None,
         resolved.uncertainty_s if resolved else None,
-        text or None,
-        True,  # a related article's text is a teaser
+        text,
+        teaser,
         block.line_start,
         block.line_end,
         span[0] if span else None,
         span[1] if span else None,
         repairs,
-        _alternatives(block, dump, page) if block.glued_alternatives else (),
-        None,  # languages are detected for main articles only
+        alternatives,
+        language,
         after_capture,
     )
 
