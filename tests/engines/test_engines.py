@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -178,3 +179,33 @@ def test_remote_listing_follows_the_local_rules(tmp_path: Path) -> None:
         "b/deep/crawl.jsonl",
         "b/page.txt",
     ]
+
+
+def _sleep_then(value: int, seconds: float) -> int:
+    time.sleep(seconds)
+    return value
+
+
+def test_a_dask_result_is_waited_for_with_the_progress_polled() -> None:
+    """The driver waits on a future's done callback, polling the progress meanwhile, and
+    gets its result (or its error) once: no `result(timeout=...)`, whose race with the
+    result raised UnboundLocalError in distributed (dask/distributed#8514)."""
+    distributed = pytest.importorskip("distributed")
+    from builder.engines.dask import PROGRESS_EVERY_S, _result
+
+    polls: list[float] = []
+    with (
+        distributed.LocalCluster(
+            n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        slow = client.submit(_sleep_then, 7, 5 * PROGRESS_EVERY_S, pure=False)
+        assert _result(slow, lambda: polls.append(time.monotonic())) == 7
+        assert len(polls) >= 3  # polled while it ran
+        done = client.submit(_sleep_then, 8, 0.0, pure=False)
+        distributed.wait(done)
+        assert _result(done, lambda: polls.append(-1.0)) == 8  # already done: no wait
+        failing = client.submit(_sleep_then, 9, "not a number", pure=False)
+        with pytest.raises(TypeError):
+            _result(failing, lambda: None)

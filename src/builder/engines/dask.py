@@ -224,12 +224,18 @@ class _Counts:
 
 
 def _result(future: Future[Any], poll: Callable[[], None]) -> Any:
-    """`future`'s result, calling `poll` every PROGRESS_EVERY_S while it is not ready."""
-    while True:
-        try:
-            return future.result(timeout=PROGRESS_EVERY_S)
-        except TimeoutError:
-            poll()
+    """`future`'s result, calling `poll` every PROGRESS_EVERY_S while it is not ready.
+
+    Waits for the future's done callback, then asks for the result without a timeout:
+    distributed's `result(timeout=...)` can raise `UnboundLocalError` instead of
+    `TimeoutError` when the timeout and the result race (dask/distributed#8514; seen
+    once in a full test run, as a traceback ending a Dask build).
+    """
+    done = threading.Event()
+    future.add_done_callback(lambda _: done.set())
+    while not done.wait(PROGRESS_EVERY_S):
+        poll()
+    return future.result()
 
 
 def _extract_files(
