@@ -115,9 +115,14 @@ def test_batches_keep_the_input_order_and_get_smaller_at_the_end() -> None:
     assert all(b >= quarter for b in tail[:-1])
 
 
-def test_a_small_input_is_one_batch() -> None:
-    batches = partitioned.batches_of(["a", "b", "c"], [10, 20, 30])
-    assert batches == [["a", "b", "c"]]
+def test_a_small_input_keeps_whole_batches() -> None:
+    """Under twice the tail's bytes, batches are whole, as they always were (a few
+    batches of small dumps move the progress within a batch, which tests watch)."""
+    assert partitioned.batches_of(["a", "b", "c"], [10, 20, 30]) == [["a", "b", "c"]]
+    size = 100 * 1024
+    files = list(range(300))  # 30 MB: under twice the tail
+    batches = partitioned.batches_of(files, [size] * len(files))
+    assert [len(b) for b in batches[:-1]] == [41] * (len(batches) - 1)  # 4 MB each
 
 
 def test_a_batch_counts_reading_and_making_its_payloads_apart(tmp_path: Path) -> None:

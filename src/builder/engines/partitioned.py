@@ -59,7 +59,8 @@ BATCH_BYTES = 4 * 1024 * 1024
 #: The input's last TAIL_BATCHES batches' worth of bytes is cut in batches a quarter
 #: the size, so that the workers finish close together: with whole batches to the end,
 #: one worker idled while another parsed the last one, half a batch on average (~0.2 s
-#: of a two-worker build of 20,000 dumps, ~5% of its parse).
+#: of a two-worker build of 20,000 dumps, ~5% of its parse). Only for inputs of at
+#: least twice that: a small build keeps whole batches, as before.
 TAIL_BATCHES = 4
 MAX_PARTITIONS = 4096
 
@@ -126,11 +127,12 @@ def batches_of(files: Sequence[T], sizes: Sequence[int]) -> list[list[T]]:
     current: list[T] = []
     used = 0
     left = sum(sizes)
+    tail = TAIL_BATCHES * BATCH_BYTES if left >= 2 * TAIL_BATCHES * BATCH_BYTES else 0
     for file, size in zip(files, sizes, strict=True):
         current.append(file)
         used += size
         left -= size
-        if used >= (BATCH_BYTES if left >= TAIL_BATCHES * BATCH_BYTES else BATCH_BYTES // 4):
+        if used >= (BATCH_BYTES if left >= tail else BATCH_BYTES // 4):
             batches.append(current)
             current, used = [], 0
     if current:
