@@ -144,3 +144,45 @@ def test_the_fork_servers_workers_share_the_cores_in_their_polars_pools() -> Non
     assert shown(2) == [str(max(1, cores // 2)), "None"]
     assert shown(1) == [str(cores), "None"]
     assert shown(2, POLARS_MAX_THREADS="3") == ["3", "3"]  # the user's choice is kept
+
+
+_HALF_A_RESULT = '''
+import os, struct, sys, time
+from builder.engines import local
+
+def half_a_result():
+    """What a worker ended while it sends its result leaves: a header and a few bytes
+    of a message in the results pipe, and nothing more."""
+    frame = sys._getframe()
+    while frame.f_code.co_name != "_process_worker":
+        frame = frame.f_back
+    writer = frame.f_locals["result_queue"]._writer
+    os.write(writer.fileno(), struct.pack("!i", 1 << 20) + b"partial")
+    time.sleep(120)
+
+if __name__ == "__main__":
+    try:
+        with local._pool(2) as pool:
+            pool.submit(half_a_result)
+            time.sleep(1.0)
+            raise KeyboardInterrupt
+    except KeyboardInterrupt:
+        print("stopped")
+'''
+
+
+def test_a_pool_stopped_while_a_worker_sent_half_a_result_lets_the_build_exit(
+    tmp_path: Path,
+) -> None:
+    """The pool's manager thread read half a message and waited for the rest forever:
+    after a Ctrl-C the build printed its one line, then hung at exit joining that thread
+    (seen under load, about one Ctrl-C in six). Stopping the pool ends that wait."""
+    script = tmp_path / "half.py"
+    script.write_text(_HALF_A_RESULT)
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=60, cwd=root
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["stopped"]
+    assert "Traceback" not in done.stderr, done.stderr

@@ -181,11 +181,21 @@ def _stop(pool: ProcessPoolExecutor) -> None:
     the build's scratch folder, which goes with the build."""
     # Python < 3.14 has no public way to end a pool's workers (terminate_workers).
     processes = list((getattr(pool, "_processes", None) or {}).values())
+    results = getattr(pool, "_result_queue", None)  # shutdown lets go of it
     pool.shutdown(wait=False, cancel_futures=True)
     for process in processes:
         process.terminate()
     for process in processes:
         process.join(timeout=5)
+    # A worker ended while it sent its result leaves half a message in the results
+    # pipe, and the pool's manager thread waited for the rest forever: the build printed
+    # "interrupted" and then hung at exit, joining that thread (seen under load, about
+    # one Ctrl-C in six). Only the workers write to the pipe; with them gone, closing
+    # this process's end gives the thread an end of file, and it stops as for a broken
+    # pool.
+    writer = getattr(results, "_writer", None)
+    if writer is not None and not any(process.is_alive() for process in processes):
+        writer.close()
 
 
 def _result(future: Future[R], poll: Callable[[], None] | None = None) -> R:
