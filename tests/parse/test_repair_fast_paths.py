@@ -713,6 +713,119 @@ def test_placed_is_traced_of_at_each_column(
     assert Traced.placed(body, lines) == _placed_plainly(body, lines)
 
 
+class _Spelt:
+    """The plain definition of `Traced`: every piece spelt out, as `Traced.pieces` held
+    them before the usual one stood for itself (None)."""
+
+    def __init__(self, line: int, text: str, pieces: tuple[Piece, ...]) -> None:
+        self.line, self.text, self.pieces = line, text, pieces
+
+    @classmethod
+    def of(cls, line: int, text: str, column: int = 0) -> _Spelt:
+        return cls(line, text, (Piece(0, line, column, len(text)),) if text else ())
+
+    def cut(self, start: int, end: int) -> _Spelt:
+        if start <= 0 and end >= len(self.text):
+            return self
+        pieces = []
+        for p in self.pieces:
+            a, b = max(p.at, start), min(p.at + p.length, end)
+            if a < b:
+                pieces.append(Piece(a - start, p.line, p.column + a - p.at, b - a))
+        return _Spelt(self.line, self.text[start:end], tuple(pieces))
+
+    def strip(self) -> _Spelt:
+        lead = len(self.text) - len(self.text.lstrip())
+        return self.cut(lead, max(lead, len(self.text.rstrip())))
+
+    @staticmethod
+    def concat(parts: list[tuple[str, _Spelt]]) -> _Spelt:
+        texts, pieces, size = [], [], 0
+        for i, (glue, part) in enumerate(parts):
+            if i:
+                texts.append(glue)
+                size += len(glue)
+            texts.append(part.text)
+            pieces += [Piece(p.at + size, p.line, p.column, p.length) for p in part.pieces]
+            size += len(part.text)
+        return _Spelt(parts[0][1].line, "".join(texts), tuple(pieces))
+
+    def ends(self) -> tuple[tuple[int, int] | None, tuple[int, int] | None, tuple[int, ...]]:
+        if not self.pieces:
+            return None, None, (self.line,)
+        p, q = self.pieces[0], self.pieces[-1]
+        lines = tuple(dict.fromkeys(p.line for p in self.pieces))
+        return (p.line, p.column), (q.line, q.column + q.length - 1), lines
+
+
+#: Operations on traced text: (what, a number, another number, glue).
+OPERATIONS = st.lists(
+    st.tuples(
+        st.sampled_from(["cut", "strip", "concat"]),
+        st.integers(0, 12),
+        st.integers(0, 14),
+        st.sampled_from(["", " ", "  "]),
+    ),
+    max_size=6,
+)
+
+
+def _same(traced: Traced, spelt: _Spelt) -> None:
+    """`traced` holds what `spelt` holds, the usual piece written None and nothing else."""
+    assert (traced.line, traced.text, traced.runs) == (spelt.line, spelt.text, spelt.pieces)
+    assert (traced.first, traced.last, traced.source_lines) == spelt.ends()
+    usual = spelt.text != "" and spelt.pieces == (Piece(0, spelt.line, 0, len(spelt.text)),)
+    assert (traced.pieces is None) == usual
+    if not usual:
+        assert traced.pieces == spelt.pieces
+
+
+@SETTINGS
+@given(
+    st.lists(st.tuples(line_text, st.integers(1, 4), st.integers(0, 3)), min_size=1, max_size=4),
+    OPERATIONS,
+)
+def test_traced_with_its_usual_piece_unspelt_is_the_plain_definition(
+    starts: list[tuple[str, int, int]], operations: list[tuple[str, int, int, str]]
+) -> None:
+    """Whatever is done to traced text (cuts, strips, joins, from whole lines at column 0
+    and from other columns), it keeps the characters and places of the plain definition,
+    and its pieces are None exactly where they are the usual one."""
+    traced = [Traced.of(no, text, column) for text, no, column in starts]
+    spelt = [_Spelt.of(no, text, column) for text, no, column in starts]
+    for t, s in zip(traced, spelt, strict=True):
+        _same(t, s)
+    for what, a, b, glue in operations:
+        if what == "cut":
+            traced[0], spelt[0] = traced[0].cut(a, b), spelt[0].cut(a, b)
+        elif what == "strip":
+            traced[-1], spelt[-1] = traced[-1].strip(), spelt[-1].strip()
+        else:
+            traced = [Traced.concat([(glue, t) for t in traced])]
+            spelt = [_Spelt.concat([(glue, s) for s in spelt])]
+        for t, s in zip(traced, spelt, strict=True):
+            _same(t, s)
+
+
+def test_a_whole_line_is_traced_without_a_piece_until_one_is_asked_for() -> None:
+    """The usual line holds no piece; cut from column 0 it is still the usual one, cut
+    further in or joined to another it holds its pieces."""
+    line = Traced.of(7, "The ferry sailed.")
+    assert line.pieces is None
+    assert line.runs == (Piece(0, 7, 0, 17),)
+    assert Traced.placed([(7, "The ferry sailed.")], [""] * 6 + ["The ferry sailed."]) == [line]
+    assert line.cut(0, 9) == Traced.of(7, "The ferry") and line.cut(0, 9).pieces is None
+    assert line.cut(4, 9).pieces == (Piece(0, 7, 4, 5),)
+    assert line.cut(4, 9) == Traced.of(7, "ferry", 4)
+    joined = Traced.concat([("", line), (" ", Traced.of(8, "It sank."))])
+    assert joined.pieces == (Piece(0, 7, 0, 17), Piece(18, 8, 0, 8))
+    assert (joined.first, joined.last, joined.source_lines) == ((7, 0), (8, 7), (7, 8))
+    # A join whose other part is empty holds one piece that does not cover its glue.
+    glued = Traced.concat([("", line), (" ", Traced.of(8, ""))])
+    assert glued.text == "The ferry sailed. " and glued.pieces == (Piece(0, 7, 0, 17),)
+    assert Traced.of(7, "").pieces == () and Traced.of(7, "").first is None
+
+
 def test_placed_gives_up_on_a_line_it_cannot_find() -> None:
     lines = ["The ferry sailed.", "It sank."]
     assert Traced.placed([(1, "The ferry sailed."), (2, "It sank.")], lines) == [
@@ -811,7 +924,7 @@ def _repair_main_plainly(
         elif isinstance(item, Traced):
             texts.append(item)
     done = _finish(texts, repairs)
-    traced = [t for t in texts if t.pieces]
+    traced = [t for t in texts if t.runs]
     first = traced[0].first if traced else None
     last = traced[-1].last if traced else None
     return done.lines, done.repairs, first, last
