@@ -41,12 +41,15 @@ from builder.parse.repair import (
     JunkRule,
     Piece,
     Traced,
+    _candidates,
     _drop_phrases,
     _ends_dash,
     _ends_sentence,
     _finish,
+    _fix_lines,
     _fixed_teaser,
     _glue,
+    _held,
     _is_link_text,
     _junk_rules,
     _mark,
@@ -288,6 +291,32 @@ def test_fix_lines_is_fix_inline_on_each_line(texts: list[str]) -> None:
     for no, text in lines:
         fixed, repairs = _fix_each_line([(no, text)])
         assert fix_inline(text, no) == (fixed[0][1], repairs)
+
+
+@SETTINGS
+@given(line_text, st.integers(1, 400))
+def test_a_text_of_one_line_is_fixed_without_placing_needles(text: str, no: int) -> None:
+    """A teaser (one line, never remembered here: `_fix_lines`) is fixed as the plain
+    definition fixes it, also with a line break inside; the fixes it asks are those
+    the way of many lines asks, and maybe more (which then change nothing)."""
+    for one in (text, text.replace(",", "\n,", 1)):
+        assert _fix_lines([(no, one)]) == _fix_each_line([(no, one)])
+        placed = _candidates([one])
+        if placed is not None:
+            assert placed.get(0, set()) <= _held(one)
+
+
+def test_the_fixes_held_by_one_line_are_those_of_its_needles() -> None:
+    """`_held`: the needles' fixes, and every fix without needles; no other."""
+    needleless = {i for i, fix in enumerate(INLINE_FIXES) if not fix.needles}
+    assert _held("A clean line.") == needleless
+    assert _held("Texas , and the ‘tribute'") == needleless | {1, 5}
+    fixed, repairs = _fix_lines([(3, "Texas , and the ‘tribute'")])
+    assert fixed == [(3, "Texas, and the ‘tribute’")]
+    assert [(r.kind, r.line) for r in repairs] == [
+        ("space_before_punctuation", 3),
+        ("curly_quote_pair", 3),
+    ]
 
 
 @SETTINGS
