@@ -54,7 +54,7 @@ class Traced(NamedTuple):
     #: Where its characters came from. None stands for the usual one piece, the whole
     #: `text` found at column 0 of `line` (`runs` spells it out): most body lines are
     #: such a line and are passed on untouched, and building that piece for each was
-    #: half the cost of tracing a body (~16 -> ~7 us a main article, 2,000 dumps).
+    #: half the cost of tracing a body (~12 -> ~6 us a dump, 2,000 benchmark dumps).
     #: Every way of making a `Traced` gives None for that piece, never the tuple, so
     #: two `Traced` of the same characters from the same place are equal.
     pieces: tuple[Piece, ...] | None
