@@ -53,24 +53,33 @@ def _row(
     decoded, its layout once segmented, and a reason when it is quarantined.
 
     Made whole rather than patched with `dataclasses.replace` as each finding came in
-    (3 us a call, four calls a dump: ~0.3 s of CPU in a 20,000-dump build)."""
-    return Dump(
-        dump_id=dump_id,
-        path=raw.path,
-        url=raw.url,
-        sha256=raw.sha256,
-        size_bytes=len(raw.data),
-        captured_at=raw.captured_at,
-        captured_at_source=raw.captured_at_source,
-        page_kind=None if page is None else page.kind,
-        layout=None if page is None else page.layout_name,
-        status="parsed" if reason is None else "quarantined",
-        reason=reason,
-        n_sightings=n_sightings,
-        truncated=False if page is None else page.truncated,
-        encoding=None if decoded is None else decoded.encoding,
-        replaced_bytes=0 if decoded is None else decoded.nul_bytes_removed,
+    (3 us a call, four calls a dump: ~0.3 s of CPU in a 20,000-dump build), once per
+    dump, and without the frozen `__init__` (15 fields set one by one, 3.4 us): the
+    instance's dict filled at once, in the fields' order, as `_new_sighting` fills a
+    Sighting's, gives an equal object (same repr, hash and pickle; 1.2 us)."""
+    dump = _new(Dump)
+    _set(
+        dump,
+        "__dict__",
+        {
+            "dump_id": dump_id,
+            "path": raw.path,
+            "url": raw.url,
+            "sha256": raw.sha256,
+            "size_bytes": len(raw.data),
+            "captured_at": raw.captured_at,
+            "captured_at_source": raw.captured_at_source,
+            "page_kind": None if page is None else page.kind,
+            "layout": None if page is None else page.layout_name,
+            "status": "parsed" if reason is None else "quarantined",
+            "reason": reason,
+            "n_sightings": n_sightings,
+            "truncated": False if page is None else page.truncated,
+            "encoding": None if decoded is None else decoded.encoding,
+            "replaced_bytes": 0 if decoded is None else decoded.nul_bytes_removed,
+        },
     )
+    return dump
 
 
 def _traced(block: Block, offsets: ByteOffsets) -> list[Traced] | None:
@@ -367,14 +376,16 @@ def extract(raw: RawDump, *, keep_furniture: bool = False, languages: bool = Tru
         return DumpResult(_row(raw, dump_id, decoded, reason=page.reason))
     if not page.blocks:
         return DumpResult(_row(raw, dump_id, decoded, page, reason="no articles found"))
-    dump = _row(raw, dump_id, decoded, page)
+    # One row, made before the sightings that read it (their dump id, capture time):
+    # each block gives one sighting, so their number is known already.
+    dump = _row(raw, dump_id, decoded, page, n_sightings=len(page.blocks))
     offsets = ByteOffsets(raw.data, decoded)
     sightings = tuple(
         _sighting(dump, i, b, page, offsets, keep_furniture, languages)
         for i, b in enumerate(page.blocks)
     )
     _add_time("repair", perf_counter() - segmented_at)
-    return DumpResult(_row(raw, dump_id, decoded, page, n_sightings=len(sightings)), sightings)
+    return DumpResult(dump, sightings)
 
 
 def with_languages(results: Sequence[DumpResult]) -> list[DumpResult]:
