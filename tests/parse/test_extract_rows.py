@@ -1,7 +1,7 @@
 """The `dumps` row of the per-dump stage (`extract._row`): made once per dump, before
 its sightings, it counts them, and it is the row `Dump(...)` makes from the same
 findings (order, repr, hash, pickle), with the compact dict the dataclass's `__init__`
-leaves (a dict filled at once made the batch step reading the rows slower)."""
+leaves (see `_row`: a dict filled at once cost the garbage collector more)."""
 
 from __future__ import annotations
 

@@ -54,10 +54,11 @@ def _row(
 
     Made whole rather than patched with `dataclasses.replace` as each finding came in
     (3 us a call, four calls a dump: ~0.3 s of CPU in a 20,000-dump build), and once
-    per dump. Through the dataclass's own `__init__`: an instance whose dict was filled
-    at once (as `_new_sighting` fills a Sighting's) cost 1.2 us instead of 3.4 here,
-    but made the batch step that reads the rows 0.2 s slower at 20,000 dumps (its dict
-    is not the compact one `__init__` leaves, shared by every Dump's)."""
+    per dump. Through the dataclass's own `__init__`: an instance whose dict is filled
+    at once (as `_new_sighting` fills a Sighting's) costs 1.2 us instead of 3.4, but
+    its dict is not the compact one `__init__` leaves, and with 20,000 results alive
+    (benchmarks/stage_cpu.py's batch step) the garbage collector took 0.2 s more; in
+    batches as a build runs them no difference stood out of the noise (+-0.3 s)."""
     return Dump(
         dump_id=dump_id,
         path=raw.path,
