@@ -6,6 +6,8 @@ import codecs
 import random
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from builder.inputs.decode import Decoded, Undecodable, decode
 
@@ -96,6 +98,22 @@ def test_nul_bytes_removed_and_counted() -> None:
     assert result.text == "Ferry title\nBody line.\n"
     assert result.nul_bytes_removed == 3
     assert result.encoding == "utf-8"
+
+
+@given(
+    st.lists(st.sampled_from(["Ferry", " ", "é", "—", "في", "😀", "\x00", "\r", "\n"]), max_size=12)
+)
+def test_utf8_line_ends_and_nuls_are_found_in_the_bytes_as_in_the_text(bits: list[str]) -> None:
+    """UTF-8 is checked for NULs and CRs in its bytes, not its text: the same answer
+    (no multi-byte character holds a byte below 0x80), whatever characters surround them."""
+    text = "".join(bits)
+    data = text.encode()
+    result = decode(data)
+    if isinstance(result, Undecodable):  # blank, or too many NULs for text
+        return
+    assert result.encoding == "utf-8"
+    plain = text.replace("\x00", "").replace("\r\n", "\n").replace("\r", "\n")
+    assert (result.text, result.nul_bytes_removed) == (plain, text.count("\x00"))
 
 
 def test_binary_is_refused() -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from builder.inputs.files import DEFAULT_MAX_BYTES
-from builder.inputs.read import iter_dumps, read_up_to
+from builder.inputs.read import _read_fd, iter_dumps, read_up_to
 from builder.inputs.walk import find_inputs
 from tests.inputs.support import OPTION_TIME, dumps, jsonl, write
 
@@ -116,6 +116,41 @@ def test_read_up_to_gives_what_a_plain_read_gives_whatever_the_size_hint(
     with path.open("rb") as fh:
         assert read_up_to(fh, 11, hint) == expected
         assert fh.read() == path.read_bytes()[len(expected) :]  # nothing more consumed
+
+
+@pytest.mark.parametrize("hint", [0, 3, 9, 10, 11, 40, 70_000])
+@pytest.mark.parametrize("size", [0, 3, 10, 11, 25, 70_000, 200_000])
+def test_a_text_file_read_on_its_descriptor_gives_what_a_plain_read_gives(
+    tmp_path: Path, size: int, hint: int
+) -> None:
+    """A text input is read with `os.read` on its descriptor (`_read_fd`), not through
+    a file object: whatever its size at fstat time (`hint`; a file that grew or shrank
+    since), the bytes are those `fh.read(limit)` gives, in reads after the first that
+    grow with what was read (a limit of 150,001 is read whole past 64 KB chunks)."""
+    path = write(tmp_path / "f.txt", bytes(i % 251 for i in range(size)))
+    for limit in (11, 150_001):
+        with path.open("rb") as fh:
+            expected = fh.read(limit)
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            assert _read_fd(fd, limit, hint) == expected
+            assert os.read(fd, size + 1) == path.read_bytes()[len(expected) :]
+        finally:
+            os.close(fd)
+
+
+def test_text_files_of_every_size_read_whole_and_closed(tmp_path: Path) -> None:
+    """Each text file's dump holds its bytes, and its descriptor is closed by the time
+    the dump is handed out (a build of 100,000 files must not run out of them)."""
+    sizes = [1, 4095, 4096, 4097, 70_000]
+    for i, size in enumerate(sizes):
+        write(tmp_path / "d" / f"{i}.txt", bytes(65 + j % 26 for j in range(size)))
+    before = len(os.listdir("/proc/self/fd"))
+    stream = iter_dumps(find_inputs([str(tmp_path / "d")]), captured_at=OPTION_TIME)
+    for i, dump in enumerate(stream):
+        assert len(os.listdir("/proc/self/fd")) == before  # nothing left open
+        assert dump.data == (tmp_path / "d" / f"{i}.txt").read_bytes()
+        assert (dump.path, dump.error, len(dump.data)) == (f"{i}.txt", None, sizes[i])
 
 
 def test_default_max_bytes_is_32_mib() -> None:

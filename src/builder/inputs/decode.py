@@ -135,10 +135,17 @@ def decode(data: bytes) -> Decoded | Undecodable:
     if _looks_binary(head.replace(b"\x00", b"") if head.count(b"\x00") < 8 else head):
         return Undecodable("binary data, not text")
     try:
-        text, nuls = _normalise(data.decode("utf-8"))
-        return _checked(Decoded(text, "utf-8", nuls))
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
         pass
+    else:
+        # In UTF-8 a byte below 0x80 is that character and no other's part: the text
+        # holds a NUL or a CR exactly when the bytes do, looked for in the bytes (~0.2
+        # us) rather than in the text, which is twice as wide when not ASCII (~4 us).
+        nuls = 0
+        if b"\x00" in data or b"\r" in data:
+            text, nuls = _normalise(text)
+        return _checked(Decoded(text, "utf-8", nuls))
     legacy = _legacy(data[:1_000_000])
     if legacy is None:
         return Undecodable("not text in any supported encoding")

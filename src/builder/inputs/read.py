@@ -69,19 +69,32 @@ def _dumps_of(file: InputFile, option: datetime | None, max_bytes: int) -> Itera
         yield failed_dump(file.path, file.error, b"", capture_clock(option, file.mtime_ns))
         return
     try:
-        fh, st = _open_regular(file.real_path)
+        fd, st = _open_regular(file.real_path)
     except _Unusable as exc:
         yield failed_dump(file.path, exc.reason, b"", capture_clock(option, file.mtime_ns))
         return
+    clock = capture_clock(option, st.st_mtime_ns)
+    if file.kind == "text":
+        # Read on the descriptor itself, closed before the dump is handed out: a file
+        # object (FileIO + BufferedReader) costs a second fstat, an isatty ioctl and an
+        # lseek per file, and Python objects around them (20,000 dumps: 0.15 -> 0.10 s
+        # of CPU to read them; the I/O floor's `Path.read_bytes` takes 0.12 s).
+        try:
+            data = _read_fd(fd, max_bytes + 1, st.st_size)  # one byte more: "too large"
+        except OSError as exc:
+            yield failed_dump(file.path, os_reason(exc), b"", clock)
+            return
+        finally:
+            os.close(fd)
+        yield _text_dump(file.path, data, clock, max_bytes)
+        return
+    try:
+        fh = os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
     with fh:
-        yield from _dumps_of_open(
-            file.path,
-            file.kind,
-            fh,
-            capture_clock(option, st.st_mtime_ns),
-            max_bytes,
-            size_hint=st.st_size,
-        )
+        yield from _dumps_of_open(file.path, file.kind, fh, clock, max_bytes)
 
 
 def dumps_of_stream(
@@ -100,16 +113,15 @@ def dumps_of_stream(
 
 
 def _dumps_of_open(
-    path: str,
-    kind: Kind,
-    fh: BinaryIO,
-    clock: Clock,
-    max_bytes: int,
-    *,
-    size_hint: int | None = None,
+    path: str, kind: Kind, fh: BinaryIO, clock: Clock, max_bytes: int
 ) -> Iterator[RawDump]:
     if kind == "text":
-        yield _text_dump(path, fh, clock, max_bytes, size_hint)
+        try:
+            data = read_up_to(fh, max_bytes + 1)  # one byte more: "too large"
+        except OSError as exc:
+            yield failed_dump(path, os_reason(exc), b"", clock)
+            return
+        yield _text_dump(path, data, clock, max_bytes)
         return
     lines = gzip_lines(fh, max_bytes) if kind == "jsonl.gz" else plain_lines(fh, max_bytes)
     empty = True
@@ -120,8 +132,9 @@ def _dumps_of_open(
         yield failed_dump(path, "no records (an empty or blank JSON Lines file)", b"", clock)
 
 
-def _open_regular(path: str) -> tuple[BinaryIO, os.stat_result]:
-    """Open without ever blocking: a FIFO swapped in after listing must not hang the run."""
+def _open_regular(path: str) -> tuple[int, os.stat_result]:
+    """Open without ever blocking: a FIFO swapped in after listing must not hang the run.
+    The descriptor is the caller's to close."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except OSError as exc:
@@ -130,23 +143,43 @@ def _open_regular(path: str) -> tuple[BinaryIO, os.stat_result]:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
             raise _Unusable(f"not a regular file ({type_name(st.st_mode)})")
-        return os.fdopen(fd, "rb"), st
+        return fd, st
     except BaseException:
         os.close(fd)
         raise
 
 
-def _text_dump(
-    path: str, fh: BinaryIO, clock: Clock, max_bytes: int, size_hint: int | None = None
-) -> RawDump:
-    try:
-        # One byte more tells "too large" from "exactly full".
-        data = read_up_to(fh, max_bytes + 1, size_hint)
-    except OSError as exc:
-        return failed_dump(path, os_reason(exc), b"", clock)
+def _text_dump(path: str, data: bytes, clock: Clock, max_bytes: int) -> RawDump:
+    """The dump of a text file read up to `max_bytes + 1` bytes: one byte more tells
+    "too large" from "exactly full"."""
     if len(data) > max_bytes:
         return failed_dump(path, f"too large (more than {max_bytes} bytes)", data, clock)
     return RawDump(path=path, data=data, captured_at=clock[0], captured_at_source=clock[1])
+
+
+def _read_fd(fd: int, limit: int, size_hint: int) -> bytes:
+    """The first `limit` bytes of the file open as `fd`, or all of it if fewer: what
+    `fh.read(limit)` gives, read with `os.read`.
+
+    `size_hint` is the file's size at fstat time: the first read asks for one byte
+    more, so a file of that size takes two reads (the second finds the end), and one
+    that grew since keeps being read to `limit`. `os.read(fd, n)` allocates n bytes
+    before it reads: asked for `limit` (32 MB) at once, it would allocate that much
+    and shrink it for every dump, so the reads after the first ask for at most as much
+    as was read so far (64 KB at least).
+    """
+    data = os.read(fd, min(limit, size_hint + 1))
+    if not data:
+        return data
+    chunks = [data]
+    got = len(data)
+    while got < limit:
+        more = os.read(fd, min(limit - got, max(got, 1 << 16)))
+        if not more:
+            break
+        chunks.append(more)
+        got += len(more)
+    return data if len(chunks) == 1 else b"".join(chunks)
 
 
 def read_up_to(fh: BinaryIO, limit: int, size_hint: int | None = None) -> bytes:

@@ -53,7 +53,12 @@ def _row(
     decoded, its layout once segmented, and a reason when it is quarantined.
 
     Made whole rather than patched with `dataclasses.replace` as each finding came in
-    (3 us a call, four calls a dump: ~0.3 s of CPU in a 20,000-dump build)."""
+    (3 us a call, four calls a dump: ~0.3 s of CPU in a 20,000-dump build), and once
+    per dump. Through the dataclass's own `__init__`: an instance whose dict is filled
+    at once (as `_new_sighting` fills a Sighting's) costs 1.2 us instead of 3.4, but
+    its dict is not the compact one `__init__` leaves, and with 20,000 results alive
+    (benchmarks/stage_cpu.py's batch step) the garbage collector took 0.2 s more; in
+    batches as a build runs them no difference stood out of the noise (+-0.3 s)."""
     return Dump(
         dump_id=dump_id,
         path=raw.path,
@@ -367,14 +372,16 @@ def extract(raw: RawDump, *, keep_furniture: bool = False, languages: bool = Tru
         return DumpResult(_row(raw, dump_id, decoded, reason=page.reason))
     if not page.blocks:
         return DumpResult(_row(raw, dump_id, decoded, page, reason="no articles found"))
-    dump = _row(raw, dump_id, decoded, page)
+    # One row, made before the sightings that read it (their dump id, capture time):
+    # each block gives one sighting, so their number is known already.
+    dump = _row(raw, dump_id, decoded, page, n_sightings=len(page.blocks))
     offsets = ByteOffsets(raw.data, decoded)
     sightings = tuple(
         _sighting(dump, i, b, page, offsets, keep_furniture, languages)
         for i, b in enumerate(page.blocks)
     )
     _add_time("repair", perf_counter() - segmented_at)
-    return DumpResult(_row(raw, dump_id, decoded, page, n_sightings=len(sightings)), sightings)
+    return DumpResult(dump, sightings)
 
 
 def with_languages(results: Sequence[DumpResult]) -> list[DumpResult]:
