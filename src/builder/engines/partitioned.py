@@ -26,10 +26,11 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, fields
+from datetime import UTC, datetime
 from functools import lru_cache
 from itertools import accumulate
+from operator import attrgetter
 from time import perf_counter
 from typing import Any, TypeVar
 
@@ -363,7 +364,7 @@ def _extract(pairs: Iterable[tuple[RawDump, int | None]], settings: Settings) ->
     if flush is not None:  # the new results' sightings as the frame holds them: one encoding
         flush(frame if len(fresh) == len(results) else _rows_of(frame, results, fresh))
     started = perf_counter()
-    dumps = to_arrow("dumps", map(dump_row, rows))
+    dumps = dumps_table(rows)
     ranges = [id_range(d.dump_id, n) for d in rows]
     titles = split_by(frame, np.array(parts, np.int64))
     by_range = split_by(dumps, np.array(ranges, np.int64))
@@ -380,6 +381,24 @@ def _extract(pairs: Iterable[tuple[RawDump, int | None]], settings: Settings) ->
         index=index_table,
         ambiguous=ambiguous,
     )
+
+
+def dumps_table(rows: Sequence[Dump]) -> pa.Table:
+    """The dumps rows as the contract's table, read by Arrow from each Dump's own dict
+    of fields in one pass, then checked in columns (`conform`): `to_arrow`'s per-row
+    checks cost five times as much (0.11 against 0.02 s for 20,000 dumps).
+
+    What `to_arrow` would convert or refuse row by row goes through it instead: a time
+    that is not in UTC (it converts it, or refuses a naive one), a Dump without a
+    column of the contract (it names the column)."""
+    schema = arrow_schema("dumps")
+    times = [f.name for f in schema if pa.types.is_timestamp(f.type)]
+    missing = set(schema.names) - {f.name for f in fields(Dump)}
+    values = (value for name in times for value in map(attrgetter(name), rows))
+    if missing or not all(value is None or value.tzinfo is UTC for value in values):
+        return to_arrow("dumps", map(dump_row, rows))
+    values = pa.array(list(map(attrgetter("__dict__"), rows)), pa.struct(list(schema)))
+    return conform("dumps", pa.Table.from_struct_array(values))
 
 
 def _rows_of(frame: pa.Table, results: Sequence[DumpResult], chosen: Sequence[int]) -> pa.Table:
