@@ -75,6 +75,13 @@ def parsed_dump(name: str, when: datetime, *, n_sightings: int = 1, url: str | N
     )
 
 
+def _holds_files(folder: Path) -> bool:
+    try:
+        return any(folder.iterdir())
+    except OSError:  # not made yet, or removed with the build
+        return False
+
+
 def parsing(scratch_parent: Path, proc: subprocess.Popen[str], timeout: float = 120) -> bool:
     """Wait until a build run with TMPDIR=`scratch_parent` has written its first batch
     (the parse is under way) or has ended; whether it is still running, so that a test
@@ -82,7 +89,8 @@ def parsing(scratch_parent: Path, proc: subprocess.Popen[str], timeout: float = 
     few thousand test dumps in less time than the sleep."""
     deadline = time.monotonic() + timeout
     while proc.poll() is None and time.monotonic() < deadline:
-        if any((work / "titles").is_dir() for work in scratch_parent.glob("builder-work-*")):
+        # A batch written: a file in `titles` (the folder itself is made before the parse).
+        if any(_holds_files(work / "titles") for work in scratch_parent.glob("builder-work-*")):
             return proc.poll() is None
         time.sleep(0.05)
     return proc.poll() is None

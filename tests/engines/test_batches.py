@@ -5,11 +5,11 @@ for dump, with or without the cache."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from itertools import accumulate
+from itertools import accumulate, pairwise
 from pathlib import Path
 
 from builder.engines import partitioned
-from builder.engines.local import _extract_step
+from builder.engines.local import _extract_step, _read, _scratch
 from builder.inputs.read import find_inputs, read_dumps
 from builder.records import DumpResult, RawDump
 from builder.release.cache import SUFFIX, CachedStage, decode_results
@@ -136,6 +136,34 @@ def test_a_batch_counts_reading_and_making_its_payloads_apart(tmp_path: Path) ->
 
     files = find_inputs([str(tmp_path / "c")])
     settings = partitioned.Settings(3, WHEN, 1 << 30)
+    _scratch(tmp_path / "work")
     step = _extract_step(0, files, settings, tmp_path / "work")
-    assert step.timings["read"] > 0 and step.timings["write"] > 0
-    assert sorted(p.parent.name for p in (tmp_path / "work" / "titles").rglob("*.arrows"))
+    assert step.out.timings["read"] > 0 and step.out.timings["write"] > 0
+    assert step.titles
+
+
+def test_a_batch_writes_one_file_of_titles_and_one_of_dumps_read_back_as_made(
+    tmp_path: Path,
+) -> None:
+    """The local engine keeps a batch's payloads, one IPC stream per partition (or id
+    range), one after the other in one file per kind: each piece read back from its
+    memory map is the table the batch step made for it."""
+    files = find_inputs([str(corpus(tmp_path / "c", 40, seed=3))])
+    settings = partitioned.Settings(4, WHEN, 1 << 30)
+    work = tmp_path / "work"
+    _scratch(work)
+    step = _extract_step(7, files, settings, work)
+    made = partitioned.extract_tables(files, settings)
+
+    assert sorted(p.relative_to(work).as_posix() for p in work.rglob("*.arrows")) == [
+        "dumps/000007.arrows",
+        "titles/000007.arrows",
+    ]
+    for pieces, tables in ((step.titles, made.titles), (step.dumps, made.dumps)):
+        assert set(pieces) == set(tables) and len(tables) > 1  # several streams in one file
+        for key, piece in pieces.items():
+            (table,) = _read([piece])
+            assert table.equals(tables[key])
+    ends = sorted((p.offset, p.offset + p.length) for p in step.titles.values())
+    assert ends[0][0] == 0 and all(a[1] == b[0] for a, b in pairwise(ends))
+    assert ends[-1][1] == (work / "titles" / "000007.arrows").stat().st_size

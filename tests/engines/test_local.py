@@ -186,3 +186,45 @@ def test_a_pool_stopped_while_a_worker_sent_half_a_result_lets_the_build_exit(
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["stopped"]
     assert "Traceback" not in done.stderr, done.stderr
+
+
+def test_the_scratch_holds_a_file_per_batch_and_per_partition_and_is_emptied(
+    tmp_path: Path,
+) -> None:
+    """The payloads between the steps wait in one file per batch (titles, dumps) and one
+    per merged partition, not one per (batch, partition) in a folder each: the file
+    count grows with batches plus partitions, not their product. Each kind goes once
+    its last reader is done; what is left are the spilled tables, in range order."""
+    from datetime import UTC, datetime
+
+    from builder.engines import local, partitioned
+    from builder.inputs.read import find_inputs
+    from tests.releasing import corpus
+
+    files = find_inputs([str(corpus(tmp_path / "c", 60, seed=4))])
+    batches = [files[i : i + 12] for i in range(0, len(files), 12)]  # 5 batches
+    n = 4
+    settings = partitioned.Settings(n, datetime(2025, 7, 1, 12, tzinfo=UTC), 1 << 30)
+    work = tmp_path / "work"
+    seen: dict[str, list[str]] = {}
+
+    def listing(name: str, done: int, total: int | None) -> None:
+        if name not in seen:
+            seen[name] = sorted(p.relative_to(work).as_posix() for p in work.rglob("*.arrows"))
+
+    staged = local.run(batches, settings, work, workers=1, on_stage=listing)
+
+    per_batch = [f"{kind}/{i:06d}.arrows" for kind in ("dumps", "titles") for i in range(5)]
+    assert seen["merging"] == per_batch
+    merged = [f"merged/{p:05d}.arrows" for p in range(n)]
+    assert seen["collecting"] == sorted([*per_batch[:5], *merged])  # titles read: gone
+    left = sorted(p.relative_to(work).as_posix() for p in work.rglob("*.arrows"))
+    assert left == sorted(
+        f"tables/{name}/{r:05d}.arrows"
+        for name in ("articles", "dumps", "sightings")
+        for r in range(n)
+    )
+    assert staged.tables["dumps"].num_rows == 60
+    assert staged.tables["dumps"].read_all().column("dump_id").to_pylist() == sorted(
+        staged.tables["dumps"].read_all().column("dump_id").to_pylist()
+    )

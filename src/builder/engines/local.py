@@ -17,16 +17,27 @@ import tempfile
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
+
+import pyarrow as pa
 
 from builder import timing
+from builder.contract import TABLES
 from builder.engines import BuildIndex, OnRows, OnStage, Staged, partitioned, ticks
-from builder.engines.spill import spill, spilled_tables
+from builder.engines.spill import (
+    append_stream,
+    read_stream,
+    spill_table,
+    spilled_tables,
+    use_system_allocator,
+)
 from builder.inputs.files import InputFile
+from builder.merge import FRAME_SCHEMA
 
 R = TypeVar("R")
 #: Workers are forks of the driver: they inherit its modules and the progress counter.
@@ -250,7 +261,27 @@ def _worker_setup(parent: int, counter: Any = None, forked: bool = True) -> None
     threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
-def _merge_order(work: Path, n: int, workers: int) -> list[int]:
+class Piece(NamedTuple):
+    """Where one payload waits: the IPC stream of `length` bytes at `offset` of a
+    scratch file (see `_extract_step`)."""
+
+    path: str
+    offset: int
+    length: int
+
+
+@dataclass(frozen=True)
+class Extracted:
+    """What a batch's step hands the driver: its rows, publishers and timings (a
+    `BatchOut` without payloads), and where its payloads wait, by title partition and
+    by dump id range."""
+
+    out: partitioned.BatchOut
+    titles: dict[int, Piece]
+    dumps: dict[int, Piece]
+
+
+def _merge_order(titles: Sequence[Sequence[Piece]], workers: int) -> list[int]:
     """The title partitions in the order they are merged: the largest first.
 
     Hot titles (a card on a third of all pages) fill one partition several times over
@@ -261,64 +292,93 @@ def _merge_order(work: Path, n: int, workers: int) -> list[int]:
     against 837 MB) and saves a third of the merge's wall time with two workers (one
     pool started, not two, and no core idle while the largest is merged).
     """
+    n = len(titles)
     if workers <= 1 or n < 2:
         return list(range(n))
-    sizes = [_bytes_in(work / "titles" / f"{part:05d}") for part in range(n)]
+    sizes = [sum(piece.length for piece in pieces) for pieces in titles]
     largest = max(range(n), key=sizes.__getitem__)
     return [largest, *(part for part in range(n) if part != largest)]
 
 
-def _bytes_in(folder: Path) -> int:
-    return sum(path.stat().st_size for path in folder.iterdir()) if folder.is_dir() else 0
+#: The scratch folders: each batch's title payloads and dumps rows (one file of each per
+#: batch), each partition's merged articles and sightings (one file per partition), the
+#: incremental build's title index (one per batch) and the finished tables.
+_FOLDERS = ("titles", "dumps", "merged", "index", *(f"tables/{name}" for name in TABLES))
 
 
-def _write(folder: Path, name: str, payload: bytes) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / name).write_bytes(payload)
+def _scratch(work: Path) -> None:
+    """Make the scratch folders once, before any step writes there."""
+    for folder in _FOLDERS:
+        (work / folder).mkdir(parents=True, exist_ok=True)
 
 
-def _read_all(folder: Path) -> Iterator[bytes]:
-    if folder.is_dir():
-        for path in sorted(folder.iterdir()):
-            yield path.read_bytes()
+def _write(path: Path, tables: Mapping[int, pa.Table]) -> dict[int, Piece]:
+    """`tables` as IPC streams one after the other in one new file, and where each is.
+
+    One file per step, not one per (step, partition) in a folder each: at 20,000 dumps
+    the build made 1,721 files in 62 folders, and created, read and removed each; the
+    streams go into the file as they are encoded, with no copy in bytes between."""
+    with pa.OSFile(str(path), "wb") as sink:
+        return {key: Piece(str(path), *append_stream(sink, table)) for key, table in tables.items()}
+
+
+def _read(pieces: Iterable[Piece]) -> Iterator[pa.Table]:
+    """The tables of `pieces`, in order, read from memory maps without a copy."""
+    for piece in pieces:
+        with pa.memory_map(piece.path, "r") as source:
+            yield read_stream(source, piece.offset, piece.length)
 
 
 def _extract_step(
     index: int, files: Sequence[InputFile], settings: partitioned.Settings, work: Path
-) -> partitioned.BatchOut:
+) -> Extracted:
     """The batch's payloads go to files; what returns to the driver is small."""
-    out = partitioned.extract_batch(files, settings)
+    out = partitioned.extract_tables(files, settings)
     started = time.perf_counter()
-    for part, payload in out.titles.items():
-        _write(work / "titles" / f"{part:05d}", f"{index:06d}.arrows", payload)
-    for part, payload in out.dumps.items():
-        _write(work / "dumps" / f"{part:05d}", f"{index:06d}.arrows", payload)
+    titles = _write(work / "titles" / f"{index:06d}.arrows", out.titles)
+    dumps = _write(work / "dumps" / f"{index:06d}.arrows", out.dumps)
     if out.index is not None:
-        _write(work / "index", f"{index:06d}.arrows", out.index)
+        spill_table(out.index, work / "index" / f"{index:06d}.arrows")
     timings = {**out.timings}
     timings["write"] = timings.get("write", 0.0) + time.perf_counter() - started
-    return partitioned.BatchOut({}, {}, out.rows, out.known, timings, None, out.ambiguous)
+    meta = partitioned.BatchOut({}, {}, out.rows, out.known, timings, None, out.ambiguous)
+    return Extracted(meta, titles, dumps)
 
 
-def _merge_step(part: int, known: frozenset[str], n: int, work: Path) -> dict[str, float]:
-    folder = work / "titles" / f"{part:05d}"
-    out = partitioned.merge_partition(_read_all(folder), known, n)
-    for rng, payload in out.articles.items():
-        _write(work / "articles" / f"{rng:05d}", f"{part:05d}.arrows", payload)
-    for rng, payload in out.placed.items():
-        _write(work / "placed" / f"{rng:05d}", f"{part:05d}.arrows", payload)
-    shutil.rmtree(folder, ignore_errors=True)
-    return out.timings
+def _merge_step(
+    part: int, pieces: Sequence[Piece], known: frozenset[str], n: int, work: Path
+) -> tuple[dict[int, Piece], dict[int, Piece], dict[str, float]]:
+    """One title partition merged (its pieces in batch order); its articles and
+    sightings by id range go to one file, whose pieces return to the driver."""
+    use_system_allocator()
+    timing.take()
+    with timing.timed("merge"):
+        frame = partitioned.concat(_read(pieces), FRAME_SCHEMA)
+        by_article, by_dump = partitioned.merge_frame(frame, known, n)
+        del frame  # its memory maps, before the writing
+        path = work / "merged" / f"{part:05d}.arrows"
+        with pa.OSFile(str(path), "wb") as sink:
+            articles = {r: Piece(str(path), *append_stream(sink, t)) for r, t in by_article.items()}
+            placed = {r: Piece(str(path), *append_stream(sink, t)) for r, t in by_dump.items()}
+    return articles, placed, timing.take()
 
 
-def _finish_step(rng: int, work: Path) -> tuple[dict[str, int], dict[str, float]]:
-    folders = [work / kind / f"{rng:05d}" for kind in ("dumps", "articles", "placed")]
-    out = partitioned.finish_range(*(_read_all(f) for f in folders))
-    for name, payload in out.tables.items():
-        spill(payload, work / "tables" / name / f"{rng:05d}.arrows")
-    for folder in folders:
-        shutil.rmtree(folder, ignore_errors=True)
-    return out.rows, out.timings
+def _finish_step(
+    rng: int,
+    dumps: Sequence[Piece],
+    articles: Sequence[Piece],
+    placed: Sequence[Piece],
+    work: Path,
+) -> tuple[dict[str, int], dict[str, float]]:
+    """One id range of the three tables, sorted, spilled under `tables/`."""
+    use_system_allocator()
+    timing.take()
+    with timing.timed("write"):
+        tables = partitioned.finish_tables(_read(dumps), _read(articles), _read(placed))
+        for name, table in tables.items():
+            spill_table(table, work / "tables" / name / f"{rng:05d}.arrows")
+        rows = {name: table.num_rows for name, table in tables.items()}
+    return rows, timing.take()
 
 
 @contextmanager
@@ -371,6 +431,12 @@ def _run(
     rows: dict[str, int] = {}
     counter = _FORK.Value("q", 0) if workers > 1 and on_stage is not None else None
     parsed = 0
+    n = settings.partitions
+    # Where each payload waits, by partition (or range), in batch order: results are
+    # taken in the order the batches were submitted.
+    titles: list[list[Piece]] = [[] for _ in range(n)]
+    dumps: list[list[Piece]] = [[] for _ in range(n)]
+    _scratch(work)
 
     def one_parsed() -> None:  # a dump parsed in this process (no pool)
         nonlocal parsed
@@ -387,12 +453,17 @@ def _run(
         start_fork_server(workers)  # it imports while the dumps are parsed
     try:
         with _pool(workers, counter=counter) as pool:
-            pending: deque[Future[partitioned.BatchOut]] = deque()
+            pending: deque[Future[Extracted]] = deque()
             todo = iter(enumerate(batches))
 
             def drain(limit: int) -> None:
                 while len(pending) > limit:
-                    out = _result(pending.popleft(), poll)
+                    done = _result(pending.popleft(), poll)
+                    for part, piece in done.titles.items():
+                        titles[part].append(piece)
+                    for rng, piece in done.dumps.items():
+                        dumps[rng].append(piece)
+                    out = done.out
                     known.update(out.known)
                     ambiguous.update(out.ambiguous)
                     timing.combine(extract_timings, out.timings)
@@ -409,29 +480,50 @@ def _run(
     started = time.perf_counter()
     merge_timings: dict[str, float] = {}
     frozen = frozenset(known)
-    n = settings.partitions
     merged = 0
+    # Each range's pieces of the merged tables, by the partition they came from.
+    articles: list[dict[int, Piece]] = [{} for _ in range(n)]
+    placed: list[dict[int, Piece]] = [{} for _ in range(n)]
     step("merging", merged, n)
     with _pool(workers, context=_CLEAN) as pool:
-        order = _merge_order(work, n, workers)
-        for result in [pool.submit(_merge_step, p, frozen, n, work) for p in order]:
-            merged_timings: dict[str, float] = _result(result)
+        order = _merge_order(titles, workers)
+        submitted = [(p, pool.submit(_merge_step, p, titles[p], frozen, n, work)) for p in order]
+        for part, result in submitted:
+            part_articles, part_placed, merged_timings = _result(result)
+            for rng, piece in part_articles.items():
+                articles[rng][part] = piece
+            for rng, piece in part_placed.items():
+                placed[rng][part] = piece
             timing.combine(merge_timings, merged_timings)
             merged += 1
             step("merging", merged, n)
     if workers > 1:
         stop_fork_server()
+    shutil.rmtree(work / "titles", ignore_errors=True)  # merged: no longer read
     timing.combine(timings, timing.fit(merge_timings, time.perf_counter() - started, "merge"))
     started = time.perf_counter()
     finish_timings: dict[str, float] = {}
     step("collecting", 0, n)
     with _pool(workers) as pool:
-        for done, finished in enumerate([pool.submit(_finish_step, r, work) for r in range(n)]):
+        futures = [
+            pool.submit(
+                _finish_step,
+                r,
+                dumps[r],
+                [articles[r][p] for p in sorted(articles[r])],
+                [placed[r][p] for p in sorted(placed[r])],
+                work,
+            )
+            for r in range(n)
+        ]
+        for done, finished in enumerate(futures):
             range_rows, range_timings = _result(finished)
             for name, count in range_rows.items():
                 rows[name] = rows.get(name, 0) + count
             timing.combine(finish_timings, range_timings)
             step("collecting", done + 1, n)
+    for folder in ("dumps", "merged"):  # collected into the tables
+        shutil.rmtree(work / folder, ignore_errors=True)
     timing.combine(timings, timing.fit(finish_timings, time.perf_counter() - started, "write"))
     index_parts = tuple(sorted((work / "index").glob("*.arrows")))
     keyed = getattr(settings.stage, "keyed", None) is not None

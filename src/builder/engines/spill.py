@@ -170,6 +170,32 @@ def spill(table_bytes: bytes, path: Path) -> None:
     path.write_bytes(table_bytes)
 
 
+def spill_table(table: pa.Table, path: Path) -> None:
+    """Write one range's table to disk as the IPC stream `spill` writes, streamed into
+    the file: encoding it to bytes first cost two more copies of every table."""
+    with pa.OSFile(str(path), "wb") as sink:
+        append_stream(sink, table)
+
+
+def append_stream(sink: pa.NativeFile, table: pa.Table) -> tuple[int, int]:
+    """Write `table` as one IPC stream where `sink` stands; its (offset, length) there.
+
+    A stream ends with its own end-of-stream marker, so several can follow each other in
+    one file and each be read alone from its bytes (`read_stream`)."""
+    offset = sink.tell()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return offset, sink.tell() - offset
+
+
+def read_stream(source: pa.MemoryMappedFile, offset: int, length: int) -> pa.Table:
+    """The table of the IPC stream at `offset` of a memory-mapped file, without a copy
+    (its buffers are the map's pages, kept mapped while the table lives)."""
+    source.seek(offset)
+    with pa.ipc.open_stream(source.read_buffer(length)) as reader:
+        return reader.read_all()
+
+
 def spilled_tables(folder: Path, rows: dict[str, int]) -> dict[str, SpilledTable]:
     """The contract's tables as spilled under `folder/<table>/*.arrows`, in range order."""
     return {
