@@ -13,6 +13,7 @@ the other way round; tests/contract/test_rules.py holds it to pandera's verdicts
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -122,39 +123,70 @@ def nested_rules(name: str, node: Mapping[str, Any]) -> list[NestedRule]:
 # --- the quick verdict ----------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _Verdict:
+    """What a valid frame of a table is: its exact schema, one boolean aggregate per
+    rule that is true when every row keeps it, and the columns those rules read."""
+
+    schema: pl.Schema
+    musts: tuple[pl.Expr, ...]
+    columns: tuple[str, ...]
+
+
 @cache
-def _verdict(table: str) -> tuple[pl.Schema, tuple[pl.Expr, ...]]:
-    """What a valid frame of `table` is: its exact schema, and one boolean aggregate per
-    rule that is true when every row keeps it."""
+def _verdict(table: str) -> _Verdict:
     schema = json_schema(table)
     key = schema.get("x-key")
     columns: dict[str, pl.DataType] = {}
     musts: list[pl.Expr] = []
+    read: list[str] = []
     for name, node in schema["properties"].items():
         columns[name] = polars_dtype(node, name)
         _, nullable = split(node, name)
         column = pl.col(name)
+        rules: list[pl.Expr] = []
         if not nullable:
-            musts.append(column.null_count() == 0)
+            rules.append(column.null_count() == 0)
         if name == key:
-            musts.append(column.n_unique() == column.len())
+            rules.append(column.n_unique() == column.len())
         # pandera runs a column's checks on its non-null values: a null passes here too.
-        musts += [ok.fill_null(True).all() for _, ok in keyword_conditions(column, node)]
+        rules += [ok.fill_null(True).all() for _, ok in keyword_conditions(column, node)]
         # A nested rule that says null is not a pass here (pandera may be kinder to it).
-        musts += [ok.fill_null(False).all() for _, ok in nested_rules(name, node)]
-    return pl.Schema(columns), tuple(m.alias(f"r{i}") for i, m in enumerate(musts))
+        rules += [ok.fill_null(False).all() for _, ok in nested_rules(name, node)]
+        if rules:
+            read.append(name)
+        musts += rules
+    return _Verdict(
+        pl.Schema(columns), tuple(m.alias(f"r{i}") for i, m in enumerate(musts)), tuple(read)
+    )
+
+
+def schema_matches(table: str, schema: pl.Schema) -> bool:
+    """Exactly the columns of `table`, in order, with their types (what pandera's
+    `strict`, `ordered`, `required` and dtype checks ask)."""
+    return schema == _verdict(table).schema
+
+
+def rule_columns(table: str) -> tuple[str, ...]:
+    """The columns the rules of `table` read (a nullable column without a keyword, such
+    as an article's text, is in none): `rows_pass` needs only these."""
+    return _verdict(table).columns
+
+
+def rows_pass(table: str, frame: pl.DataFrame) -> bool:
+    """Every rule of `table` kept by every row of `frame`, which holds at least the
+    `rule_columns` (its schema is checked apart, by `schema_matches`)."""
+    musts = _verdict(table).musts
+    if frame.height == 0 or not musts:
+        return True
+    return all(value is True for value in frame.select(musts).row(0))
 
 
 def passes(table: str, frame: pl.DataFrame) -> bool:
     """Whether `frame` surely passes the model of `table`: exactly its columns, in order,
     with its types, and every rule kept by every row. False means "ask the model", which
     may still find nothing (an odd null), never that the frame is surely bad."""
-    schema, musts = _verdict(table)
-    if frame.schema != schema:
-        return False
-    if frame.height == 0 or not musts:
-        return True
-    return all(value is True for value in frame.select(musts).row(0))
+    return schema_matches(table, frame.schema) and rows_pass(table, frame)
 
 
 __all__ = [
@@ -163,6 +195,9 @@ __all__ = [
     "nested_rules",
     "passes",
     "polars_dtype",
+    "rows_pass",
+    "rule_columns",
+    "schema_matches",
     "split",
     "value_rules",
 ]
