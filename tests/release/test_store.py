@@ -22,6 +22,7 @@ import pytest
 from builder import contract
 from builder.build import build
 from builder.engines.spill import SpilledTable
+from builder.release.parquet import PARQUET_SETTINGS
 from builder.release.publish import publish_release
 from builder.release.store import (
     _DAY_COLUMN,
@@ -30,6 +31,7 @@ from builder.release.store import (
     placement,
     table_files,
     version_paths,
+    write_table,
 )
 from builder.release.validate import validate_release
 from tests.helpers import daily_corpus_module, run_cli
@@ -330,3 +332,28 @@ def _sighting_days(release: Path) -> dict[str, list[date]]:
     for s in sightings.to_pylist():
         seen.setdefault(s["article_id"], []).append(day_of[s["dump_id"]])
     return seen
+
+
+@pytest.mark.parametrize(("row_group", "rows_per_shard"), [(3, 7), (4, 8), (64, 500_000)])
+def test_a_spilled_table_of_one_day_gives_the_files_of_the_table_in_memory(
+    tmp_path: Path, row_group: int, rows_per_shard: int
+) -> None:
+    """A spilled table of a single day is read a row group at a time (not a STEP): the
+    row groups, shards and the content digest must stay those of the rows alone,
+    whether or not a row group divides a shard."""
+    dumps = _dumps(50)
+    assert len(set(_labels("dumps", dumps, placement({"dumps": dumps})).to_pylist())) == 1
+    where = placement({"dumps": dumps})
+    settings = {**PARQUET_SETTINGS, "row_group_size": row_group}
+    written = {}
+    for kind, table in (("memory", dumps), ("spilled", _spilled(dumps, tmp_path / "spill"))):
+        staging = tmp_path / kind
+        written[kind] = write_table(
+            "dumps", table, staging, where=where, settings=settings, rows_per_shard=rows_per_shard
+        )
+        files = sorted((staging / "data" / "dumps").glob("*.parquet"))
+        assert [p.name for p in files] == [f.name for f in written[kind].files]
+        groups = [pq.ParquetFile(p).metadata.num_row_groups for p in files]
+        expected = [-(-f.rows // row_group) for f in written[kind].files]
+        assert groups == expected
+    assert written["memory"] == written["spilled"]
