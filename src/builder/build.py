@@ -521,6 +521,7 @@ def _publish_staged(
     runs in a thread while the Parquet files are written, and the publish waits for
     its verdict before any file enters the store: both are mostly Arrow and polars
     work outside the GIL, so the second core shortens the tail by most of the check.
+    The three tables are then written side by side as well (`parallel`).
     """
     dumps = staged.tables["dumps"].read_all()
     # Counted in Arrow: lists of every dump's status and reason grew with the corpus.
@@ -573,6 +574,7 @@ def _publish_staged(
                 bump_reason=chosen_bump.reason if chosen_bump else None,
                 extra_files=lambda folder, final: _write_report(folder, final, dataset_dir, wall),
                 before_commit=written,
+                parallel=check_alongside,
             )
             published_path = release.path
             wall.lap("publish")

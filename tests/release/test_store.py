@@ -9,6 +9,7 @@ import itertools
 import json
 import os
 import subprocess
+import threading
 from collections import Counter
 from datetime import date, timedelta
 from pathlib import Path
@@ -22,6 +23,7 @@ import pytest
 from builder import contract
 from builder.build import build
 from builder.engines.spill import SpilledTable
+from builder.release import store
 from builder.release.parquet import PARQUET_SETTINGS
 from builder.release.publish import publish_release
 from builder.release.store import (
@@ -357,3 +359,43 @@ def test_a_spilled_table_of_one_day_gives_the_files_of_the_table_in_memory(
         expected = [-(-f.rows // row_group) for f in written[kind].files]
         assert groups == expected
     assert written["memory"] == written["spilled"]
+
+
+def test_spilled_tables_are_written_side_by_side_only_when_allowed_and_give_the_same_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`parallel` (a build allowed more than one core) writes the spilled tables in a
+    thread each; without it, one thread writes them all (a one-worker build stays on one
+    core). The files are the same either way."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1751371200")
+    tables = example_tables()
+    threads: dict[bool, set[int]] = {}
+    original = store.write_table
+
+    def recording(*args: Any, **kwargs: Any) -> store.WrittenTable:
+        threads[parallel].add(threading.get_ident())
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(store, "write_table", recording)
+    files = {}
+    for parallel in (False, True):
+        threads[parallel] = set()
+        spilled = {
+            name: _spilled(table, tmp_path / f"spill-{parallel}" / name)
+            for name, table in tables.items()
+        }
+        release = publish_release(
+            tmp_path / f"out-{parallel}",
+            spilled,
+            version="1.0.0",
+            settings={},
+            inputs=[],
+            parallel=parallel,
+        )
+        files[parallel] = {
+            name: [p.read_bytes() for p in version_paths(release.path, name)]
+            for name in contract.TABLES
+        }
+    assert len(threads[False]) == 1
+    assert len(threads[True]) > 1  # a thread per table, as the pool starts them
+    assert files[True] == files[False]
