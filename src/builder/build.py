@@ -492,14 +492,21 @@ class _Materialised(Mapping[str, Any]):
         return len(self._tables)
 
 
-def _write_report(version_folder: Path, final: Path, dataset_dir: Path, wall: timing.Wall) -> None:
+def _write_report(
+    version_folder: Path,
+    final: Path,
+    dataset_dir: Path,
+    wall: timing.Wall,
+    articles: SpilledTable | None = None,
+) -> None:
     """report.html and summary.png into a version being built (`final`: where it will
-    be). Imported here: the report's modules are loaded only by builds that publish,
-    not by every `builder` command."""
+    be), the texts counted in `articles` (the spilled rows being published). Imported
+    here: the report's modules are loaded only by builds that publish, not by every
+    `builder` command."""
     wall.lap("publish")
     from builder.report import write_version_files
 
-    write_version_files(version_folder, dataset_dir, placed_at=final)
+    write_version_files(version_folder, dataset_dir, placed_at=final, articles=articles)
     wall.lap("report")
 
 
@@ -572,7 +579,9 @@ def _publish_staged(
                 inputs=dumps.select(["path", "sha256", "size_bytes"]),  # Arrow: no dict per input
                 changes=diffs if previous is not None else None,
                 bump_reason=chosen_bump.reason if chosen_bump else None,
-                extra_files=lambda folder, final: _write_report(folder, final, dataset_dir, wall),
+                extra_files=lambda folder, final: _write_report(
+                    folder, final, dataset_dir, wall, staged.tables["articles"]
+                ),
                 before_commit=written,
                 parallel=check_alongside,
             )
