@@ -105,7 +105,11 @@ def _vouched(name: str, table: SpilledTable) -> list[pl.DataFrame] | None:
         chunk = pa.Table.from_batches(run)
         if not rules.rows_pass(name, _frame(chunk)):
             return None
-        parts.append(_slim(name, chunk))
+        # Copied out of the maps: a part that pointed into them would keep every page
+        # the rules touched mapped (resident) until the cross-table checks are done.
+        slim = chunk.select(list(_SLIM[name]))
+        parts.append(_slim(name, slim.take(pa.array(range(slim.num_rows), pa.int64()))))
+        del chunk, slim
     return parts
 
 
