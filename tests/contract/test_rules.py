@@ -104,8 +104,9 @@ def _broken_columns(frame: pl.DataFrame) -> Iterator[tuple[str, pl.DataFrame]]:
         if dtype == pl.Int64:
             yield f"{column} as int32", small.with_columns(pl.col(column).cast(pl.Int32))
         elif dtype == pl.String:
-            yield f"{column} as categorical", small.with_columns(
-                pl.col(column).cast(pl.Categorical)
+            yield (
+                f"{column} as categorical",
+                small.with_columns(pl.col(column).cast(pl.Categorical)),
             )
 
 
