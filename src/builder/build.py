@@ -492,14 +492,21 @@ class _Materialised(Mapping[str, Any]):
         return len(self._tables)
 
 
-def _write_report(version_folder: Path, final: Path, dataset_dir: Path, wall: timing.Wall) -> None:
+def _write_report(
+    version_folder: Path,
+    final: Path,
+    dataset_dir: Path,
+    wall: timing.Wall,
+    articles: SpilledTable | None = None,
+) -> None:
     """report.html and summary.png into a version being built (`final`: where it will
-    be). Imported here: the report's modules are loaded only by builds that publish,
-    not by every `builder` command."""
+    be), the texts counted in `articles` (the spilled rows being published). Imported
+    here: the report's modules are loaded only by builds that publish, not by every
+    `builder` command."""
     wall.lap("publish")
     from builder.report import write_version_files
 
-    write_version_files(version_folder, dataset_dir, placed_at=final)
+    write_version_files(version_folder, dataset_dir, placed_at=final, articles=articles)
     wall.lap("report")
 
 
@@ -521,6 +528,7 @@ def _publish_staged(
     runs in a thread while the Parquet files are written, and the publish waits for
     its verdict before any file enters the store: both are mostly Arrow and polars
     work outside the GIL, so the second core shortens the tail by most of the check.
+    The three tables are then written side by side as well (`parallel`).
     """
     dumps = staged.tables["dumps"].read_all()
     # Counted in Arrow: lists of every dump's status and reason grew with the corpus.
@@ -571,8 +579,11 @@ def _publish_staged(
                 inputs=dumps.select(["path", "sha256", "size_bytes"]),  # Arrow: no dict per input
                 changes=diffs if previous is not None else None,
                 bump_reason=chosen_bump.reason if chosen_bump else None,
-                extra_files=lambda folder, final: _write_report(folder, final, dataset_dir, wall),
+                extra_files=lambda folder, final: _write_report(
+                    folder, final, dataset_dir, wall, staged.tables["articles"]
+                ),
                 before_commit=written,
+                parallel=check_alongside,
             )
             published_path = release.path
             wall.lap("publish")
@@ -614,5 +625,7 @@ def _checking(staged: Staged, *, alongside: bool) -> Iterator[Callable[[], None]
 
 
 def _count_true(table: SpilledTable, column: str) -> int:
-    """Rows where a boolean column is true, one spilled batch at a time."""
-    return sum(int(pc.sum(batch.column(column)).as_py() or 0) for batch in table.batches())
+    """Rows where a boolean column is true, from that column alone (memory-mapped):
+    reading every column of the spilled articles to count one took 0.018 s of CPU at
+    20,000 dumps, the column alone 0.001 s."""
+    return sum(int(pc.sum(values).as_py() or 0) for values in table.column(column))

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
+import polars as pl
 import pyarrow as pa
 import pytest
 
@@ -162,3 +163,55 @@ def test_a_check_alongside_the_writing_publishes_the_same_bytes(
         }
     assert any(name.endswith(".parquet") for name in published[True])
     assert published[True] == published[False]
+
+
+def test_tables_the_rules_vouch_for_are_read_in_their_checked_columns_only(
+    tables: dict[str, pa.Table], tmp_path: Path
+) -> None:
+    """A valid table is vouched for from the columns the rules and the cross-table
+    checks read (never an article's text), and those are what the whole read gives."""
+    spilled = _spilled(tables, tmp_path)
+    for name in contract.TABLES:
+        parts = check._vouched(name, spilled[name])
+        assert parts is not None, name
+        assert pl.concat(parts).equals(check._slim(name, tables[name]))
+    assert "text" not in check.rules.rule_columns("articles")
+
+
+def test_a_broken_row_is_not_vouched_for(tables: dict[str, pa.Table], tmp_path: Path) -> None:
+    broken = {**tables, "dumps": _with_bad_status(tables["dumps"], 3)}
+    assert check._vouched("dumps", _spilled(broken, tmp_path)["dumps"]) is None
+
+
+def test_a_spilled_file_of_another_schema_is_not_vouched_for(
+    tables: dict[str, pa.Table], tmp_path: Path
+) -> None:
+    """The declared schema is the contract's, but a file could hold something else: the
+    models' path then reads the file and says what it holds."""
+    dumps = tables["dumps"]
+    index = dumps.schema.get_field_index("size_bytes")
+    other = dumps.set_column(
+        index, pa.field("size_bytes", pa.int32()), dumps.column(index).cast(pa.int32())
+    )
+    path = tmp_path / "dumps.arrows"
+    spill(ipc_bytes(other), path)
+    declared = SpilledTable(dumps.schema, (path,), dumps.num_rows)
+    assert check._vouched("dumps", declared) is None
+
+
+def test_a_reference_to_nothing_is_found_in_tables_the_rules_vouch_for(
+    tables: dict[str, pa.Table], tmp_path: Path
+) -> None:
+    """Each table keeps its rules, yet a sighting names an article that is not there:
+    the cross-table checks see it in the columns the quick path read."""
+    sightings = tables["sightings"]
+    ids = sightings.column("article_id").to_pylist()
+    ids[0] = "a_" + "0" * 16
+    index = sightings.schema.get_field_index("article_id")
+    broken = sightings.set_column(index, sightings.schema.field(index), pa.array(ids, pa.string()))
+    spilled = _spilled({**tables, "sightings": broken}, tmp_path)
+    assert check._vouched("sightings", spilled["sightings"]) is not None
+    found = spilled_findings(spilled)
+    assert ("sightings", "sighting's article exists", ("a_" + "0" * 16,)) in [
+        (f.table, f.check, f.examples) for f in found
+    ]

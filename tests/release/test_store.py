@@ -9,6 +9,7 @@ import itertools
 import json
 import os
 import subprocess
+import threading
 from collections import Counter
 from datetime import date, timedelta
 from pathlib import Path
@@ -22,6 +23,8 @@ import pytest
 from builder import contract
 from builder.build import build
 from builder.engines.spill import SpilledTable
+from builder.release import store
+from builder.release.parquet import PARQUET_SETTINGS
 from builder.release.publish import publish_release
 from builder.release.store import (
     _DAY_COLUMN,
@@ -30,6 +33,7 @@ from builder.release.store import (
     placement,
     table_files,
     version_paths,
+    write_table,
 )
 from builder.release.validate import validate_release
 from tests.helpers import daily_corpus_module, run_cli
@@ -330,3 +334,68 @@ def _sighting_days(release: Path) -> dict[str, list[date]]:
     for s in sightings.to_pylist():
         seen.setdefault(s["article_id"], []).append(day_of[s["dump_id"]])
     return seen
+
+
+@pytest.mark.parametrize(("row_group", "rows_per_shard"), [(3, 7), (4, 8), (64, 500_000)])
+def test_a_spilled_table_of_one_day_gives_the_files_of_the_table_in_memory(
+    tmp_path: Path, row_group: int, rows_per_shard: int
+) -> None:
+    """A spilled table of a single day is read a row group at a time (not a STEP): the
+    row groups, shards and the content digest must stay those of the rows alone,
+    whether or not a row group divides a shard."""
+    dumps = _dumps(50)
+    assert len(set(_labels("dumps", dumps, placement({"dumps": dumps})).to_pylist())) == 1
+    where = placement({"dumps": dumps})
+    settings = {**PARQUET_SETTINGS, "row_group_size": row_group}
+    written = {}
+    for kind, table in (("memory", dumps), ("spilled", _spilled(dumps, tmp_path / "spill"))):
+        staging = tmp_path / kind
+        written[kind] = write_table(
+            "dumps", table, staging, where=where, settings=settings, rows_per_shard=rows_per_shard
+        )
+        files = sorted((staging / "data" / "dumps").glob("*.parquet"))
+        assert [p.name for p in files] == [f.name for f in written[kind].files]
+        groups = [pq.ParquetFile(p).metadata.num_row_groups for p in files]
+        expected = [-(-f.rows // row_group) for f in written[kind].files]
+        assert groups == expected
+    assert written["memory"] == written["spilled"]
+
+
+def test_spilled_tables_are_written_side_by_side_only_when_allowed_and_give_the_same_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`parallel` (a build allowed more than one core) writes the spilled tables in a
+    thread each; without it, one thread writes them all (a one-worker build stays on one
+    core). The files are the same either way."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1751371200")
+    tables = example_tables()
+    threads: dict[bool, set[int]] = {}
+    original = store.write_table
+
+    def recording(*args: Any, **kwargs: Any) -> store.WrittenTable:
+        threads[parallel].add(threading.get_ident())
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(store, "write_table", recording)
+    files = {}
+    for parallel in (False, True):
+        threads[parallel] = set()
+        spilled = {
+            name: _spilled(table, tmp_path / f"spill-{parallel}" / name)
+            for name, table in tables.items()
+        }
+        release = publish_release(
+            tmp_path / f"out-{parallel}",
+            spilled,
+            version="1.0.0",
+            settings={},
+            inputs=[],
+            parallel=parallel,
+        )
+        files[parallel] = {
+            name: [p.read_bytes() for p in version_paths(release.path, name)]
+            for name in contract.TABLES
+        }
+    assert len(threads[False]) == 1
+    assert len(threads[True]) > 1  # a thread per table, as the pool starts them
+    assert files[True] == files[False]

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from builder import contract
+from builder.engines.partitioned import ipc_bytes
+from builder.engines.spill import SpilledTable, spill
 from builder.release.diff import read_release
 from builder.release.versions import latest_version
-from builder.report import read
+from builder.report import read, write_version_files
 from builder.report.read import COLUMNS, report_tables
 from builder.report.stats import release_stats
 
@@ -53,3 +58,57 @@ def test_reading_a_batch_at_a_time_gives_what_read_table_gives(
         got = read._read(paths, columns)
         assert got.schema.equals(expected.schema), name
         assert got.equals(expected), name
+
+
+def _spilled_articles(articles: pa.Table, folder: Path) -> SpilledTable:
+    """`articles` as a build spills them: IPC stream files, here in two."""
+    articles = articles.cast(contract.arrow_schema("articles"))
+    half = articles.num_rows // 2
+    files = []
+    for index, part in enumerate((articles.slice(0, half), articles.slice(half))):
+        path = folder / f"{index:05d}.arrows"
+        spill(ipc_bytes(part), path)
+        files.append(path)
+    return SpilledTable(articles.schema, tuple(files), articles.num_rows)
+
+
+def test_texts_counted_in_the_builds_rows_give_what_the_files_give(
+    samples_release: Path, tmp_path: Path
+) -> None:
+    """A build hands the report its spilled articles, in key order, not the files'
+    order: the lengths land on the files' rows all the same, and the examples' texts
+    are the same."""
+    release = _release(samples_release)
+    articles = read_release(release)["articles"]
+    backwards = articles.take(pa.array(range(articles.num_rows - 1, -1, -1)))
+    spilled = _spilled_articles(backwards, tmp_path)
+    tables, examples = report_tables(release)
+    held_tables, held_examples = report_tables(release, articles=spilled)
+    assert held_tables["articles"].equals(tables["articles"])
+    assert held_examples == examples and examples
+
+
+def test_rows_that_are_not_the_files_are_not_counted(samples_release: Path, tmp_path: Path) -> None:
+    """Spilled rows missing an article of the files (never so in a build): the texts
+    are counted in the files, as without them."""
+    release = _release(samples_release)
+    articles = read_release(release)["articles"]
+    spilled = _spilled_articles(articles.slice(1), tmp_path)
+    order = articles.column("article_id").combine_chunks()
+    assert read._held_texts(spilled, order, pa.array([], pa.string())) is None
+    assert report_tables(release, articles=spilled) == report_tables(release)
+
+
+def test_the_version_files_are_the_same_bytes_with_the_builds_rows(
+    samples_release: Path, tmp_path: Path
+) -> None:
+    release = _release(samples_release)
+    spilled = _spilled_articles(read_release(release)["articles"], tmp_path)
+    written = {}
+    for kind, rows in (("files", None), ("held", spilled)):
+        folder = tmp_path / kind
+        shutil.copytree(release, folder)
+        names = write_version_files(folder, samples_release, placed_at=release, articles=rows)
+        written[kind] = {name: (folder / name).read_bytes() for name in names}
+    assert written["held"] == written["files"]
+    assert written["files"]["report.html"] == (release / "report.html").read_bytes()

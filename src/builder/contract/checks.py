@@ -14,6 +14,7 @@ import polars as pl
 import pyarrow as pa
 
 from builder.contract.findings import Finding
+from builder.contract.rules import passes
 from builder.contract.schema import TABLES
 
 #: How many failing values a finding quotes: enough to find the rows, short enough for CI.
@@ -243,8 +244,15 @@ def first_line(error: BaseException) -> str:
 
 
 def validate_frame(table: str, frame: pl.DataFrame) -> list[Finding]:
-    """models.validate_frame, imported on first use: pandera takes a second to import,
-    and a build that checks no whole table (an incremental one) does not need it."""
+    """models.validate_frame for a frame `rules.passes` cannot vouch for.
+
+    The pandera models say what is wrong with a table, value by value, but importing
+    pandera and running them cost ~0.55 s of a 20,000-dump build on tables that pass;
+    the same rules as one polars query cost ~0.03 s. So pandera is imported only for a
+    frame that query refuses (a table with a finding, or an odd null the models forgive).
+    """
+    if passes(table, frame):
+        return []
     from builder.contract.models import validate_frame as run
 
     return run(table, frame)

@@ -5,6 +5,9 @@ would hold every article's text at once. The per-table models are row checks, so
 they run on each chunk; the cross-table checks (references, counts, inputs) read only
 key and count columns, which are collected once. Keys are unique by construction
 (each id lands in exactly one partition), so a uniqueness check per chunk suffices.
+A table the contract's rules vouch for (`contract.rules`: one polars query per chunk)
+is read only in the columns they and the cross-table checks need; the pandera models
+read every column, and only of a table the rules do not vouch for.
 
 An incremental build republishes most rows from the latest release, which the same code
 checked before publishing it (builder.incremental makes sure both hold); it passes the
@@ -17,7 +20,7 @@ checked unique over the whole table, since reused and fresh rows were checked ap
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Final
 
 import polars as pl
@@ -25,9 +28,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from builder import contract
+from builder.contract import rules
 from builder.contract.checks import cross_table_findings, raise_on_findings, validate_frame
 from builder.contract.findings import Finding
-from builder.engines.spill import SpilledTable
+from builder.engines.spill import HeldTable, SpilledTable, fixed_runs
 
 #: Rows per chunk, per table: bounded memory, few enough calls that the models' fixed
 #: cost (~30 ms a call) is small. 10,000 articles are ~30 MB (with 50,000 the check of
@@ -63,9 +67,12 @@ def spilled_findings(
     findings: list[Finding] = []
     slim: dict[str, pl.DataFrame] = {}
     for name in contract.TABLES:
-        parts, keys = [], []
+        keys: list[pa.Array] = []
         key = str(contract.json_schema(name)["x-key"])
-        for chunk in tables[name].slices(CHUNK_ROWS[name]):
+        vouched = None if fresh is not None else _vouched(name, tables[name])
+        parts = vouched if vouched is not None else []
+        # Unless the rules vouched for every row: the models see every column.
+        for chunk in tables[name].slices(CHUNK_ROWS[name]) if vouched is None else ():
             if fresh is None:
                 findings += validate_frame(name, _frame(chunk))
             else:
@@ -79,6 +86,55 @@ def spilled_findings(
             values = pa.chunked_array(keys, tables[name].schema.field(key).type)
             findings += _duplicate_keys(name, key, values)
     return findings + cross_table_findings(slim, inputs)
+
+
+def _vouched(name: str, table: SpilledTable) -> list[pl.DataFrame] | None:
+    """The cross-table checks' columns of a table the contract's rules vouch for
+    (`rules.passes`, chunk by chunk), or None: then the models must see every column.
+
+    Only the columns the rules and the cross-table checks read are read, memory-mapped:
+    an article's text, most of the table's bytes, is in neither. Reading and copying
+    every column took half of the check's CPU (0.11 s of 0.21 s at 20,000 dumps).
+    """
+    declared = _frame(table.schema.empty_table()).schema
+    if not rules.schema_matches(name, declared) or not _as_declared(table):
+        return None
+    columns = list(dict.fromkeys([*rules.rule_columns(name), *_SLIM[name]]))
+    parts = []
+    for run in fixed_runs(_mapped(table, columns), CHUNK_ROWS[name]):
+        chunk = pa.Table.from_batches(run)
+        if not rules.rows_pass(name, _frame(chunk)):
+            return None
+        # Copied out of the maps: a part that pointed into them would keep every page
+        # the rules touched mapped (resident) until the cross-table checks are done.
+        slim = chunk.select(list(_SLIM[name]))
+        parts.append(_slim(name, slim.take(pa.array(range(slim.num_rows), pa.int64()))))
+        del chunk, slim
+    return parts
+
+
+def _mapped(table: SpilledTable, columns: list[str]) -> Iterator[pa.RecordBatch]:
+    """`columns` of the table, a batch at a time, through memory maps: the spilled
+    files are uncompressed IPC, so the other columns' pages are never touched."""
+    if isinstance(table, HeldTable):
+        yield from (batch.select(columns) for batch in table.table.to_batches())
+        return
+    for path in table.files:
+        with pa.ipc.open_stream(pa.memory_map(str(path), "r")) as reader:
+            for batch in reader:
+                yield batch.select(columns)
+
+
+def _as_declared(table: SpilledTable) -> bool:
+    """Whether every spilled file holds the table's declared schema (else the models'
+    path reads it, and says so as it always did)."""
+    if isinstance(table, HeldTable):
+        return bool(table.table.schema.equals(table.schema))
+    for path in table.files:
+        with pa.ipc.open_stream(pa.memory_map(str(path), "r")) as reader:
+            if not reader.schema.equals(table.schema):
+                return False
+    return True
 
 
 def _schema_findings(table: str, schema: pa.Schema) -> list[Finding]:

@@ -140,6 +140,7 @@ def _build_version(
     rows_per_shard: int,
     changes: Mapping[str, Any] | None = None,
     bump_reason: str | None = None,
+    parallel: bool = False,
 ) -> tuple[dict[str, Any], dict[str, ConfigStats], tuple[store.StoredFile, ...]]:
     """Everything of one version, written into `staging` (not yet visible): the
     Parquet files under `staging/data/` (moved into the store by the caller), the
@@ -159,8 +160,11 @@ def _build_version(
 
     # Tables in memory get a thread each: Arrow compresses and hashes without the GIL, so
     # the small tables are written while the articles' texts are compressed. Spilled
-    # tables are written one after another: each thread would hold slices of its own.
-    threads = len(contract.TABLES) if all(_in_memory_table(tables[n]) for n in tables) else 1
+    # tables too when the build may use more than one core (`parallel`): each thread
+    # then holds slices of its own, but a sightings or dumps slice is a few MB beside an
+    # articles one. Else one after another: a one-worker build stays on one core.
+    in_memory_tables = all(_in_memory_table(tables[n]) for n in tables)
+    threads = len(contract.TABLES) if parallel or in_memory_tables else 1
     with ThreadPoolExecutor(threads) as pool:
         done = dict(zip(contract.TABLES, pool.map(write, contract.TABLES), strict=True))
     release_arrow_memory()
@@ -238,6 +242,7 @@ def publish_release(
     bump_reason: str | None = None,
     extra_files: ExtraFiles | None = None,
     before_commit: Callable[[], object] | None = None,
+    parallel: bool = False,
 ) -> Release:
     """Publish `tables` as `versions/<version>` and point the top-level card at it.
 
@@ -250,6 +255,8 @@ def publish_release(
     `before_commit()` is called once the files are written, before the first of them
     enters the store: a check of the tables running alongside the writing can still
     stop the publish there (by raising), and nothing of the version is left behind.
+    With `parallel` (the build may use more than one core), spilled tables are written
+    side by side, as tables in memory always are.
     """
     if rows_per_shard < 1:
         raise ValueError(f"rows_per_shard must be at least 1, got {rows_per_shard}")
@@ -275,6 +282,7 @@ def publish_release(
             rows_per_shard=rows_per_shard,
             changes=None if changes is None else {t: d.as_dict() for t, d in changes.items()},
             bump_reason=bump_reason,
+            parallel=parallel,
         )
         if before_commit is not None:
             before_commit()

@@ -162,10 +162,11 @@ def _rows_per_day(name: str, table: SpilledTable, where: Placement) -> dict[str,
 
 
 def _partition(
-    name: str, table: AnyTable, label: str, where: Placement, single: bool
+    name: str, table: AnyTable, label: str, where: Placement, single: int | None
 ) -> Iterator[pa.Table]:
-    """The rows of one partition, in table order, a slice at a time."""
-    for piece in _slices(table, STEP):
+    """The rows of one partition, in table order, a slice at a time; `single` (rows per
+    slice) when it is the table's only partition: the slices are then the table's."""
+    for piece in _slices(table, single or STEP):
         if single:
             yield piece
             continue
@@ -256,7 +257,8 @@ def write_table(
     folder.mkdir(parents=True)
     hasher = contract.TableHasher(contract.arrow_schema(name))
     files: list[StoredFile] = []
-    for label, count, pieces in _partitions(name, table, where):
+    row_group = int(settings["row_group_size"])
+    for label, count, pieces in _partitions(name, table, where, row_group):
         rows = _shard_aligned(pieces, rows_per_shard)
         files += _write_partition(
             name, rows, count, label, folder, settings, rows_per_shard, hasher
@@ -279,13 +281,15 @@ def table_digest(name: str, table: AnyTable, where: Placement) -> str:
 
 
 def _partitions(
-    name: str, table: AnyTable, where: Placement
+    name: str, table: AnyTable, where: Placement, single_step: int = STEP
 ) -> Iterator[tuple[str, int, Iterator[pa.Table]]]:
     """(day, rows, the rows a slice at a time) per partition, in day order.
 
     A table in memory is labelled once and filtered per day; a spilled one is read
     once per day (and its day column once, to count the days' rows), so memory stays
-    one slice."""
+    one slice. A spilled table of a single day is read `single_step` rows at a time
+    (the writer passes its row group): cut at STEP, each row group was copied together
+    from three slices, 0.05 s of CPU for the articles of 20,000 dumps."""
     held = table.table if isinstance(table, HeldTable) else table
     if isinstance(held, pa.Table):
         labels = _labels(name, held, where) if held.num_rows else pa.array([], pa.string())
@@ -296,7 +300,8 @@ def _partitions(
         return
     counts = _rows_per_day(name, table, where) if table.num_rows else {}
     for day in sorted(counts):
-        yield day, counts[day], _partition(name, table, day, where, len(counts) == 1)
+        single = single_step if len(counts) == 1 else None
+        yield day, counts[day], _partition(name, table, day, where, single)
 
 
 # --- the store ------------------------------------------------------------------------

@@ -18,6 +18,7 @@ import polars as pl
 import pyarrow as pa
 
 from builder import contract
+from builder.engines.spill import SpilledTable
 from builder.release.diff import diff_release_dirs, read_manifest
 from builder.release.versions import REPORT, SEMVER, SUMMARY_PICTURE, VERSIONS_DIR, semver
 from builder.report import charts
@@ -421,9 +422,11 @@ class ReportError(Exception):
     """The release cannot be read (a missing or damaged table); the message says which."""
 
 
-def _read_stats(release_dir: Path, placed_at: Path | None = None) -> ReleaseStats:
+def _read_stats(
+    release_dir: Path, placed_at: Path | None = None, articles: SpilledTable | None = None
+) -> ReleaseStats:
     try:
-        tables, texts = report_tables(release_dir, placed_at)
+        tables, texts = report_tables(release_dir, placed_at, articles)
         return release_stats(tables, lambda _: texts)
     except (OSError, ValueError, KeyError, pa.ArrowException, pl.exceptions.PolarsError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
@@ -514,13 +517,18 @@ def summary_picture(stats: ReleaseStats) -> bytes:
 
 
 def write_version_files(
-    release_dir: Path, dataset_dir: Path | None = None, *, placed_at: Path | None = None
+    release_dir: Path,
+    dataset_dir: Path | None = None,
+    *,
+    placed_at: Path | None = None,
+    articles: SpilledTable | None = None,
 ) -> list[str]:
     """Write `report.html` and `summary.png` into a version folder (while it is still
     being built, before it becomes visible, at `placed_at` once published); returns the
-    names written. The tables are read and counted once for both."""
+    names written. The tables are read and counted once for both; `articles` (the
+    build's own, the rows being published) spares reading every text to count it."""
     release_dir = Path(release_dir)
-    stats = _read_stats(release_dir, placed_at)
+    stats = _read_stats(release_dir, placed_at, articles)
     (release_dir / REPORT_FILE).write_text(
         _render(release_dir, dataset_dir, stats), encoding="utf-8"
     )

@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from builder.contract import TABLES
-from builder.engines.spill import release_arrow_memory
+from builder.engines.spill import SpilledTable, release_arrow_memory
 from builder.release.diff import read_manifest
 from builder.release.store import store_path, table_files
 from builder.report.stats import example_ids
@@ -129,11 +129,45 @@ def _texts(paths: Sequence[Path], examples: pa.Array) -> tuple[pa.Array, dict[st
     return pa.concat_arrays(parts), found
 
 
+def _held_texts(
+    articles: SpilledTable, order: pa.Array, examples: pa.Array
+) -> tuple[pa.Array, dict[str, str | None]] | None:
+    """What `_texts` gives, from the articles as the build holds them (uncompressed,
+    memory-mapped) instead of the Parquet files: each text's length, in the files' row
+    order `order` (article ids), and the texts of the `examples`. None when the rows
+    are not the files' (then the files are read).
+
+    Decompressing every text of the files just to count its characters was a third of
+    the report's CPU (0.08 s at 20,000 dumps); counting them in the spilled rows, 0.04 s.
+    """
+    ids = pa.chunked_array(list(articles.column("article_id")), pa.string()).combine_chunks()
+    parts: list[pa.Array] = [pa.array([], pa.int32())]
+    found: dict[str, str | None] = {}
+    at = 0
+    for texts in articles.column("text"):
+        here = ids.slice(at, len(texts))
+        at += len(texts)
+        parts.append(pc.utf8_length(texts))
+        keep = pc.is_in(here, value_set=examples)
+        if pc.any(keep).as_py():
+            found.update(
+                zip(here.filter(keep).to_pylist(), texts.filter(keep).to_pylist(), strict=True)
+            )
+    if at != len(ids) or len(ids) != len(order):
+        return None
+    where = pc.index_in(order, value_set=ids)
+    if where.null_count:
+        return None
+    return pc.take(pa.concat_arrays(parts), where), found
+
+
 def report_tables(
-    release: Path, placed_at: Path | None = None
+    release: Path, placed_at: Path | None = None, articles: SpilledTable | None = None
 ) -> tuple[dict[str, pa.Table], dict[str, str | None]]:
     """The three tables with the report's columns (`articles` with `text_chars`
-    instead of `text`), and the texts of the example articles by id."""
+    instead of `text`), and the texts of the example articles by id. `articles`: the
+    release's articles as the build that publishes it holds them, where the texts are
+    counted (the same rows; see `_held_texts`)."""
     tables: dict[str, pa.Table] = {}
     texts: dict[str, str | None] = {}
     # sightings first: the examples (the most-sighted articles) are counted from them
@@ -143,7 +177,9 @@ def report_tables(
         if table == "articles":
             read = _with_provenance(read)
             examples = pa.array(example_ids(read, tables["sightings"]), pa.string())
-            lengths, texts = _texts(paths, examples)
+            order = read.column("article_id").combine_chunks()
+            held = None if articles is None else _held_texts(articles, order, examples)
+            lengths, texts = _texts(paths, examples) if held is None else held
             read = read.append_column("text_chars", lengths)
         tables[table] = read
     return {name: tables[name] for name in TABLES}, texts
