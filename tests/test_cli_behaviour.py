@@ -18,6 +18,7 @@ import pytest
 
 from builder import __version__
 from builder.build import build
+from builder.engines import partitioned
 from tests.helpers import ROOT, corpus_module, parsing
 from tests.terminal import BUILDER, Run, env, on_terminal, piped
 
@@ -176,10 +177,13 @@ def test_progress_moves_per_dump_without_a_pool(tmp_path: Path) -> None:
 
 
 def test_progress_moves_per_dump_with_a_pool(tmp_path: Path) -> None:
-    """A pool's batch is ~4 MB of input (here: all of it); the bar moves within it."""
+    """A pool's batch is ~4 MB of input (here: all of it, just under); the bar moves
+    within it. Fewer dumps parsed too fast for the bar: the batch came back between two
+    looks at the count."""
     corpus = tmp_path / "corpus"
-    corpus_module().generate_corpus(corpus, 400, seed=2, mean_size=3000)
+    corpus_module().generate_corpus(corpus, 1000, seed=2, mean_size=3800)
     (corpus / "truth.json").unlink()
+    assert sum(p.stat().st_size for p in corpus.iterdir()) < partitioned.BATCH_BYTES
     parsing: list[int] = []
     rows: list[object] = []
 
@@ -195,9 +199,9 @@ def test_progress_moves_per_dump_with_a_pool(tmp_path: Path) -> None:
         on_stage=on_stage,
         on_dump=rows.append,
     )
-    assert len(rows) == 400
-    assert parsing == sorted(parsing) and max(parsing) <= 400
-    assert any(0 < done < 400 for done in parsing), parsing  # before the batch came back
+    assert len(rows) == 1000
+    assert parsing == sorted(parsing) and max(parsing) <= 1000
+    assert any(0 < done < 1000 for done in parsing), parsing  # before the batch came back
 
 
 def _live_in_group(group: int, within: float) -> list[str]:

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from builder.build import build
+from builder.engines import partitioned
 from tests.helpers import corpus_module
 from tests.terminal import Run, on_terminal, piped
 
@@ -26,6 +27,16 @@ def _corpus(folder: Path, n: int, seed: int, mean_size: int = 3000) -> Path:
     """`n` generated dumps in `folder`."""
     corpus_module().generate_corpus(folder, n, seed=seed, mean_size=mean_size)
     (folder / "truth.json").unlink()
+    return folder
+
+
+def _one_full_batch(folder: Path, seed: int) -> Path:
+    """1,000 generated dumps just under one batch's bytes: as much parsing as one batch
+    holds, so that a bar has time to move within it (at 3 KB a dump, parsing got fast
+    enough for the whole batch to come back between two redraws)."""
+    _corpus(folder, 1000, seed, mean_size=3800)
+    size = sum(p.stat().st_size for p in folder.iterdir())
+    assert 3_500_000 < size < partitioned.BATCH_BYTES, size  # one batch, and a full one
     return folder
 
 
@@ -120,9 +131,9 @@ def test_an_incremental_rebuild_on_a_terminal_shows_the_dump_count_moving(
 
 @pytest.mark.slow
 def test_dask_moves_within_a_batch_then_per_partition(tmp_path: Path) -> None:
-    """1000 small dumps are one batch (~4 MB of input): the count moves before it is
+    """1000 small dumps are one batch (just under 4 MB of input): the count moves before it is
     back, from the workers' events, and merge and collect move per partition."""
-    dumps = _corpus(tmp_path / "dumps", 1000, seed=7)
+    dumps = _one_full_batch(tmp_path / "dumps", seed=7)
     seen: list[tuple[str, int, int | None]] = []
     rows: list[object] = []
     build(
@@ -149,7 +160,7 @@ def test_dask_moves_within_a_batch_then_per_partition(tmp_path: Path) -> None:
 def test_dask_on_a_terminal_shows_the_dump_count_moving_and_nothing_behind_pipes(
     tmp_path: Path,
 ) -> None:
-    dumps = _corpus(tmp_path / "dumps", 1000, seed=8)
+    dumps = _one_full_batch(tmp_path / "dumps", seed=8)
     common = ["--captured-at", WHEN, "--engine", "dask", "--workers", "2", "--no-cache"]
     run = on_terminal("make", str(dumps), "--out", str(tmp_path / "a"), *common, columns=120)
     assert run.code == 0, run.stdout[-2000:]
