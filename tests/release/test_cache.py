@@ -306,3 +306,45 @@ def test_a_frame_of_other_dumps_or_an_alternative_time_elsewhere_is_refused(
         for r in results
     ]
     assert sightings_column(sightings_frame((r.dump, r.sightings) for r in moved), moved) is None
+
+
+def test_key_tells_apart_equal_times_in_other_zones_and_odd_paths() -> None:
+    """The key formats the capture time of the object it is given (reused by identity
+    only): an equal instant in another zone, asked for between two asks of the same
+    dump, is another key, and the same dump keeps its key. A path that is not valid
+    UTF-8 (a lone surrogate from the file system) is keyed, not an error."""
+    from datetime import timedelta, timezone
+
+    raw = _raws(SAMPLES / "01_logo_article.txt")[0]
+    sha = "0" * 64
+    first = cache_key(raw, sha)
+    elsewhere = replace(raw, captured_at=raw.captured_at.astimezone(timezone(timedelta(hours=2))))
+    assert elsewhere.captured_at == raw.captured_at
+    assert cache_key(elsewhere, sha) != first
+    assert cache_key(raw, sha) == first
+    odd = replace(raw, path="caf\udce9.txt")
+    assert cache_key(odd, sha) not in (first, cache_key(replace(raw, path="caf\\udce9.txt"), sha))
+
+
+def test_the_sightings_column_of_a_frame_in_chunks_is_the_same(tmp_path: Path) -> None:
+    """A frame's one chunk is used as it is; a frame in several chunks gives the same
+    column."""
+    import pyarrow as pa
+
+    from builder.merge import sightings_frame
+    from builder.release.cache import sightings_column
+
+    results = [per_dump(raw) for raw in _raws(corpus(tmp_path / "c", 12, seed=12))]
+    whole = sightings_frame((r.dump, r.sightings) for r in results)
+    halves = pa.concat_tables(
+        [
+            sightings_frame((r.dump, r.sightings) for r in results[:6]),
+            sightings_frame((r.dump, r.sightings) for r in results[6:]),
+        ]
+    )
+    assert halves.column("text").num_chunks == 2
+    one, two = sightings_column(whole, results), sightings_column(halves, results)
+    assert one is not None and two is not None and one.equals(two)
+    assert decode_results(encode_results([("k", r) for r in results], one)) == [
+        ("k", r) for r in results
+    ]
