@@ -428,10 +428,10 @@ def _named(column: str) -> pl.Expr:
 def _publishers(frame: pl.DataFrame) -> pl.DataFrame:
     """`publishers` for every article at once: article_id, source, sources.
 
-    Two group-bys over one sort: renderings counted, then per publisher its most common
-    rendering (the first after the sort) and its counts; then per article the publisher
-    with the highest score (the first after the second sort; its score is never 0, as
-    every named publisher counts at least once) and every publisher, sorted.
+    Three group-bys, no join (there were four and two joins): renderings counted; per
+    publisher its most common rendering (the first after a sort) and its counts; per
+    article the publisher of the highest score (the first after a sort; that score is
+    never 0, as a named publisher counts at least once) and every publisher, sorted.
     """
     group = ["article_id", "source_key"]
     per_key = (
