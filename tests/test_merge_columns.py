@@ -301,3 +301,40 @@ def test_the_frame_holds_every_field_of_every_sighting_and_its_dump() -> None:
         )
         assert row["captured_at"] == dump.captured_at
         assert row["captured_key"] == dump.captured_at.isoformat()
+
+
+def test_the_longest_text_is_counted_in_characters_not_bytes() -> None:
+    """The lengths are taken in Arrow (`utf8_length`); Python's `len` counts
+    characters, so four plain letters beat three accented ones of two bytes each."""
+    a, b = _dump("a.txt"), _dump("b.txt")
+    results = [
+        DumpResult(a, (_sighting(a, 0, "Storm", "P", "ééé"),)),
+        DumpResult(b, (_sighting(b, 0, "Storm", "P", "abcd"),)),
+    ]
+    tables = assert_same(results)
+    assert tables["articles"].column("text").to_pylist() == ["abcd"]
+
+
+def test_merging_leaves_the_frame_as_it_was_and_gives_the_same_tables_again() -> None:
+    """Glued lines are settled by writing into the merge's own columns, and the chosen
+    rows are taken from the frame: the frame given (several chunks) stays as it was."""
+    a, b = _dump("a"), _dump("b")
+    glued = {
+        "source_alternatives": (
+            SourceSplit("Radio 101", "5 hours ago", WHEN - timedelta(hours=5), 3600),
+        ),
+        "published_text": "15 hours ago",
+    }
+    frame = pa.concat_tables(
+        [
+            sightings_frame([(a, [_sighting(a, 0, "Radio", "Radio 10", "long text", **glued)])]),
+            sightings_frame([(b, [_sighting(b, 0, "Other", "Radio 101", "t", role="main")])]),
+        ]
+    )
+    before = frame.to_pylist()
+    first = merge_columns(frame, {"radio 101"})
+    second = merge_columns(frame, {"radio 101"})
+    assert frame.to_pylist() == before
+    assert first[0].equals(second[0]) and first[1].equals(second[1])
+    settled = {r["title"]: r["source"] for r in first[1].to_pylist()}
+    assert settled == {"Radio": "Radio 101", "Other": "Radio 101"}

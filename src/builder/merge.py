@@ -18,6 +18,7 @@ from operator import attrgetter
 
 import polars as pl
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from builder import PARSER_VERSION, __version__
 from builder.contract.schema import arrow_schema
@@ -409,14 +410,14 @@ def _settle_columns(frame: pl.DataFrame, known: AbstractSet[str]) -> pl.DataFram
             )
     if not updates:
         return frame
+    # Only the settled rows' six columns are written, in place by row number: a join
+    # would copy every column of the frame (the texts among them) to change a few rows.
     schema = {"_row": indexed.schema["_row"], **{name: frame.schema[name] for name in _SETTLED}}
-    settled = pl.DataFrame(updates, schema=schema).with_columns(pl.lit(True).alias("_hit"))
-    joined = indexed.join(settled, on="_row", how="left", suffix="_settled")
-    hit = pl.col("_hit").fill_null(False)
-    return joined.with_columns(
-        pl.when(hit).then(pl.col(f"{name}_settled")).otherwise(pl.col(name)).alias(name)
-        for name in _SETTLED
-    ).select(frame.columns)
+    settled = pl.DataFrame(updates, schema=schema)
+    at = settled.get_column("_row")
+    return frame.with_columns(
+        frame.get_column(name).scatter(at, settled.get_column(name)) for name in _SETTLED
+    )
 
 
 def _named(column: str) -> pl.Expr:
@@ -425,20 +426,25 @@ def _named(column: str) -> pl.Expr:
 
 
 def _publishers(frame: pl.DataFrame) -> pl.DataFrame:
-    """`publishers` for every article at once: article_id, source, sources."""
-    named = frame.filter(_named("source"))
+    """`publishers` for every article at once: article_id, source, sources.
+
+    Three group-bys, no join (there were four and two joins): renderings counted; per
+    publisher its most common rendering (the first after a sort) and its counts; per
+    article the publisher of the highest score (the first after a sort; that score is
+    never 0, as a named publisher counts at least once) and every publisher, sorted.
+    """
     group = ["article_id", "source_key"]
-    shown = (
-        named.group_by([*group, "source"])
-        .agg(pl.len().alias("_n"))
+    per_key = (
+        frame.filter(_named("source"))
+        .group_by([*group, "source"])
+        .agg(pl.len().alias("_n"), (pl.col("role") == "main").sum().alias("_main"))
         .sort([*group, "_n", "source"], descending=[False, False, True, False])
         .group_by(group, maintain_order=True)
-        .agg(pl.col("source").first().alias("_shown"))
-    )
-    per_key = (
-        named.group_by(group)
-        .agg(pl.len().alias("_all"), (pl.col("role") == "main").sum().alias("_main"))
-        .join(shown, on=group)
+        .agg(
+            pl.col("source").first().alias("_shown"),
+            pl.col("_n").sum().alias("_all"),
+            pl.col("_main").sum(),
+        )
         .with_columns(
             pl.when(pl.col("_main").max().over("article_id") > 0)
             .then(pl.col("_main"))
@@ -446,14 +452,11 @@ def _publishers(frame: pl.DataFrame) -> pl.DataFrame:
             .alias("_score")
         )
     )
-    chosen = (
-        per_key.filter(pl.col("_score") > 0)
-        .sort(["article_id", "_score", "_shown"], descending=[False, True, False])
+    return (
+        per_key.sort(["article_id", "_score", "_shown"], descending=[False, True, False])
         .group_by("article_id", maintain_order=True)
-        .agg(pl.col("_shown").first().alias("source"))
+        .agg(pl.col("_shown").first().alias("source"), pl.col("_shown").sort().alias("sources"))
     )
-    listed = per_key.group_by("article_id").agg(pl.col("_shown").sort().alias("sources"))
-    return chosen.join(listed, on="article_id")
 
 
 _TIMED = ("published_text", "published_at", "published_at_uncertainty_s", "published_after_capture")
@@ -471,6 +474,23 @@ _WHERE = (
     "captured_at_source",
 )
 _BEST = ("role", "title", "text", "text_is_teaser", "language", "url", *_WHERE, "layout", "repairs")
+#: What merge_columns reads of every sighting (the rest only of each article's chosen one).
+_GROUPED = (
+    "article_id",
+    "dump_id",
+    "position",
+    "role",
+    "title",
+    "source",
+    "source_key",
+    "category",
+    *_TIMED,
+    "line_start",
+    "line_end",
+    "alternatives",
+    "captured_at",
+    "captured_key",
+)
 
 
 def merge_columns(frame: pa.Table, known: AbstractSet[str]) -> tuple[pa.Table, pa.Table]:
@@ -478,24 +498,36 @@ def merge_columns(frame: pa.Table, known: AbstractSet[str]) -> tuple[pa.Table, p
     schemas, unsorted) of a frame that holds whole title groups."""
     if frame.num_rows == 0:
         return arrow_schema("articles").empty_table(), arrow_schema("sightings").empty_table()
-    sightings = _settle_columns(pl.from_arrow(frame), known)  # type: ignore[arg-type]
+    # Polars gets only what the group-bys and the sightings table read; the chosen
+    # sighting's own columns (the texts, repairs, provenance) stay in Arrow and are
+    # taken for the chosen rows alone, as converting them all cost more than the rest.
+    length = pc.fill_null(pc.utf8_length(frame.column("text")), 0)
+    narrow = frame.select(_GROUPED).append_column("_length", length)
+    sightings = _settle_columns(pl.DataFrame(narrow), known)
     # _preference, per article: a main one, the longest text, the earliest capture
-    # (by its ISO text, as the rule says), then dump id and position.
-    ordered = sightings.sort(
-        [
-            "article_id",
-            pl.col("role") != "main",
-            pl.col("text").fill_null("").str.len_chars(),
-            "captured_key",
-            "dump_id",
-            "position",
-        ],
+    # (by its ISO text, as the rule says), then dump id and position. Only the keys and
+    # what is read in that order are sorted (with each row's number); the chosen rows'
+    # other columns, the long texts and repairs among them, are then gathered once by
+    # number instead of all being carried through the sort (a copy of every text).
+    ordered = sightings.select(
+        pl.int_range(pl.len(), dtype=pl.UInt32).alias("_row"),
+        "article_id",
+        (pl.col("role") != "main").alias("_related"),
+        "_length",
+        "captured_key",
+        "dump_id",
+        "position",
+        "captured_at",
+        "category",
+        *_TIMED,
+    ).sort(
+        ["article_id", "_related", "_length", "captured_key", "dump_id", "position"],
         descending=[False, False, True, False, False, False],
         maintain_order=True,
     )
     timed = pl.struct(list(_TIMED))
-    best = ordered.group_by("article_id", maintain_order=True).agg(
-        *(pl.col(name).first() for name in _BEST),
+    chosen = ordered.group_by("article_id", maintain_order=True).agg(
+        pl.col("_row").first(),
         pl.col("captured_at").min().alias("first_seen_at"),
         pl.col("category").filter(_named("category")).first(),
         pl.coalesce(
@@ -503,23 +535,22 @@ def merge_columns(frame: pa.Table, known: AbstractSet[str]) -> tuple[pa.Table, p
             timed.filter(_named("published_text")).first(),
         ).alias("_timed"),
     )
+    taken = pl.DataFrame(frame.select(_BEST).take(chosen.get_column("_row").to_arrow()))
+    best = pl.concat([chosen, taken], how="horizontal")
     best = best.join(_publishers(sightings), on="article_id", how="left", maintain_order="left")
-    related = best.filter(pl.col("role") != "main")
-    detected = pl.DataFrame(
-        {
-            "article_id": related.get_column("article_id"),
-            "_detected": [
-                detect(title, text)
-                for title, text in zip(
-                    related.get_column("title").to_list(),
-                    related.get_column("text").to_list(),
-                    strict=True,
-                )
-            ],
-        },
-        schema={"article_id": pl.String, "_detected": pl.String},
-    )
-    best = best.join(detected, on="article_id", how="left", maintain_order="left")
+    # Language of the articles seen only as cards (a main sighting brings its own):
+    # one detect() per such article, in article order, put in place by row number.
+    related = best.get_column("role") != "main"
+    cards = best.select(pl.col("title", "text").filter(related))
+    detected: list[str | None] = [None] * best.height
+    for at, title, text in zip(
+        related.arg_true().to_list(),
+        cards.get_column("title").to_list(),
+        cards.get_column("text").to_list(),
+        strict=True,
+    ):
+        detected[at] = detect(title, text)
+    best = best.with_columns(pl.Series("_detected", detected, dtype=pl.String))
     main = pl.col("role") == "main"
     articles = best.unnest("_timed").select(
         "article_id",
@@ -555,7 +586,7 @@ def merge_columns(frame: pa.Table, known: AbstractSet[str]) -> tuple[pa.Table, p
         "source",
         "category",
         *_TIMED,
-        _named("text").alias("has_text"),
+        (pl.col("_length") > 0).alias("has_text"),
         "line_start",
         "line_end",
     )

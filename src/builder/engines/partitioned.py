@@ -174,12 +174,18 @@ def id_ranges(table: pa.Table, column: str, n: int) -> dict[int, pa.Table]:
 
 def split_by(table: pa.Table, ranges: np.ndarray) -> dict[int, pa.Table]:
     """`table` cut by each row's number in `ranges`: one slice per number, rows in their
-    order (a stable sort, then one `take`)."""
+    order (a stable sort, then one `take`; none when they are in order already)."""
     if table.num_rows == 0:
         return {}
-    order = np.argsort(ranges, kind="stable")
-    present, starts = np.unique(ranges[order], return_index=True)
-    ordered = table.take(pa.array(order))
+    if np.all(ranges[:-1] <= ranges[1:]):
+        # Already in order (a partition's articles come out of the merge sorted by id):
+        # slices of the table itself, without a copy of every row, texts and all.
+        ordered = table
+        present, starts = np.unique(ranges, return_index=True)
+    else:
+        order = np.argsort(ranges, kind="stable")
+        present, starts = np.unique(ranges[order], return_index=True)
+        ordered = table.take(pa.array(order))
     stops = [*starts[1:], table.num_rows]
     return {
         int(rng): ordered.slice(int(start), int(stop - start))
