@@ -62,6 +62,15 @@ class SpilledTable:
                 for batch in reader:
                     yield batch.column(name)
 
+    def selected(self, columns: list[str]) -> Iterator[pa.RecordBatch]:
+        """`columns` of the table, a batch at a time, through memory maps: the other
+        columns' pages are never touched. The batches point into the maps, which stay
+        mapped while a batch lives."""
+        for path in self.files:
+            with pa.ipc.open_stream(pa.memory_map(str(path), "r")) as reader:
+                for batch in reader:
+                    yield batch.select(columns)
+
     def slices(self, step: int, start: int = 0, stop: int | None = None) -> Iterator[pa.Table]:
         """Consecutive one-chunk tables of `step` rows (the last may be shorter) covering
         rows [start, stop): the unit a Parquet row group or a hash batch is made of, so
@@ -112,6 +121,9 @@ class HeldTable(SpilledTable):
 
     def column(self, name: str) -> Iterator[pa.Array]:
         yield from self.table.column(name).chunks
+
+    def selected(self, columns: list[str]) -> Iterator[pa.RecordBatch]:
+        yield from (batch.select(columns) for batch in self.table.to_batches())
 
     def read_all(self) -> pa.Table:
         return self.table

@@ -20,7 +20,7 @@ checked unique over the whole table, since reused and fresh rows were checked ap
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
 import polars as pl
@@ -101,7 +101,7 @@ def _vouched(name: str, table: SpilledTable) -> list[pl.DataFrame] | None:
         return None
     columns = list(dict.fromkeys([*rules.rule_columns(name), *_SLIM[name]]))
     parts = []
-    for run in fixed_runs(_mapped(table, columns), CHUNK_ROWS[name]):
+    for run in fixed_runs(table.selected(columns), CHUNK_ROWS[name]):
         chunk = pa.Table.from_batches(run)
         if not rules.rows_pass(name, _frame(chunk)):
             return None
@@ -111,18 +111,6 @@ def _vouched(name: str, table: SpilledTable) -> list[pl.DataFrame] | None:
         parts.append(_slim(name, slim.take(pa.array(range(slim.num_rows), pa.int64()))))
         del chunk, slim
     return parts
-
-
-def _mapped(table: SpilledTable, columns: list[str]) -> Iterator[pa.RecordBatch]:
-    """`columns` of the table, a batch at a time, through memory maps: the spilled
-    files are uncompressed IPC, so the other columns' pages are never touched."""
-    if isinstance(table, HeldTable):
-        yield from (batch.select(columns) for batch in table.table.to_batches())
-        return
-    for path in table.files:
-        with pa.ipc.open_stream(pa.memory_map(str(path), "r")) as reader:
-            for batch in reader:
-                yield batch.select(columns)
 
 
 def _as_declared(table: SpilledTable) -> bool:
