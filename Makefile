@@ -8,18 +8,26 @@ PYTEST_ARGS ?=
 
 .PHONY: demo test test-fast lint bench clean
 
-# The editable install runs from src/: it is compiled once, as a wheel's install is,
-# or every run (and each pool's fork server) compiles it again where
-# PYTHONDONTWRITEBYTECODE is set (0.08 s of CPU per process here).
-$(VENV)/.base: pyproject.toml
+# The parser's modules are compiled to C by the install (setup.py, mypyc): installing
+# again after they change compiles them again. (A stale compiled module is never run:
+# builder then runs the parser as Python and says so; see src/builder/compiled.py.)
+COMPILED_SOURCES := setup.py src/builder/compiled.py $(wildcard src/builder/parse/*.py src/builder/parse/layouts/*.py)
+
+$(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
+
+# The rest of the editable install runs from src/: it is compiled to bytecode once, as a
+# wheel's install is, or every run (and each pool's fork server) compiles it again
+# where PYTHONDONTWRITEBYTECODE is set (0.08 s of CPU per process here).
+$(VENV)/.base: $(VENV)/bin/python pyproject.toml $(COMPILED_SOURCES)
 	$(PY) -m pip install --quiet -e .
 	$(PY) -m compileall -q src
 	touch $@
 
-$(VENV)/.test: $(VENV)/.base pyproject.toml
+$(VENV)/.test: $(VENV)/bin/python pyproject.toml $(COMPILED_SOURCES)
 	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m compileall -q src
 	touch $@
 
 demo: $(VENV)/.base
@@ -46,3 +54,4 @@ bench: $(VENV)/.test
 
 clean:
 	rm -rf build benchmarks/out .pytest_cache .mypy_cache .ruff_cache
+	find src -name '*.so' -delete

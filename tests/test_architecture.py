@@ -23,6 +23,7 @@ LAYERS: dict[str, int] = {
     "builder": 0,  # the package itself: its version and PARSER_VERSION
     "builder.records": 0,
     "builder.timing": 0,
+    "builder.compiled": 0,  # which modules are compiled to C, and which form runs
     "builder.contract": 1,
     "builder.inputs": 2,
     "builder.parse": 3,

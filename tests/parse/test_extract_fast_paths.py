@@ -112,7 +112,7 @@ def test_the_comparison_can_fail() -> None:
     for i in range(len(VALUES)):  # any one field changed is told apart
         changed = list(VALUES)
         changed[i] = None if VALUES[i] is not None else "x"
-        assert not _same(_new_sighting(*changed), plain)  # type: ignore[arg-type]
+        assert not _same(Sighting(*changed), plain)  # type: ignore[arg-type]
     # A dict in another order is equal, but its repr and pickle are not the dataclass's.
     shuffled = object.__new__(Sighting)
     names = [f.name for f in fields(Sighting)]

@@ -21,7 +21,7 @@ from builder.inputs.decode import Decoded
 _NO_BOM = {"utf-8-sig": "utf-8", "utf-16": "utf-16-le", "utf-32": "utf-32-le"}
 _BOM_BYTES = {"utf-8-sig": 3, "utf-16": 2, "utf-32": 4}
 #: What "surrogateescape" makes of undecodable bytes.
-_ESCAPED = re.compile("[\udc80-\udcff]")
+_ESCAPED = re.compile(f"[{chr(0xDC80)}-{chr(0xDCFF)}]")  # mypyc: no surrogates in literals
 
 
 @cache

@@ -12,11 +12,10 @@ shows as a different output.
 
 from __future__ import annotations
 
-import pickle
 import re
 import sys
 from collections.abc import Iterator
-from dataclasses import MISSING, fields, replace
+from dataclasses import replace
 from itertools import pairwise
 
 import pytest
@@ -34,7 +33,6 @@ from builder.parse.layouts.registry import (
 )
 from builder.parse.layouts.segment import (
     _BLANK_RUN,
-    _block,
     _body_lines,
     _cards,
     _choose,
@@ -43,7 +41,6 @@ from builder.parse.layouts.segment import (
     _Lines,
     _marker_lines,
     _markers_of,
-    _page,
     _pick,
     _same,
     glued_splits,
@@ -201,46 +198,6 @@ def test_the_marker_finder_follows_the_layouts_asked() -> None:
 # --- Blocks and Pages filled at once -----------------------------------------------------
 
 BLOCK_ARGS = ("related", "Title", "Source", None, "3 hours ago", ((4, "Teaser"),), 2, 9)
-
-
-def test_block_fill_equals_the_dataclass_init() -> None:
-    names = [f.name for f in fields(Block)]
-    assert names[: len(BLOCK_ARGS)] == [
-        "role",
-        "title",
-        "source",
-        "category",
-        "time_text",
-        "body",
-        "line_start",
-        "line_end",
-    ]
-    plain = Block(*BLOCK_ARGS)
-    fast = _block(*BLOCK_ARGS)
-    assert fast == plain
-    assert repr(fast) == repr(plain)
-    assert list(vars(fast)) == names  # every field, in order, defaults included
-    assert {f.name: f.default for f in fields(Block) if f.default is not MISSING} == {
-        "glued_alternatives": (),
-        "repairs": (),
-    }
-    assert pickle.dumps(fast) == pickle.dumps(plain)
-    assert hash(fast) == hash(plain)
-    glued = (("Radio 10", "15 hours ago"),)
-    assert _block(*BLOCK_ARGS, glued) == Block(*BLOCK_ARGS, glued_alternatives=glued)
-    with pytest.raises(AttributeError):
-        fast.title = "x"  # type: ignore[misc]
-
-
-def test_page_fill_equals_the_dataclass_init() -> None:
-    blocks = (Block(*BLOCK_ARGS),)
-    plain = Page(EN, "plain", "listing", blocks, True, 3)
-    fast = _page(EN, "plain", "listing", blocks, True, 3)
-    assert fast == plain
-    assert repr(fast) == repr(plain)
-    assert list(vars(fast)) == [f.name for f in fields(Page)]
-    assert pickle.dumps(fast) == pickle.dumps(plain)
-    assert fast.layout_name == "daily8-en-plain"
 
 
 # --- body lines ----------------------------------------------------------------------------

@@ -48,47 +48,6 @@ class Block:
     repairs: tuple[Repair, ...] = ()
 
 
-_new = object.__new__
-_set = object.__setattr__
-
-
-def _block(
-    role: Literal["main", "related"],
-    title: str,
-    source: str | None,
-    category: str | None,
-    time_text: str | None,
-    body: tuple[tuple[int, str], ...],
-    line_start: int,
-    line_end: int,
-    glued_alternatives: tuple[tuple[str, str], ...] = (),
-) -> Block:
-    """`Block(role, title, ...)` at a third of the cost, for the blocks of every page.
-
-    A frozen dataclass's `__init__` sets each field through `object.__setattr__` (1.4 us
-    for a Block); this fills the instance's dict at once, in the fields' order and with
-    their defaults, and gives an equal object (same repr, same pickle).
-    """
-    block = _new(Block)
-    _set(
-        block,
-        "__dict__",
-        {
-            "role": role,
-            "title": title,
-            "source": source,
-            "category": category,
-            "time_text": time_text,
-            "body": body,
-            "line_start": line_start,
-            "line_end": line_end,
-            "glued_alternatives": glued_alternatives,
-            "repairs": (),
-        },
-    )
-    return block
-
-
 @dataclass(frozen=True)
 class Page:
     layout: Layout
@@ -101,31 +60,6 @@ class Page:
     @property
     def layout_name(self) -> str:
         return self.layout.name(self.form)
-
-
-def _page(
-    layout: Layout,
-    form: str,
-    kind: Literal["article", "listing"],
-    blocks: tuple[Block, ...],
-    truncated: bool,
-    unparsed_lines: int,
-) -> Page:
-    """`Page(layout, form, ...)` without the frozen `__init__`, as `_block` makes a Block."""
-    page = _new(Page)
-    _set(
-        page,
-        "__dict__",
-        {
-            "layout": layout,
-            "form": form,
-            "kind": kind,
-            "blocks": blocks,
-            "truncated": truncated,
-            "unparsed_lines": unparsed_lines,
-        },
-    )
-    return page
 
 
 @dataclass(frozen=True)
@@ -357,7 +291,7 @@ def _cards(text: str, pos: int, form: Form, lines: _Lines) -> tuple[list[Block],
             line += newlines("\n", at, end - 1)
             at = end - 1
         cards.append(
-            _block(
+            Block(
                 "related",
                 title.strip(),
                 source.strip(),
@@ -423,7 +357,7 @@ def _article(
             source, time_text = split
             if normalise_key(source) not in known:
                 alternatives = tuple(sp for sp in splits if sp != split)
-    main = _block(
+    main = Block(
         "main",
         m.group("title").strip(),
         source,
@@ -434,7 +368,7 @@ def _article(
         body[-1][0] if body else lines.of(max(m.start("title"), body_start - 1)),
         alternatives,
     )
-    return _page(layout, form.name, "article", (main, *cards), truncated, unparsed), body_end
+    return Page(layout, form.name, "article", (main, *cards), truncated, unparsed), body_end
 
 
 def _has_site_marker(lines: set[str], layout: Layout) -> bool:
@@ -493,7 +427,7 @@ def segment(text: str, layouts: tuple[Layout, ...] | None = None) -> Page | Reje
         if listing is not None:
             cards, unparsed, truncated = _cards(text, listing.end(), form, lines)
             if cards:
-                page = _page(layout, form.name, "listing", tuple(cards), truncated, unparsed)
+                page = Page(layout, form.name, "listing", tuple(cards), truncated, unparsed)
                 return _with_repairs(page, skipped)
         article = form.article.match(text)
         if article is None:

@@ -1,0 +1,39 @@
+"""Compiles the per-line parser to C with mypyc, where a C compiler is at hand.
+
+Why: parsing is Python that runs once per line of every dump, and its profile is flat
+(no single function to speed up); mypyc turns the same type-checked modules into C
+extensions, which cut the parse's CPU by a fifth (see benchmarks/RESULTS.md). Nothing
+else changes: the modules are the ones `mypy` already checks, and with
+`BUILDER_PURE_PYTHON=1`, or without mypyc or a compiler, the very same source runs as
+plain Python and gives the very same output (tests/parse/test_compiled.py).
+
+Everything else about the package is declared in pyproject.toml.
+"""
+
+from __future__ import annotations
+
+import os
+import runpy
+
+from setuptools import setup
+
+#: The module list, read without importing builder (whose dependencies may not be
+#: installed yet).
+COMPILED = runpy.run_path(os.path.join("src", "builder", "compiled.py"))["COMPILED"]
+
+
+def extensions() -> list[object]:
+    if os.environ.get("BUILDER_PURE_PYTHON") == "1":
+        return []
+    try:
+        from mypyc.build import mypycify
+    except ImportError:  # no mypyc: plain Python
+        return []
+    modules = mypycify([f"src/{path}" for path in COMPILED], opt_level="3")
+    for module in modules:
+        # No compiler, or no Python headers: a warning, and the module stays Python.
+        module.optional = True
+    return modules
+
+
+setup(ext_modules=extensions())

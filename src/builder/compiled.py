@@ -1,0 +1,112 @@
+"""Which modules are compiled to C with mypyc, and which form of them runs.
+
+The per-line parser runs once per line of every dump; compiled, it costs a fifth less
+CPU, with the very same output (setup.py says how it is built, and that a machine
+without a compiler simply runs it as Python). This file is only a list and a check, read
+by setup.py without importing builder: it imports nothing but the standard library.
+
+A compiled module is a file beside its source (`repair.cpython-311-x86_64-linux-gnu.so`
+beside `repair.py`), and Python loads it in preference to the source. In a source
+checkout (an editable install) that file stays behind when the source changes: the
+old code would still run. `choose()` finds such files, says so in one line and has
+Python load every compiled module from its source instead: slower, never out of date.
+`BUILDER_PURE_PYTHON=1` asks for the sources without a word (the tests compare both).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from importlib.abc import MetaPathFinder
+from importlib.machinery import EXTENSION_SUFFIXES, ModuleSpec
+from importlib.util import spec_from_file_location
+from pathlib import Path
+from types import ModuleType
+
+#: Relative to `src/`. Everything that runs per line of a dump; not `records` (its rows
+#: are read through their `__dict__`, which compiled classes do not have).
+COMPILED = (
+    "builder/parse/evidence.py",
+    "builder/parse/extract.py",
+    "builder/parse/furniture.py",
+    "builder/parse/layouts/registry.py",
+    "builder/parse/layouts/segment.py",
+    "builder/parse/repair.py",
+    "builder/parse/spans.py",
+    "builder/parse/times.py",
+)
+
+_SRC = Path(__file__).resolve().parent.parent
+
+
+def extension_of(source: Path) -> Path | None:
+    """The compiled module built from `source`, if there is one beside it."""
+    for suffix in EXTENSION_SUFFIXES:
+        candidate = source.with_name(source.stem + suffix)
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def stale(src: Path = _SRC) -> list[str]:
+    """The compiled modules of a source checkout whose source changed after they were
+    built (their paths, relative to `src`). An installed wheel has no checkout around
+    it (no setup.py above `src`) and is never stale: its files are written together."""
+    if not (src.parent / "setup.py").is_file():
+        return []
+    out = []
+    for path in COMPILED:
+        source = src / path
+        extension = extension_of(source)
+        if extension is not None and source.stat().st_mtime > extension.stat().st_mtime:
+            out.append(path)
+    return out
+
+
+def compiled(src: Path = _SRC) -> list[str]:
+    """The modules of COMPILED that have a compiled file beside their source."""
+    return [path for path in COMPILED if extension_of(src / path) is not None]
+
+
+def module_name(path: str) -> str:
+    """`builder/parse/repair.py` -> `builder.parse.repair`."""
+    return path.removesuffix(".py").replace("/", ".")
+
+
+class _Sources(MetaPathFinder):
+    """Finds the modules of COMPILED as their `.py` files, ahead of the compiled ones."""
+
+    def __init__(self, src: Path) -> None:
+        self.sources = {module_name(path): src / path for path in COMPILED}
+
+    def find_spec(
+        self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
+    ) -> ModuleSpec | None:
+        source = self.sources.get(fullname)
+        return None if source is None else spec_from_file_location(fullname, source)
+
+
+#: Set once the notice about stale modules was shown: processes started later (pool
+#: workers, the fork server) inherit it and stay quiet.
+_NOTICE_SHOWN = "BUILDER_STALE_NOTICE_SHOWN"
+
+
+def choose(src: Path = _SRC) -> None:
+    """Run the sources rather than the compiled modules when asked to, or when any
+    compiled module is stale. All of them, not only the stale ones: compiled modules
+    call each other directly, past the module objects an import would replace.
+
+    Called by `builder.parse` before any of its modules is imported."""
+    if any(isinstance(finder, _Sources) for finder in sys.meta_path):
+        return
+    old = [] if os.environ.get("BUILDER_PURE_PYTHON") == "1" else stale(src)
+    if os.environ.get("BUILDER_PURE_PYTHON") != "1" and not old:
+        return
+    if old and not os.environ.get(_NOTICE_SHOWN):
+        os.environ[_NOTICE_SHOWN] = "1"
+        sys.stderr.write(
+            f"builder: {', '.join(old)} changed after compiling; running the parser as Python"
+            " (slower) until `make` (or `pip install -e .`) compiles it again\n"
+        )
+    sys.meta_path.insert(0, _Sources(src))

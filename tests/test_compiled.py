@@ -1,0 +1,165 @@
+"""The parser compiled by mypyc and the same parser as Python: same rows, never stale."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+import textwrap
+import time
+from importlib.util import find_spec
+from pathlib import Path
+
+import pytest
+
+from builder import compiled
+from builder.compiled import COMPILED, module_name
+from tests.helpers import ROOT, corpus_module
+
+SHARED = ROOT.parent / "shared"
+
+#: Prints one digest of every sighting and dumps row `extract` gives for the pages
+#: named on stdin (one path a line), with languages: the whole per-dump stage.
+_DIGEST = textwrap.dedent(
+    """
+    import hashlib, pickle, sys
+    from datetime import datetime, timezone
+    from pathlib import Path
+    from builder.records import RawDump
+    from builder.parse.extract import extract
+    import builder.parse.repair as repair
+    when = datetime(2025, 7, 1, 12, tzinfo=timezone.utc)
+    digest = hashlib.sha256()
+    for name in sys.stdin.read().split():
+        data = Path(name).read_bytes()
+        raw = RawDump(path=name, data=data, captured_at=when, captured_at_source="option")
+        result = extract(raw)
+        digest.update(pickle.dumps((result.dump, result.sightings)))
+    print(repair.__file__, digest.hexdigest())
+    """
+)
+
+
+def _pages(tmp_path: Path) -> list[Path]:
+    """Samples, a generated corpus with every layout and artefact the generator makes,
+    and the real pages when they are beside the checkout."""
+    generated = tmp_path / "generated"
+    corpus_module().generate_corpus(generated, 400, seed=5, mean_size=4000)
+    pages = sorted((ROOT / "samples" / "dumps").glob("*.txt")) + sorted(generated.glob("*.txt"))
+    for folder in (SHARED / "corpus" / "daily8-dev", SHARED / "seeds"):
+        pages += sorted(folder.glob("*.txt"))
+    return pages
+
+
+def _digest(pages: list[Path], **env: str) -> tuple[str, str]:
+    result = subprocess.run(
+        [sys.executable, "-c", _DIGEST],
+        input="\n".join(map(str, pages)),
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+        timeout=600,
+        check=True,
+    )
+    module_file, digest = result.stdout.split()
+    return module_file, digest
+
+
+def test_compiled_and_python_parsers_give_the_same_rows(tmp_path: Path) -> None:
+    pages = _pages(tmp_path)
+    assert len(pages) > 400
+    as_built = _digest(pages)
+    as_python = _digest(pages, BUILDER_PURE_PYTHON="1")
+    assert as_python[0].endswith("repair.py")
+    if compiled.compiled():
+        assert not as_built[0].endswith(".py"), "the compiled parser was not the one that ran"
+    assert as_built[1] == as_python[1]
+
+
+def test_the_digest_tells_different_rows_apart(tmp_path: Path) -> None:
+    """The comparison above can fail: one page more changes the digest."""
+    pages = sorted((ROOT / "samples" / "dumps").glob("*.txt"))
+    assert _digest(pages[:-1], BUILDER_PURE_PYTHON="1")[1] != _digest(pages)[1]
+
+
+def test_the_parser_is_compiled_where_mypyc_and_a_compiler_are() -> None:
+    """`make` compiles it here: a silent fall back to Python would lose the speed."""
+    if os.environ.get("BUILDER_PURE_PYTHON") == "1":
+        pytest.skip("BUILDER_PURE_PYTHON=1: this run asked for the Python parser")
+    compiler = (sysconfig.get_config_var("CC") or "cc").split()[0]
+    assert find_spec("mypyc") is not None and shutil.which(compiler), (
+        "the test extra brings mypy (mypyc); CI machines have gcc and Python's headers"
+    )
+    assert compiled.compiled() == list(COMPILED)
+    assert compiled.stale() == []
+
+
+def _checkout(tmp_path: Path) -> Path:
+    """A source checkout's shape: setup.py beside src/, one compiled module built."""
+    (tmp_path / "setup.py").write_text("")
+    src = tmp_path / "src"
+    for path in COMPILED:
+        (src / path).parent.mkdir(parents=True, exist_ok=True)
+        (src / path).write_text("")
+    return src
+
+
+def test_a_source_newer_than_its_compiled_module_is_stale(tmp_path: Path) -> None:
+    src = _checkout(tmp_path)
+    source = src / "builder/parse/repair.py"
+    extension = source.with_name("repair" + compiled.EXTENSION_SUFFIXES[0])
+    extension.write_bytes(b"")
+    past = time.time() - 60
+    os.utime(source, (past, past))
+    assert compiled.stale(src) == []
+    assert compiled.compiled(src) == ["builder/parse/repair.py"]
+    source.write_text("# edited\n")
+    assert compiled.stale(src) == ["builder/parse/repair.py"]
+    (tmp_path / "setup.py").unlink()  # an installed wheel: files written together
+    assert compiled.stale(src) == []
+
+
+def _run_with_stale_module(
+    tmp_path: Path, code: str, **env: str
+) -> subprocess.CompletedProcess[str]:
+    """`code` run by a copy of src/ in which repair.py is newer than its compiled file."""
+    if not compiled.compiled():
+        pytest.skip("nothing is compiled in this install (BUILDER_PURE_PYTHON=1 or no compiler)")
+    copy = tmp_path / "checkout"
+    if not copy.exists():
+        shutil.copytree(ROOT / "src", copy / "src", symlinks=False)
+        shutil.copy(ROOT / "setup.py", copy / "setup.py")
+        source = copy / "src/builder/parse/repair.py"
+        later = compiled.extension_of(source).stat().st_mtime + 60  # type: ignore[union-attr]
+        os.utime(source, (later, later))
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(copy / "src"), **env},
+        timeout=120,
+        check=True,
+    )
+
+
+def test_a_stale_compiled_parser_is_not_run_and_the_user_is_told_once(tmp_path: Path) -> None:
+    code = "; ".join(
+        [
+            "import importlib, sys",
+            *[f"importlib.import_module({module_name(p)!r})" for p in COMPILED],
+            "print(*[sys.modules[m].__file__ for m in sorted(sys.modules)"
+            " if m.startswith('builder.parse')], sep='\\n')",
+        ]
+    )
+    result = _run_with_stale_module(tmp_path, code, BUILDER_STALE_NOTICE_SHOWN="")
+    files = result.stdout.split()
+    assert files and all(name.endswith(".py") for name in files), files
+    assert str(tmp_path) in files[0]
+    assert result.stderr.count("\n") == 1
+    assert "builder/parse/repair.py changed after compiling" in result.stderr
+    assert "`make`" in result.stderr
+    # A process started by this one (a pool worker) stays quiet.
+    quiet = _run_with_stale_module(tmp_path, code, BUILDER_STALE_NOTICE_SHOWN="1")
+    assert quiet.stderr == ""
