@@ -228,3 +228,30 @@ def test_the_scratch_holds_a_file_per_batch_and_per_partition_and_is_emptied(
     assert staged.tables["dumps"].read_all().column("dump_id").to_pylist() == sorted(
         staged.tables["dumps"].read_all().column("dump_id").to_pylist()
     )
+
+
+def test_the_collector_runs_less_during_a_build_and_as_before_after(tmp_path: Path) -> None:
+    """The young generation's threshold is raised and the heap frozen while the build
+    runs (in the driver and its forked workers), and both are put back afterwards."""
+    import gc
+    from datetime import UTC, datetime
+
+    from builder.engines import local, partitioned
+    from builder.inputs.read import find_inputs
+    from tests.releasing import corpus
+
+    files = find_inputs([str(corpus(tmp_path / "c", 20, seed=2))])
+    settings = partitioned.Settings(2, datetime(2025, 7, 1, 12, tzinfo=UTC), 1 << 30)
+    before, frozen_before = gc.get_threshold(), gc.get_freeze_count()
+    assert before[0] < local._YOUNG_THRESHOLD
+    during: list[tuple[tuple[int, int, int], int]] = []
+
+    def look(name: str, done: int, total: int | None) -> None:
+        during.append((gc.get_threshold(), gc.get_freeze_count()))
+
+    staged = local.run([files], settings, tmp_path / "work", workers=1, on_stage=look)
+    assert staged.tables["dumps"].num_rows == 20
+    assert during and all(t == (local._YOUNG_THRESHOLD, *before[1:]) for t, _ in during)
+    assert all(frozen > frozen_before for _, frozen in during)
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == frozen_before
