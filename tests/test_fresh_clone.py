@@ -51,3 +51,11 @@ def test_the_wheel_ships_the_contract_layouts_and_engines(tmp_path: Path) -> Non
     layouts = "builder/parse/layouts/data"
     assert {f"{layouts}/daily8.toml", f"{layouts}/daily8.en.toml"} <= names
     assert "builder/engines/dask.py" in names and "builder/cli.py" in names
+    # The parser, compiled (setup.py), beside its source; and the list it was built from.
+    from builder.compiled import COMPILED
+
+    for path in COMPILED:
+        stem = path.removesuffix(".py")
+        assert path in names
+        assert any(n.startswith(stem + ".") and n.endswith(".so") for n in names), path
+    assert "builder/compiled.py" in names
