@@ -206,7 +206,12 @@ def _first_wins(text: str, later: str | None) -> bool:
     looked for in C (~0.3 us a page; none when the page is in a narrower script: `in`
     knows at once that a Latin-1 text holds no Arabic letter).
     """
-    return later is not None and not any(map(text.__contains__, later))
+    if later is None:
+        return False
+    for ch in later:  # noqa: SIM110 (compiled, `in` is a C call; `any(map(...))` is not)
+        if ch in text:
+            return False
+    return True
 
 
 def _choose(lines: set[str], layouts: tuple[Layout, ...]) -> tuple[Layout, int]:
@@ -296,7 +301,9 @@ def _cards(text: str, pos: int, form: Form, lines: _Lines) -> tuple[list[Block],
     unparsed = 0
     truncated = False
     n = len(text)
-    blank_run, card, same, newlines = _BLANK_RUN.match, form.card.match, form.same, text.count
+    # Bound methods held in locals save a look-up each as Python; compiled, `text.count`
+    # is a C call of its own (a bound one is a generic call), so only the regexes' are.
+    blank_run, card, same = _BLANK_RUN.match, form.card.match, form.same
     at, line = pos, lines.of(pos)  # `line` is the line of offset `at`
     while True:
         pos = blank_run(text, pos).end()  # type: ignore[union-attr]
@@ -324,18 +331,18 @@ def _cards(text: str, pos: int, form: Form, lines: _Lines) -> tuple[list[Block],
                 truncated = truncated or m.end(name) == n
                 found = None
                 break
-        line += newlines("\n", at, start)
+        line += text.count("\n", at, start)
         line_start, at = line, start
         body: tuple[tuple[int, str], ...] = ()
         if found and not found.isspace():  # `found.strip()` is not empty
             text_start = m.start("text")
-            line += newlines("\n", at, text_start)
+            line += text.count("\n", at, text_start)
             at = text_start
             body = ((line, found),)
         elif m.end() == n:
             truncated = True
         if end - 1 > at:
-            line += newlines("\n", at, end - 1)
+            line += text.count("\n", at, end - 1)
             at = end - 1
         cards.append(
             Block(
