@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from itertools import accumulate
 from operator import itemgetter
-from typing import NamedTuple, cast
+from typing import Final, NamedTuple, cast
 
 from builder.parse.furniture import Furniture, Marker, ends_sentence, load_furniture
 from builder.records import Repair
@@ -24,52 +24,86 @@ Line = tuple[int, str]  # (1-based line number in the decoded dump, text)
 Pos = tuple[int, int]  # (1-based line number, 0-based column in that body line)
 
 
-#: Builds a named tuple without calling its `__new__`, a Python function: `Piece` and
-#: `Traced` are made for every body line of every dump, and this is twice as fast.
-_tuple = tuple.__new__
+class Piece:
+    """`length` characters of a kept line, from `at` on, copied from (`line`, `column`).
+
+    A plain class, not a named tuple: compiled, its fields are C struct fields read
+    without a look-up (a named tuple's are generic attribute reads), and it is built
+    by a direct call. Equal, hashed and shown by its fields, as the tuple was."""
+
+    __slots__ = ("at", "column", "length", "line")
+
+    def __init__(self, at: int, line: int, column: int, length: int) -> None:
+        self.at: Final = at
+        self.line: Final = line
+        self.column: Final = column
+        self.length: Final = length
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Piece):
+            return NotImplemented
+        return (
+            self.at == other.at
+            and self.line == other.line
+            and self.column == other.column
+            and self.length == other.length
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.at, self.line, self.column, self.length))
+
+    def __repr__(self) -> str:
+        return f"Piece(at={self.at}, line={self.line}, column={self.column}, length={self.length})"
 
 
-class Piece(NamedTuple):
-    """`length` characters of a kept line, from `at` on, copied from (`line`, `column`)."""
-
-    at: int
-    line: int
-    column: int
-    length: int
-
-
-class Traced(NamedTuple):
+class Traced:
     """A line of text being repaired, and where each of its characters came from.
 
     Joins, cuts and strips move pieces, never lose them, so the first and last kept
     characters always know their place in the dump: byte spans are exact by
     construction rather than guessed from line numbers afterwards.
 
-    A named tuple, not a frozen dataclass: one is made for every body line of every
-    dump, and a tuple is built several times faster; it is just as immutable.
+    A plain class with read-only fields, made for every body line of every dump:
+    compiled, a native class (C struct fields, methods called directly), where a named
+    tuple's fields and methods are looked up by name. Equal, hashed and shown by its
+    fields, as the named tuple it was.
     """
 
-    line: int  # the body line it starts on, as repairs report it
-    text: str
-    #: Where its characters came from. None stands for the usual one piece, the whole
-    #: `text` found at column 0 of `line` (`runs` spells it out): most body lines are
-    #: such a line and are passed on untouched, and building that piece for each was
-    #: half the cost of tracing a body (~12 -> ~6 us a dump, 2,000 benchmark dumps).
-    #: Every way of making a `Traced` gives None for that piece, never the tuple, so
-    #: two `Traced` of the same characters from the same place are equal.
-    pieces: tuple[Piece, ...] | None
+    __slots__ = ("line", "pieces", "text")
 
-    @classmethod
-    def of(cls, line: int, text: str, column: int = 0) -> Traced:
+    def __init__(self, line: int, text: str, pieces: tuple[Piece, ...] | None) -> None:
+        self.line: Final = line  # the body line it starts on, as repairs report it
+        self.text: Final = text
+        #: Where its characters came from. None stands for the usual one piece, the
+        #: whole `text` found at column 0 of `line` (`runs` spells it out): most body
+        #: lines are such a line and are passed on untouched, and building that piece
+        #: for each was half the cost of tracing a body. Every way of making a `Traced`
+        #: gives None for that piece, never the tuple, so two `Traced` of the same
+        #: characters from the same place are equal.
+        self.pieces: Final = pieces
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Traced):
+            return NotImplemented
+        return self.line == other.line and self.text == other.text and self.pieces == other.pieces
+
+    def __hash__(self) -> int:
+        return hash((self.line, self.text, self.pieces))
+
+    def __repr__(self) -> str:
+        return f"Traced(line={self.line}, text={self.text!r}, pieces={self.pieces!r})"
+
+    @staticmethod
+    def of(line: int, text: str, column: int = 0) -> Traced:
         """`text` as found on `line`, from `column` on."""
-        return _tuple(cls, (line, text, _pieces(line, text, column)))
+        return Traced(line, text, _pieces(line, text, column))
 
     @property
     def runs(self) -> tuple[Piece, ...]:
         """`pieces`, with the usual one spelt out."""
         pieces = self.pieces
         if pieces is None:
-            return (_tuple(Piece, (0, self.line, 0, len(self.text))),)
+            return (Piece(0, self.line, 0, len(self.text)),)
         return pieces
 
     @staticmethod
@@ -81,14 +115,14 @@ class Traced(NamedTuple):
         The whole line is the usual case, and its `Traced` is built here rather than by
         `of`: a call per body line was a fifth of this step.
         """
-        out = []
+        out: list[Traced] = []
         n = len(lines)
         for no, raw in body:
             if not 0 < no <= n:
                 return None
             full = lines[no - 1]
             if full == raw:  # the usual: the whole line (`of(no, raw)`, inline)
-                out.append(_tuple(Traced, (no, raw, None if raw else ())))
+                out.append(Traced(no, raw, None if raw else ()))
                 continue
             column = len(full) - len(raw) if full.endswith(raw) else full.find(raw)
             if column < 0:
@@ -105,7 +139,7 @@ class Traced(NamedTuple):
         if len(pieces) == 1 and pieces[0].at == 0:  # the usual: one source line
             p = pieces[0]
             a, b = max(0, start), min(p.length, end)
-            piece = [_tuple(Piece, (0, p.line, p.column + a, b - a))] if a < b else []
+            piece = [Piece(0, p.line, p.column + a, b - a)] if a < b else []
             return _traced(self.line, text[start:end], piece)
         out = []
         for p in pieces:
@@ -130,12 +164,15 @@ class Traced(NamedTuple):
         texts: list[str] = []
         pieces: list[Piece] = []
         size = 0
-        for i, (glue, part) in enumerate(parts):
-            if i:
+        first = True
+        for glue, part in parts:
+            if not first:
                 texts.append(glue)
                 size += len(glue)
+            first = False
             texts.append(part.text)
-            pieces += [_tuple(Piece, (p.at + size, *p[1:])) for p in part.runs]
+            for p in part.runs:
+                pieces.append(Piece(p.at + size, p.line, p.column, p.length))
             size += len(part.text)
         return _traced(parts[0][1].line, "".join(texts), pieces)
 
@@ -158,16 +195,20 @@ class Traced(NamedTuple):
 
     @property
     def source_lines(self) -> tuple[int, ...]:
-        if self.pieces is None:
+        pieces = self.pieces
+        if pieces is None:
             return (self.line,)
-        return tuple(dict.fromkeys(p.line for p in self.pieces)) or (self.line,)
+        seen: dict[int, None] = {}
+        for p in pieces:
+            seen[p.line] = None
+        return tuple(seen) or (self.line,)
 
 
 def _pieces(line: int, text: str, column: int) -> tuple[Piece, ...] | None:
     """The pieces of `text` found at `column` of `line` (see `Traced.pieces`)."""
     if not text:
         return ()
-    return None if column == 0 else (_tuple(Piece, (0, line, column, len(text))),)
+    return None if column == 0 else (Piece(0, line, column, len(text)),)
 
 
 def _traced(line: int, text: str, pieces: Sequence[Piece]) -> Traced:
@@ -175,8 +216,8 @@ def _traced(line: int, text: str, pieces: Sequence[Piece]) -> Traced:
     if len(pieces) == 1:
         p = pieces[0]
         if p.at == 0 and p.line == line and p.column == 0 and p.length == len(text):
-            return _tuple(Traced, (line, text, None))
-    return _tuple(Traced, (line, text, tuple(pieces)))
+            return Traced(line, text, None)
+    return Traced(line, text, tuple(pieces))
 
 
 @dataclass(frozen=True)
@@ -740,14 +781,11 @@ def repaired_teaser(raw: str) -> Teaser:
     line = Traced.of(1, raw).strip()
     [(_, fixed)], repairs = _fix_lines([(1, line.text)])
     first, last = line.first, line.last
-    return _tuple(
-        Teaser,
-        (
-            fixed,
-            tuple((r.kind, r.detail) for r in repairs),
-            first[1] if first else None,
-            last[1] if last else None,
-        ),
+    return Teaser(
+        fixed,
+        tuple([(r.kind, r.detail) for r in repairs]),
+        first[1] if first else None,
+        last[1] if last else None,
     )
 
 

@@ -195,9 +195,38 @@ def test_the_marker_finder_follows_the_layouts_asked() -> None:
     assert "التعليقات" in _marker_lines(LAYOUTS).present("التعليقات\n")
 
 
-# --- Blocks and Pages filled at once -----------------------------------------------------
+# --- Blocks and Pages: their spelt-out __init__ ------------------------------------------
 
 BLOCK_ARGS = ("related", "Title", "Source", None, "3 hours ago", ((4, "Teaser"),), 2, 9)
+
+
+def test_block_and_page_init_are_the_dataclass_ones() -> None:
+    """`Block` and `Page` spell out their `__init__`: positional and keyword arguments,
+    the defaults, fields in order (repr), equality, `replace`, and still frozen."""
+    block = Block(*BLOCK_ARGS)
+    names = ("role", "title", "source", "category", "time_text", "body", "line_start")
+    by_name = Block(**dict(zip(names, BLOCK_ARGS, strict=False)), line_end=9)
+    assert block == by_name and hash(block) == hash(by_name)
+    assert block.glued_alternatives == () and block.repairs == ()
+    assert repr(block).startswith("Block(role='related', title='Title', source='Source', ")
+    assert repr(block).endswith("line_end=9, glued_alternatives=(), repairs=())")
+    moved = replace(block, line_end=10)
+    assert moved.line_end == 10 and moved != block and moved.title == block.title
+    with pytest.raises(AttributeError):
+        block.title = "Other"  # type: ignore[misc]
+    layout = LAYOUTS[0]
+    built = Page(layout, "plain", "listing", (block,), False, 0)
+    assert built == Page(
+        layout=layout,
+        form="plain",
+        kind="listing",
+        blocks=(block,),
+        truncated=False,
+        unparsed_lines=0,
+    )
+    assert replace(built, truncated=True).truncated and not built.truncated
+    with pytest.raises(AttributeError):
+        built.truncated = True  # type: ignore[misc]
 
 
 # --- body lines ----------------------------------------------------------------------------
@@ -210,7 +239,7 @@ body_text = st.lists(
 
 def _body_plainly(body: str, first: int) -> tuple[tuple[tuple[int, str], ...], int]:
     lines = body.split("\n")
-    kept = tuple((first + i, line) for i, line in enumerate(lines) if line and not line.isspace())
+    kept = tuple((first + i, line) for i, line in enumerate(lines) if line.strip())
     return kept, first + body.count("\n")
 
 
@@ -562,13 +591,22 @@ def test_segment_with_and_without_choosing_the_first_at_once(
     order: int, real_pages: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Pages segmented with the shortcut equal those segmented with every page's marker
-    lines counted first (the shortcut turned off)."""
+    lines counted first (the shortcut turned off).
+
+    Turned off through the data it reads, not by replacing `_first_wins`: compiled,
+    the module calls its own functions directly, past any attribute set on it, but
+    reads its (non-final) globals from the module. The layouts' finder is remembered
+    with no characters to look for (`later` None), so no page wins at once."""
     layouts = ORDERS[order]
     texts = [t for page in real_pages for t in [page, *_cut_and_edited(page)]]
     texts += list(_marker_texts(layouts))
     fast = [repr(segment(text, layouts)) for text in texts]
     # The module, not the function of the same name the package exports.
     module = sys.modules["builder.parse.layouts.segment"]
-    monkeypatch.setattr(module, "_first_wins", lambda text, later: False)
+    finder, later = _markers_of(layouts)
+    assert later is not None  # the shortcut was on for the fast run
+    monkeypatch.setattr(module, "_last_markers", (layouts, finder, None))
+    assert _markers_of(layouts) == (finder, None)
     plain = [repr(segment(text, layouts)) for text in texts]
+    assert module._last_markers == (layouts, finder, None)  # still off after the run
     assert fast == plain

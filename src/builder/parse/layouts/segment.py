@@ -14,7 +14,6 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
-from itertools import compress, count
 from typing import Literal
 
 from builder.parse.evidence import SAMPLE_LINES, article_hint, skip_leading_fragments
@@ -28,7 +27,15 @@ _HTML = re.compile(r"\A\s*(?:<!doctype|<html|<head|<body|<\?xml|<div|<meta|<scri
 _BLANK_RUN = re.compile(r"(?:[ \t\u00a0]*+\n)*+")  # nothing follows: a run given nothing back
 
 
-@dataclass(frozen=True)
+#: Block and Page spell their `__init__` out (`init=False`), each field set with
+#: `object.__setattr__` as a frozen dataclass's own does: compiled, that is a store into
+#: the instance's C struct (~80 ns a Block), where the `__init__` that `dataclass`
+#: generates at run time is interpreted Python (~800 ns; several Blocks a dump). As
+#: Python it is the generated one, spelt out. Equality, repr, hash and `replace` are
+#: still the dataclass's.
+
+
+@dataclass(frozen=True, init=False)
 class Block:
     """One article as laid out on the page, before repairs."""
 
@@ -47,8 +54,32 @@ class Block:
     #: blanked), recorded with the article's own repairs.
     repairs: tuple[Repair, ...] = ()
 
+    def __init__(
+        self,
+        role: Literal["main", "related"],
+        title: str,
+        source: str | None,
+        category: str | None,
+        time_text: str | None,
+        body: tuple[tuple[int, str], ...],
+        line_start: int,
+        line_end: int,
+        glued_alternatives: tuple[tuple[str, str], ...] = (),
+        repairs: tuple[Repair, ...] = (),
+    ) -> None:
+        object.__setattr__(self, "role", role)
+        object.__setattr__(self, "title", title)
+        object.__setattr__(self, "source", source)
+        object.__setattr__(self, "category", category)
+        object.__setattr__(self, "time_text", time_text)
+        object.__setattr__(self, "body", body)
+        object.__setattr__(self, "line_start", line_start)
+        object.__setattr__(self, "line_end", line_end)
+        object.__setattr__(self, "glued_alternatives", glued_alternatives)
+        object.__setattr__(self, "repairs", repairs)
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, init=False)
 class Page:
     layout: Layout
     form: str
@@ -56,6 +87,22 @@ class Page:
     blocks: tuple[Block, ...]
     truncated: bool
     unparsed_lines: int
+
+    def __init__(
+        self,
+        layout: Layout,
+        form: str,
+        kind: Literal["article", "listing"],
+        blocks: tuple[Block, ...],
+        truncated: bool,
+        unparsed_lines: int,
+    ) -> None:
+        object.__setattr__(self, "layout", layout)
+        object.__setattr__(self, "form", form)
+        object.__setattr__(self, "kind", kind)
+        object.__setattr__(self, "blocks", blocks)
+        object.__setattr__(self, "truncated", truncated)
+        object.__setattr__(self, "unparsed_lines", unparsed_lines)
 
     @property
     def layout_name(self) -> str:
@@ -159,7 +206,12 @@ def _first_wins(text: str, later: str | None) -> bool:
     looked for in C (~0.3 us a page; none when the page is in a narrower script: `in`
     knows at once that a Latin-1 text holds no Arabic letter).
     """
-    return later is not None and not any(map(text.__contains__, later))
+    if later is None:
+        return False
+    for ch in later:  # noqa: SIM110 (compiled, `in` is a C call; `any(map(...))` is not)
+        if ch in text:
+            return False
+    return True
 
 
 def _choose(lines: set[str], layouts: tuple[Layout, ...]) -> tuple[Layout, int]:
@@ -249,7 +301,9 @@ def _cards(text: str, pos: int, form: Form, lines: _Lines) -> tuple[list[Block],
     unparsed = 0
     truncated = False
     n = len(text)
-    blank_run, card, same, newlines = _BLANK_RUN.match, form.card.match, form.same, text.count
+    # Bound methods held in locals save a look-up each as Python; compiled, `text.count`
+    # is a C call of its own (a bound one is a generic call), so only the regexes' are.
+    blank_run, card, same = _BLANK_RUN.match, form.card.match, form.same
     at, line = pos, lines.of(pos)  # `line` is the line of offset `at`
     while True:
         pos = blank_run(text, pos).end()  # type: ignore[union-attr]
@@ -277,18 +331,18 @@ def _cards(text: str, pos: int, form: Form, lines: _Lines) -> tuple[list[Block],
                 truncated = truncated or m.end(name) == n
                 found = None
                 break
-        line += newlines("\n", at, start)
+        line += text.count("\n", at, start)
         line_start, at = line, start
         body: tuple[tuple[int, str], ...] = ()
         if found and not found.isspace():  # `found.strip()` is not empty
             text_start = m.start("text")
-            line += newlines("\n", at, text_start)
+            line += text.count("\n", at, text_start)
             at = text_start
             body = ((line, found),)
         elif m.end() == n:
             truncated = True
         if end - 1 > at:
-            line += newlines("\n", at, end - 1)
+            line += text.count("\n", at, end - 1)
             at = end - 1
         cards.append(
             Block(
@@ -309,12 +363,21 @@ def _cards(text: str, pos: int, form: Form, lines: _Lines) -> tuple[list[Block],
 
 def _body_lines(body: str, first: int) -> tuple[tuple[tuple[int, str], ...], int]:
     """The (line number, line) of each non-blank line of `body`, whose first line is
-    line `first`: `(first + i, line) for i, line in enumerate(lines) if line.strip()`,
-    with the loop in C (a line is blank when it strips to nothing); and the number of
-    the body's last line, the line of the offset just past it."""
+    line `first`: `(first + i, line) for i, line in enumerate(lines) if line.strip()`;
+    and the number of the body's last line, the line of the offset just past it.
+
+    A plain loop: compiled, it is C (typed locals, a list), and a line is blank when
+    it is empty or `isspace()` (what strips to nothing, without making the stripped
+    copy). The `compress`/`zip`/`map` spelling that suited the interpreter made a
+    tuple per line, blank or not, through generic calls."""
     lines = body.split("\n")
-    kept = tuple(compress(zip(count(first), lines), map(str.strip, lines)))
-    return kept, first + len(lines) - 1
+    kept: list[tuple[int, str]] = []
+    no = first
+    for line in lines:
+        if line and not line.isspace():
+            kept.append((no, line))
+        no += 1
+    return tuple(kept), first + len(lines) - 1
 
 
 def _article(
