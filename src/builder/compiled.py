@@ -118,7 +118,7 @@ def choose(src: Path = _SRC) -> None:
     if old and not os.environ.get(_NOTICE_SHOWN):
         os.environ[_NOTICE_SHOWN] = "1"
         sys.stderr.write(
-            f"builder: {', '.join(old)} changed after compiling; running the parser as Python"
-            " (slower) until `make` (or `pip install -e .`) compiles it again\n"
+            f"builder: {', '.join(old)} changed after compiling; running the compiled modules"
+            " as Python (slower) until `make` (or `pip install -e .`) compiles them again\n"
         )
     sys.meta_path.insert(0, _Sources(src))
