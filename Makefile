@@ -8,10 +8,12 @@ PYTEST_ARGS ?=
 
 .PHONY: demo test test-fast lint bench clean
 
-# The parser's modules are compiled to C by the install (setup.py, mypyc): installing
-# again after they change compiles them again. (A stale compiled module is never run:
-# builder then runs the parser as Python and says so; see src/builder/compiled.py.)
-COMPILED_SOURCES := setup.py src/builder/compiled.py $(wildcard src/builder/parse/*.py src/builder/parse/layouts/*.py)
+# The modules of src/builder/compiled.py (the parser, the inputs' readers, the batch
+# step) are compiled to C by the install (setup.py, mypyc): installing again after they
+# change compiles them again. (A stale compiled module is never run: builder then runs
+# them as Python and says so; see src/builder/compiled.py.)
+COMPILED_SOURCES := setup.py src/builder/compiled.py $(wildcard src/builder/parse/*.py src/builder/parse/layouts/*.py) \
+	$(wildcard src/builder/inputs/*.py) src/builder/engines/partitioned.py src/builder/merge.py
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)

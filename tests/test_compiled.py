@@ -145,17 +145,20 @@ def _run_with_stale_module(
 
 
 def test_a_stale_compiled_parser_is_not_run_and_the_user_is_told_once(tmp_path: Path) -> None:
+    # The inputs' walk first: a compiled module imports the others of its build itself,
+    # so builder must choose before any of them is imported, not only before the parser.
+    names = sorted(map(module_name, COMPILED), key=lambda name: name != "builder.inputs.walk")
     code = "; ".join(
         [
             "import importlib, sys",
-            *[f"importlib.import_module({module_name(p)!r})" for p in COMPILED],
-            "print(*[sys.modules[m].__file__ for m in sorted(sys.modules)"
-            " if m.startswith('builder.parse')], sep='\\n')",
+            *[f"importlib.import_module({name!r})" for name in names],
+            f"print(*[sys.modules[m].__file__ for m in {sorted(names)!r}], sep='\\n')",
         ]
     )
     result = _run_with_stale_module(tmp_path, code, BUILDER_STALE_NOTICE_SHOWN="")
     files = result.stdout.split()
-    assert files and all(name.endswith(".py") for name in files), files
+    assert len(files) == len(COMPILED)
+    assert all(name.endswith(".py") for name in files), files
     assert str(tmp_path) in files[0]
     assert result.stderr.count("\n") == 1
     assert "builder/parse/repair.py changed after compiling" in result.stderr
@@ -163,3 +166,34 @@ def test_a_stale_compiled_parser_is_not_run_and_the_user_is_told_once(tmp_path: 
     # A process started by this one (a pool worker) stays quiet.
     quiet = _run_with_stale_module(tmp_path, code, BUILDER_STALE_NOTICE_SHOWN="1")
     assert quiet.stderr == ""
+
+
+def _build(corpus: Path, out: Path, workers: int, **env: str) -> dict[str, bytes]:
+    """Every file of the dataset `builder make` writes (not its report's timings)."""
+    options = ["-o", str(out), "--workers", str(workers), "--captured-at", "2025-07-01T12:00:00Z"]
+    subprocess.run(
+        [sys.executable, "-c", "from builder.cli import app; app()", "make", str(corpus), *options],
+        capture_output=True,
+        env={**os.environ, "SOURCE_DATE_EPOCH": "1751328000", **env},
+        timeout=600,
+        check=True,
+    )
+    return {
+        str(path.relative_to(out)): path.read_bytes()
+        for folder in ("data", "versions")
+        for path in sorted((out / folder).rglob("*"))
+        if path.is_file()
+    }
+
+
+def test_compiled_and_python_builds_write_the_same_bytes(tmp_path: Path) -> None:
+    """The whole build, beyond the parse: the inputs' readers, the batch step and its
+    payloads compiled too, and a pool of two workers moving their records between
+    processes, against the same source run as Python in one process."""
+    corpus = tmp_path / "corpus"
+    corpus_module().generate_corpus(corpus, 120, seed=11, mean_size=3000)
+    as_built = _build(corpus, tmp_path / "built", 2)
+    as_python = _build(corpus, tmp_path / "python", 1, BUILDER_PURE_PYTHON="1")
+    assert any(name.endswith(".parquet") for name in as_built)
+    assert as_built.keys() == as_python.keys()
+    assert [n for n in as_built if as_built[n] != as_python[n]] == []

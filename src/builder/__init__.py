@@ -5,6 +5,12 @@ The library is usable on its own; `builder.cli` is a thin layer on top of it.
 
 from importlib.metadata import PackageNotFoundError, version
 
+from builder import compiled
+
+# Compiled or as Python, never stale (see builder.compiled): before any compiled module
+# (the inputs' readers, the parser, the batch step) is imported.
+compiled.choose()
+
 try:
     __version__ = version("builder")
 except PackageNotFoundError:  # running from a source tree that is not installed

@@ -27,6 +27,17 @@ from types import ModuleType
 #: Relative to `src/`. Everything that runs per line of a dump; not `records` (its rows
 #: are read through their `__dict__`, which compiled classes do not have).
 COMPILED = (
+    # What runs once per dump or per sighting around the parser: listing and reading
+    # the inputs, decoding, the batch step's payloads. Not `contract/rows.py` (its
+    # checks are generated from the schema at run time, which stays Python) nor
+    # `release/cache.py` (Arrow does its work): compiled, neither cost less.
+    "builder/engines/partitioned.py",
+    "builder/inputs/decode.py",
+    "builder/inputs/files.py",
+    "builder/inputs/read.py",
+    "builder/inputs/walk.py",
+    "builder/merge.py",
+    # The per-line parser.
     "builder/parse/evidence.py",
     "builder/parse/extract.py",
     "builder/parse/furniture.py",
@@ -97,7 +108,8 @@ def choose(src: Path = _SRC) -> None:
     compiled module is stale. All of them, not only the stale ones: compiled modules
     call each other directly, past the module objects an import would replace.
 
-    Called by `builder.parse` before any of its modules is imported."""
+    Called by `builder` itself (its `__init__`), so before any compiled module is
+    imported: one compiled module imports the others of its build, past `sys.meta_path`."""
     if any(isinstance(finder, _Sources) for finder in sys.meta_path):
         return
     old = [] if os.environ.get("BUILDER_PURE_PYTHON") == "1" else stale(src)
@@ -106,7 +118,7 @@ def choose(src: Path = _SRC) -> None:
     if old and not os.environ.get(_NOTICE_SHOWN):
         os.environ[_NOTICE_SHOWN] = "1"
         sys.stderr.write(
-            f"builder: {', '.join(old)} changed after compiling; running the parser as Python"
-            " (slower) until `make` (or `pip install -e .`) compiles it again\n"
+            f"builder: {', '.join(old)} changed after compiling; running the compiled modules"
+            " as Python (slower) until `make` (or `pip install -e .`) compiles them again\n"
         )
     sys.meta_path.insert(0, _Sources(src))

@@ -44,7 +44,7 @@ from builder.contract.schema import arrow_schema
 from builder.contract.tables import conform, dump_row, to_arrow
 from builder.engines import ticks
 from builder.engines.spill import use_system_allocator
-from builder.inputs.files import InputFile
+from builder.inputs.files import InputFile, Picklable
 from builder.inputs.read import iter_dumps
 from builder.inputs.walk import reading_stamp
 from builder.merge import (
@@ -74,7 +74,7 @@ Stage = Callable[[RawDump], DumpResult]
 T = TypeVar("T")
 
 
-class PerDump:
+class PerDump(Picklable):
     """The per-dump stage every engine runs: parse, languages, then the contract check.
 
     Called on one dump, it does all of it. A batch is done in two halves: `begin` parses
@@ -104,7 +104,7 @@ per_dump = PerDump()
 
 
 @dataclass(frozen=True)
-class Settings:
+class Settings(Picklable):
     """What every step needs besides its payload; small, so it travels with each task."""
 
     partitions: int
@@ -240,7 +240,7 @@ class TitleIndex:
 
 
 @dataclass(frozen=True)
-class BatchOut:
+class BatchOut(Picklable):
     """A batch's payloads by partition, and what the driver needs to know of it."""
 
     titles: dict[int, bytes]  # title partition -> merge.FRAME_SCHEMA stream
@@ -256,7 +256,7 @@ class BatchOut:
 
 
 @dataclass(frozen=True)
-class BatchTables:
+class BatchTables(Picklable):
     """`BatchOut` with its payloads as Arrow tables, before any encoding: the local
     engine writes them straight into its scratch file (see `BatchOut` for the fields)."""
 
@@ -418,7 +418,7 @@ def _rows_of(frame: pa.Table, results: Sequence[DumpResult], chosen: Sequence[in
 
 
 @dataclass(frozen=True)
-class MergeOut:
+class MergeOut(Picklable):
     articles: dict[int, bytes]  # article id range -> articles table stream
     placed: dict[int, bytes]  # dump id range -> sightings table stream
     timings: dict[str, float] = field(default_factory=dict)
@@ -450,7 +450,7 @@ def merge_frame(
 
 
 @dataclass(frozen=True)
-class RangeOut:
+class RangeOut(Picklable):
     """One id range of each table as Arrow IPC streams (cheap to move, to file or wire)."""
 
     tables: dict[str, bytes]

@@ -100,7 +100,9 @@ _WEB_CODECS = sorted(set(_WHATWG.values()) | set(_ALIASES))
 #: Catalan middle dot. Any other non-ASCII non-letter inside a word (`wi¹zka`,
 #: `prze¿ycie`, `ÒÁ×É`) is a letter of another encoding read wrongly.
 _IN_WORD = frozenset("’‘´`·\u00ad‐‑–—")
-_UNDEFINED = re.compile("[\udc80-\udcff]")  # bytes a codec left undefined (surrogateescape)
+#: Bytes a codec left undefined (surrogateescape: U+DC80-U+DCFF), built with chr():
+#: a string literal holding lone surrogates does not compile to C (mypyc).
+_UNDEFINED = re.compile(f"[{chr(0xDC80)}-{chr(0xDCFF)}]")
 
 
 def _looks_binary(head: bytes) -> bool:

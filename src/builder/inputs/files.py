@@ -12,10 +12,10 @@ from __future__ import annotations
 import errno
 import os
 import stat
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from builder.records import CapturedAtSource, RawDump
 
@@ -42,8 +42,22 @@ class InputError(Exception):
     """
 
 
+class Picklable:
+    """Pickled as a call of its class with its fields, for the records that pool workers
+    and Dask move between processes. Their modules are compiled (builder.compiled): a
+    compiled class has no `__dict__` for pickle to fill, and a frozen one may not be
+    restored field by field."""
+
+    __slots__ = ()  # as Python, its records keep no per-instance dict either
+
+    def __reduce__(self) -> tuple[type, tuple[object, ...]]:
+        record: Any = self
+        names = [f.name for f in fields(record)] if is_dataclass(record) else []
+        return type(self), tuple(getattr(self, name) for name in names)
+
+
 @dataclass(frozen=True, slots=True)
-class InputFile:
+class InputFile(Picklable):
     """One input found by `find_inputs`, not yet read.
 
     `error` is set when listing already showed the input cannot be read (a symlink
