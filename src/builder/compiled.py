@@ -63,14 +63,21 @@ def extension_of(source: Path) -> Path | None:
 def stale(src: Path = _SRC) -> list[str]:
     """The compiled modules of a source checkout whose source changed after they were
     built (their paths, relative to `src`). An installed wheel has no checkout around
-    it (no setup.py above `src`) and is never stale: its files are written together."""
+    it (no setup.py above `src`) and is never stale: its files are written together.
+
+    A module's code lives in the build's shared library (`src/<hash>__mypyc...so`); the
+    file beside its source only loads it, and `setup.py build_ext --inplace` leaves
+    that file as it was when it did not change. So a module was built when the later
+    of the two was written."""
     if not (src.parent / "setup.py").is_file():
         return []
+    shared = [p.stat().st_mtime for s in EXTENSION_SUFFIXES for p in src.glob(f"*__mypyc{s}")]
+    built = max(shared, default=0.0)
     out = []
     for path in COMPILED:
         source = src / path
         extension = extension_of(source)
-        if extension is not None and source.stat().st_mtime > extension.stat().st_mtime:
+        if extension is not None and source.stat().st_mtime > max(built, extension.stat().st_mtime):
             out.append(path)
     return out
 

@@ -4,12 +4,7 @@
 `repair` mends texts, `times` resolves time texts, `language` detects languages, and
 `extract` ties them together into one dump's `dumps` row and sightings.
 
-Imports `records`, `timing`, `compiled` (whether its modules run compiled) and `inputs`
-(decoding bytes to text); nothing downstream.
+Imports `records`, `timing` and `inputs` (decoding bytes to text); nothing downstream.
+Whether its modules run compiled or as Python is settled when `builder` is imported
+(`builder.compiled`).
 """
-
-from builder import compiled
-
-# Compiled or as Python, never stale (see builder.compiled): before any module of the
-# parser is imported.
-compiled.choose()
