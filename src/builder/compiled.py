@@ -119,8 +119,9 @@ def choose(src: Path = _SRC) -> None:
     imported: one compiled module imports the others of its build, past `sys.meta_path`."""
     if any(isinstance(finder, _Sources) for finder in sys.meta_path):
         return
-    old = [] if os.environ.get("BUILDER_PURE_PYTHON") == "1" else stale(src)
-    if os.environ.get("BUILDER_PURE_PYTHON") != "1" and not old:
+    pure = os.environ.get("BUILDER_PURE_PYTHON") == "1"
+    old = [] if pure else stale(src)
+    if not (pure or old):
         return
     if old and not os.environ.get(_NOTICE_SHOWN):
         os.environ[_NOTICE_SHOWN] = "1"

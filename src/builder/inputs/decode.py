@@ -100,9 +100,9 @@ _WEB_CODECS = sorted(set(_WHATWG.values()) | set(_ALIASES))
 #: Catalan middle dot. Any other non-ASCII non-letter inside a word (`wi¹zka`,
 #: `prze¿ycie`, `ÒÁ×É`) is a letter of another encoding read wrongly.
 _IN_WORD = frozenset("’‘´`·\u00ad‐‑–—")
-#: Bytes a codec left undefined (surrogateescape: U+DC80-U+DCFF), built with chr():
-#: a string literal holding lone surrogates does not compile to C (mypyc).
-_UNDEFINED = re.compile(f"[{chr(0xDC80)}-{chr(0xDCFF)}]")
+#: Bytes a codec left undefined, as "surrogateescape" writes them (U+DC80-U+DCFF); built
+#: with chr(): a string literal holding lone surrogates does not compile to C (mypyc).
+ESCAPED_BYTES = re.compile(f"[{chr(0xDC80)}-{chr(0xDCFF)}]")
 
 
 def _looks_binary(head: bytes) -> bool:
@@ -263,7 +263,7 @@ def _decode_replacing(data: bytes, encoding: str) -> tuple[str, int]:
         return data.decode(encoding), 0
     except UnicodeDecodeError:
         escaped = data.decode(encoding, "surrogateescape")  # undefined bytes: U+DC80-U+DCFF
-        return _UNDEFINED.subn("\ufffd", escaped)
+        return ESCAPED_BYTES.subn("\ufffd", escaped)
 
 
 def _checked(decoded: Decoded) -> Decoded | Undecodable:

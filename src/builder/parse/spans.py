@@ -13,13 +13,11 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from builder.inputs.decode import Decoded
+from builder.inputs.decode import ESCAPED_BYTES, Decoded
 
 #: Encoders that give the byte length of text without writing a byte-order mark.
 _NO_BOM = {"utf-8-sig": "utf-8", "utf-16": "utf-16-le", "utf-32": "utf-32-le"}
 _BOM_BYTES = {"utf-8-sig": 3, "utf-16": 2, "utf-32": 4}
-#: What "surrogateescape" makes of undecodable bytes.
-_ESCAPED = re.compile(f"[{chr(0xDC80)}-{chr(0xDCFF)}]")  # mypyc: no surrogates in literals
 
 
 @cache
@@ -88,7 +86,7 @@ class ByteOffsets:
         try:
             if self.single_byte:  # bytes the code page leaves undefined: U+FFFD, as decoded
                 escaped = data.decode(decoded.encoding, "surrogateescape")
-                original = _ESCAPED.sub("\ufffd", escaped)
+                original = ESCAPED_BYTES.sub("\ufffd", escaped)
             else:
                 original = data.decode(decoded.encoding)
         except (UnicodeDecodeError, LookupError):
