@@ -104,6 +104,31 @@ def check_request(
     return folder
 
 
+@contextmanager
+def workers_started(
+    workers: int | None = None, *, engine: str = "local", scheduler: str | None = None
+) -> Iterator[None]:
+    """Start now, for the block, what a build with these settings forks its merge
+    workers from (the fork server, see `engines.local.start_fork_server`), and stop it
+    when the block ends.
+
+    The server imports builder in a process of its own, ~0.4 s of CPU. `build` starts it
+    itself when the parse begins, where it took a core from the parse's workers; a
+    caller that has work of its own to do first (the CLI lists the inputs, `build`
+    checks the folder and opens the cache) lets it import beside that work, on a core
+    that is idle then. Nothing is started for one worker or the Dask engine. Stopped at
+    the end of the block, a server left by a build that failed does not hold the
+    caller's output open while it exits.
+    """
+    pool = workers or default_workers()
+    if engine == "local" and scheduler is None and pool > 1:
+        local_engine.start_fork_server(pool)
+    try:
+        yield
+    finally:
+        local_engine.stop_fork_server()
+
+
 def _warm_up_arrow() -> None:
     """pyarrow's first conversion of Python values imports pandas (to tell its objects
     apart): ~0.5 s, once per process. Done first, it counts as start-up rather than as

@@ -46,6 +46,7 @@ from builder.build import (
     StrictError,
     build,
     check_request,
+    workers_started,
 )
 from builder.contract.checks import ContractError
 from builder.inputs.files import DEFAULT_MAX_BYTES, InputError
@@ -573,51 +574,54 @@ def make(
         check_request(out_dir, version=version, engine=engine, scheduler=scheduler, dataset=about)
     except OptionError as exc:
         raise _fail(str(exc)) from None
-    remote = any("://" in spec for spec in inputs)  # fsspec URLs: the dask engine lists them
-    try:
-        listing = None if remote else list_inputs(inputs, exclude=[out_dir])
-    except InputError as exc:
-        raise _fail(str(exc)) from None
-    if listing is not None and not listing.files:  # a wrong folder, not a wish to empty
-        skipped = "; ".join(g.line() for g in listing.skip_groups())
-        raise _fail(
-            f"{', '.join(inputs)}: no dump to read (.txt, .jsonl, .jsonl.gz)"
-            + (f"; {skipped}" if skipped else "")
-            + ": nothing built"
-        )
-    files = listing.files if listing is not None else ()
-    wall.lap("list")
-    # One dump per text file; a JSON Lines file holds an unknown number of them.
-    known_total = not remote and all(f.kind == "text" for f in files)
-    shown = _Progress(
-        len(files) if known_total else None,
-        enabled=not quiet and not as_json and sys.stderr.isatty(),
-    )
-    try:
-        with shown:
-            report = build(
-                inputs,
-                out_dir,
-                captured_at=when,
-                version=version,
-                workers=workers,
-                max_bytes=max_bytes,
-                on_dump=shown.dump,
-                on_stage=shown.stage,
-                engine=engine,
-                scheduler=scheduler,
-                strict=strict,
-                cache=not no_cache,
-                inputs=listing,
-                wall=wall,
-                dataset=about,
+    # The merge workers' fork server imports while the inputs are listed (see
+    # `workers_started`).
+    with workers_started(workers, engine=engine, scheduler=scheduler):
+        remote = any("://" in spec for spec in inputs)  # fsspec URLs: the dask engine lists them
+        try:
+            listing = None if remote else list_inputs(inputs, exclude=[out_dir])
+        except InputError as exc:
+            raise _fail(str(exc)) from None
+        if listing is not None and not listing.files:  # a wrong folder, not a wish to empty
+            skipped = "; ".join(g.line() for g in listing.skip_groups())
+            raise _fail(
+                f"{', '.join(inputs)}: no dump to read (.txt, .jsonl, .jsonl.gz)"
+                + (f"; {skipped}" if skipped else "")
+                + ": nothing built"
             )
-    except (StrictError, ContractError, DamagedReleaseError) as exc:
-        raise _fail(str(exc), 1) from None
-    except (InputError, BuildError, FileExistsError) as exc:
-        raise _fail(str(exc)) from None
-    except OSError as exc:
-        raise _fail(f"cannot write {out_dir}: {exc.strerror or exc}", 1) from None
+        files = listing.files if listing is not None else ()
+        wall.lap("list")
+        # One dump per text file; a JSON Lines file holds an unknown number of them.
+        known_total = not remote and all(f.kind == "text" for f in files)
+        shown = _Progress(
+            len(files) if known_total else None,
+            enabled=not quiet and not as_json and sys.stderr.isatty(),
+        )
+        try:
+            with shown:
+                report = build(
+                    inputs,
+                    out_dir,
+                    captured_at=when,
+                    version=version,
+                    workers=workers,
+                    max_bytes=max_bytes,
+                    on_dump=shown.dump,
+                    on_stage=shown.stage,
+                    engine=engine,
+                    scheduler=scheduler,
+                    strict=strict,
+                    cache=not no_cache,
+                    inputs=listing,
+                    wall=wall,
+                    dataset=about,
+                )
+        except (StrictError, ContractError, DamagedReleaseError) as exc:
+            raise _fail(str(exc), 1) from None
+        except (InputError, BuildError, FileExistsError) as exc:
+            raise _fail(str(exc)) from None
+        except OSError as exc:
+            raise _fail(f"cannot write {out_dir}: {exc.strerror or exc}", 1) from None
     if as_json:
         out.print_json(json.dumps(report.as_dict()))
     elif not quiet:
