@@ -13,6 +13,7 @@ import multiprocessing.util
 import os
 import shutil
 import signal
+import sys
 import tempfile
 import threading
 import time
@@ -48,7 +49,10 @@ _FORK = multiprocessing.get_context("fork")
 #: workers are forks of a fork server instead, a clean process started once per driver
 #: that has imported builder but never run polars.
 _CLEAN = multiprocessing.get_context("forkserver")
-_CLEAN.set_forkserver_preload([__name__, "builder.engines.preload"])
+#: What the fork server imports before it forks, besides the driver's own builder
+#: modules (see `_preload`).
+_PRELOAD = (__name__, "builder.engines.preload")
+_CLEAN.set_forkserver_preload(list(_PRELOAD))
 
 
 #: Room for the temp folder's path in the fork server's socket path: a Unix socket's
@@ -97,6 +101,7 @@ def start_fork_server(workers: int | None = None) -> None:
     handlers; from another thread the server starts as Python starts it.
     """
     short_multiprocessing_folder()
+    _CLEAN.set_forkserver_preload(_preload())  # read when the server starts
     with _polars_threads(workers):
         if threading.current_thread() is not threading.main_thread():
             multiprocessing.forkserver.ensure_running()
@@ -106,6 +111,22 @@ def start_fork_server(workers: int | None = None) -> None:
             multiprocessing.forkserver.ensure_running()
         finally:
             signal.signal(signal.SIGINT, handler)
+
+
+def _preload() -> list[str]:
+    """The fork server's imports: `_PRELOAD`, and every module of builder this process
+    has imported.
+
+    A worker forked from the server first runs the driver's main script again (as
+    `__mp_main__`: multiprocessing prepares a worker it did not fork from the driver so),
+    and Python 3.11's fork server cannot import that script itself. For `builder make`,
+    the console script, each merge worker imported the CLI, with typer and rich, before
+    its first partition: 0.05-0.08 s of CPU in each, at the start of the merge. The
+    server imports them once instead (at the start of the build, see
+    `build.workers_started`), and its workers find them imported.
+    """
+    loaded = sorted(name for name in sys.modules if name.startswith("builder."))
+    return [*_PRELOAD, *(name for name in loaded if name not in _PRELOAD)]
 
 
 @contextmanager
