@@ -49,6 +49,7 @@ from builder.build import (
     workers_started,
 )
 from builder.contract.checks import ContractError
+from builder.engines.spill import arrow_without_pandas
 from builder.inputs.files import DEFAULT_MAX_BYTES, InputError
 from builder.inputs.walk import list_inputs
 from builder.records import DumpResult
@@ -574,6 +575,8 @@ def make(
         check_request(out_dir, version=version, engine=engine, scheduler=scheduler, dataset=about)
     except OptionError as exc:
         raise _fail(str(exc)) from None
+    if engine == "local":  # this process hands pyarrow no pandas object
+        arrow_without_pandas()
     # The merge workers' fork server imports while the inputs are listed (see
     # `workers_started`).
     with workers_started(workers, engine=engine, scheduler=scheduler):

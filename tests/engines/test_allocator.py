@@ -1,6 +1,7 @@
 """Arrow allocates with the C library's malloc in every process of a build (its bundled
 mimalloc made the kernel zero a 2 MB huge page each time it reused memory it had handed
-back: a fifth of a build's CPU), unless the user names a pool."""
+back: a fifth of a build's CPU), unless the user names a pool; and builder's own
+processes convert without importing pandas."""
 
 from __future__ import annotations
 
@@ -106,3 +107,59 @@ def test_the_builder_command_sets_arrows_allocator_before_pyarrow_loads(
         [sys.executable, "-c", say], env=env, capture_output=True, text=True, check=True
     )
     assert done.stdout.split() == [used, used]
+
+
+def test_arrow_without_pandas_skips_the_import_and_leaves_pandas_usable() -> None:
+    """pyarrow imported pandas at its first conversion of Python values (~0.13 s of
+    every build); after `arrow_without_pandas` it converts without it, and a conversion
+    to pandas still works, after which pyarrow knows pandas objects again. In a fresh
+    interpreter: the test process has pandas imported."""
+    script = (
+        "import sys\n"
+        "from builder.engines.spill import arrow_without_pandas\n"
+        "import pyarrow as pa\n"
+        "arrow_without_pandas()\n"
+        "table = pa.table({'a': [1, 2], 'b': ['x', None]})\n"
+        "print('pandas' in sys.modules, table.column('a').type)\n"
+        "frame = table.to_pandas()\n"
+        "print(type(frame).__name__, list(frame['a']))\n"
+        "import pandas as pd\n"
+        "print(pa.types.is_dictionary(pa.array(pd.Categorical(['u', 'v', 'u'])).type))\n"
+    )
+    shown = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert shown == ["False", "int64", "DataFrame", "[1,", "2]", "True"]
+
+
+def test_make_skips_pandas_and_a_library_build_leaves_pyarrow_as_it_is(tmp_path: Path) -> None:
+    """`builder make` hands pyarrow no pandas object, so its process never imports
+    pandas; `build()` called by a library caller (who may hand pyarrow pandas objects
+    afterwards) leaves pyarrow's pandas support as it was."""
+    samples = Path(__file__).resolve().parents[2] / "samples" / "dumps"
+    script = (
+        "import sys\n"
+        "from builder.cli import app\n"
+        "from builder.build import build\n"
+        "if __name__ == '__main__':\n"
+        "    if sys.argv[1] == 'cli':\n"
+        "        app(['make', sys.argv[2], '--out', sys.argv[3], '-q', '--workers', '1'],\n"
+        "            standalone_mode=False)\n"
+        "    else:\n"
+        "        build([sys.argv[2]], sys.argv[3], workers=1)\n"
+        "    print('pandas' in sys.modules)\n"
+    )
+    (tmp_path / "run.py").write_text(script)
+
+    def pandas_imported(how: str) -> str:
+        out = tmp_path / how
+        return subprocess.run(
+            [sys.executable, str(tmp_path / "run.py"), how, str(samples), str(out)],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=tmp_path,
+        ).stdout.split()[-1]
+
+    assert pandas_imported("cli") == "False"
+    assert pandas_imported("library") == "True"
