@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from builder.engines import partitioned
 from builder.inputs import walk
 from builder.inputs.files import DEFAULT_MAX_BYTES, InputError
 from builder.inputs.read import iter_dumps, read_dumps
@@ -327,3 +328,18 @@ def test_a_reading_stamp_holds_the_reading_settings(
     naive = OPTION_TIME.replace(tzinfo=None)  # naive means UTC, as when reading
     assert walk.reading_stamp(file, naive, 5) == walk.reading_stamp(file, OPTION_TIME, 5)
     assert walk.reading_stamp(replace(file, stamp=None), OPTION_TIME, 5) is None
+
+
+def test_inputs_are_sized_as_the_listing_saw_them(tmp_path: Path) -> None:
+    """The listing stats every input already: the build sizes its batches from that,
+    with no second `stat` of each input (0.1 s at 20,000 inputs). A file changed or
+    gone since counts as it was listed; an input listed without a size is stat'ed."""
+    (tmp_path / "a.txt").write_bytes(b"x" * 700)
+    (tmp_path / "b.txt").write_bytes(b"y" * 50)
+    first, second = walk.list_inputs([str(tmp_path)]).files
+    assert [partitioned.input_size(f) for f in (first, second)] == [700, 50]
+    (tmp_path / "a.txt").unlink()
+    assert partitioned.input_size(first) == 700
+    unsized = replace(second, size_bytes=None)
+    (tmp_path / "b.txt").write_bytes(b"y" * 60)
+    assert partitioned.input_size(unsized) == 60

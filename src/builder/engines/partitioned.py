@@ -118,7 +118,10 @@ def partitions_for(total_bytes: int) -> int:
 
 
 def input_size(file: InputFile) -> int:
-    """Bytes on disk, to size partitions; an input that cannot be read counts nothing."""
+    """Bytes on disk, to size partitions, as the listing saw them; an input that cannot
+    be read counts nothing."""
+    if file.size_bytes is not None:
+        return file.size_bytes
     try:
         return os.stat(file.abs_path).st_size
     except OSError:

@@ -67,6 +67,8 @@ class InputFile(Picklable):
     bits of what the listing saw of the file (paths, device, inode, mode, size, times):
     while it is the same, the bytes are the same, so an incremental build need not
     read the file again to know them (None: not stable enough to tell, see SETTLE_NS).
+    `size_bytes` is its size then, which sizes the build's batches and partitions
+    without a second `stat` of every input (None: the listing did not see it).
 
     The driver holds every input for the whole build, and every forked pool worker
     counts that memory again: so the resolved path is kept as the string
@@ -80,6 +82,7 @@ class InputFile(Picklable):
     error: str | None = None
     mtime_ns: int | None = field(default=None, compare=False)
     stamp: int | None = field(default=None, compare=False)
+    size_bytes: int | None = field(default=None, compare=False)
 
     @property
     def abs_path(self) -> Path:

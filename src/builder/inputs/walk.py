@@ -206,7 +206,9 @@ def _file_spec(spec: str, prefix: tuple[str, ...], settled: int) -> _Candidate:
     except OSError:  # gone already: reading it will say so
         return _Candidate(InputFile(real, path, kind_of(name)), real, via_link=False)
     stamp = _stamp(real, path, st, settled)
-    file = InputFile(real, path, kind_of(name), mtime_ns=st.st_mtime_ns, stamp=stamp)
+    file = InputFile(
+        real, path, kind_of(name), mtime_ns=st.st_mtime_ns, stamp=stamp, size_bytes=st.st_size
+    )
     return _Candidate(file, real, via_link=False)
 
 
@@ -336,7 +338,9 @@ class _Walk:
         if stat.S_ISREG(st.st_mode):
             rel = self.path(parts)
             stamp = _stamp(key, rel, st, self.settled)
-            file = InputFile(key, rel, kind_of(entry.name), mtime_ns=st.st_mtime_ns, stamp=stamp)
+            kind = kind_of(entry.name)
+            mtime_ns, size = st.st_mtime_ns, st.st_size
+            file = InputFile(key, rel, kind, mtime_ns=mtime_ns, stamp=stamp, size_bytes=size)
             return _Candidate(file, key, here.via_link)
         reason = f"not a regular file ({type_name(st.st_mode)})"
         return self.problem(parts, key, st, reason, here.via_link)
@@ -391,7 +395,8 @@ class _Walk:
             rel = self.path(parts)
             stamp = _stamp(real, rel, target, self.settled)
             kind = kind_of(parts[-1])
-            file = InputFile(real, rel, kind, mtime_ns=target.st_mtime_ns, stamp=stamp)
+            mtime_ns, size = target.st_mtime_ns, target.st_size
+            file = InputFile(real, rel, kind, mtime_ns=mtime_ns, stamp=stamp, size_bytes=size)
             return _Candidate(file, real, True)
         return problem(f"not a regular file ({type_name(target.st_mode)})")
 
