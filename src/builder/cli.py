@@ -52,7 +52,6 @@ from builder.contract.checks import ContractError
 from builder.engines.spill import arrow_without_pandas
 from builder.inputs.files import DEFAULT_MAX_BYTES, InputError
 from builder.inputs.walk import list_inputs
-from builder.records import DumpResult
 from builder.release import settings as dataset_settings
 from builder.release.diff import diff_release_dirs, render_text
 from builder.release.ownership import NotOurFolder, check_output
@@ -609,7 +608,6 @@ def make(
                     version=version,
                     workers=workers,
                     max_bytes=max_bytes,
-                    on_dump=shown.dump,
                     on_stage=shown.stage,
                     engine=engine,
                     scheduler=scheduler,
@@ -667,8 +665,6 @@ class _Progress:
         self._n_dumps = n_dumps
         self._task: TaskID = self._bar.add_task("parsing", total=n_dumps)
         self._name = "parsing"
-        self._rows = 0  # dumps whose rows came back
-        self._parsed = 0  # dumps parsed so far (by the workers, ahead of their rows)
         self._shown = 0.0  # when the parsing count was last handed to the bar
 
     def __enter__(self) -> _Progress:
@@ -678,31 +674,22 @@ class _Progress:
     def __exit__(self, *exc: object) -> None:
         self._bar.__exit__(None, None, None)
 
-    def dump(self, result: DumpResult) -> None:
-        """A dump's row is in (a batch's rows come at once)."""
-        self._rows += 1
-        if self._name == "parsing":
-            self._bar.update(self._task, completed=max(self._rows, self._parsed))
-
     def stage(self, name: str, done: int, total: int | None) -> None:
         """`name` is at step `done` of `total` (None: of unknown length). "parsing"
-        counts dumps as they are parsed, ahead of their rows; it starts again from its
-        first count when an incremental build hands over to a full one."""
+        counts dumps as they are parsed (the engines count them as they go: the bar
+        needs none of their rows); it starts again from its first count when an
+        incremental build hands over to a full one."""
         if name != self._name:  # a new step: its own bar (no total: a pulsing one)
             self._bar.update(self._task, visible=False)
             if name == "parsing":
-                total, self._rows = self._n_dumps, 0
+                total = self._n_dumps
             self._task = self._bar.add_task(name, total=total)
             self._name = name
         elif name == "parsing":
-            self._parsed = done
             now = time.monotonic()
             if now - self._shown < _REDRAW_S:
                 return  # a call per dump: the bar is redrawn a few times a second anyway
             self._shown = now
-        if name == "parsing":
-            self._parsed = done
-            done = max(self._rows, done)
         self._bar.update(self._task, completed=done)
 
 

@@ -167,3 +167,18 @@ def test_a_batch_writes_one_file_of_titles_and_one_of_dumps_read_back_as_made(
     ends = sorted((p.offset, p.offset + p.length) for p in step.titles.values())
     assert ends[0][0] == 0 and all(a[1] == b[0] for a, b in pairwise(ends))
     assert ends[-1][1] == (work / "titles" / "000007.arrows").stat().st_size
+
+
+def test_a_batch_step_hands_back_its_dumps_rows_only_when_asked(tmp_path: Path) -> None:
+    """A pool worker pickled every dump's row and the driver unpickled it, for an
+    `on_rows` callback the build did not have (the CLI's bar counts the dumps parsed):
+    without one, the step returns no rows; with one, the batch's rows in order."""
+    files = find_inputs([str(corpus(tmp_path / "c", 20, seed=4))])
+    settings = partitioned.Settings(2, WHEN, 1 << 30)
+    _scratch(tmp_path / "w1")
+    _scratch(tmp_path / "w2")
+    asked = _extract_step(0, files, settings, tmp_path / "w1", rows=True)
+    not_asked = _extract_step(0, files, settings, tmp_path / "w2", rows=False)
+    assert [d.path for d in asked.out.rows] == [f.path for f in files]
+    assert not_asked.out.rows == ()
+    assert not_asked.titles.keys() == asked.titles.keys()

@@ -353,9 +353,15 @@ def _read(pieces: Iterable[Piece]) -> Iterator[pa.Table]:
 
 
 def _extract_step(
-    index: int, files: Sequence[InputFile], settings: partitioned.Settings, work: Path
+    index: int,
+    files: Sequence[InputFile],
+    settings: partitioned.Settings,
+    work: Path,
+    rows: bool = True,
 ) -> Extracted:
-    """The batch's payloads go to files; what returns to the driver is small."""
+    """The batch's payloads go to files; what returns to the driver is small. Its dumps
+    rows only when the driver has a use for them (`rows`, an `on_rows` callback): a
+    worker pickled and the driver unpickled every dump's row only to drop it."""
     out = partitioned.extract_tables(files, settings)
     started = time.perf_counter()
     titles = _write(work / "titles" / f"{index:06d}.arrows", out.titles)
@@ -364,7 +370,8 @@ def _extract_step(
         spill_table(out.index, work / "index" / f"{index:06d}.arrows")
     timings = {**out.timings}
     timings["write"] = timings.get("write", 0.0) + time.perf_counter() - started
-    meta = partitioned.BatchOut({}, {}, out.rows, out.known, timings, None, out.ambiguous)
+    kept = out.rows if rows else ()
+    meta = partitioned.BatchOut({}, {}, kept, out.known, timings, None, out.ambiguous)
     return Extracted(meta, titles, dumps)
 
 
@@ -509,7 +516,8 @@ def _run(
                         on_rows(out.rows)
 
             for index, files in todo:
-                pending.append(pool.submit(_extract_step, index, files, settings, work))
+                args = (index, files, settings, work, on_rows is not None)
+                pending.append(pool.submit(_extract_step, *args))
                 drain(2 * workers)  # a bounded window: input is read as fast as it is parsed
             drain(0)
     finally:
