@@ -11,6 +11,9 @@ phrases the rules look for, so that a wrong shortcut shows as a different output
 from __future__ import annotations
 
 import re
+import tomllib
+from dataclasses import replace
+from importlib import resources
 from pathlib import Path
 
 from hypothesis import given, settings
@@ -30,6 +33,8 @@ from builder.parse.furniture import (
     Marker,
     _by_context,
     _single_spaced,
+    _whole_lines,
+    _widest,
     ends_sentence,
     load_furniture,
 )
@@ -562,6 +567,80 @@ def test_phrase_lines_are_looked_up_only_as_long_as_they_can_be() -> None:
 def test_a_phrase_with_odd_spaces_is_still_found() -> None:
     assert load_furniture().phrase("Share\u00a0this:") == "phrase" == _phrase_plainly("Share this:")
     assert load_furniture().phrase(" Most  read ") == "rail heading"
+
+
+#: Lines of any length up to past `MAX_PHRASE_CHARS`: a phrase's start, words, an end.
+LONG_LINES = st.builds(
+    lambda start, n, word, end, last: start + (word * n + end if last else end + word * n),
+    st.sampled_from(
+        [
+            "",
+            "Sign up for our ",
+            "Sign up: get the ",
+            "Subscribe to the ",
+            "Follow us on ",
+            "Stay up-to-date by following ",
+            "Read more about ",
+            "Download the ",
+            "Join us on ",
+            "Facebook Twitter ",
+            "Photo: ",
+            "تابعونا على ",
+        ]
+    ),
+    st.integers(0, 90),
+    st.sampled_from(["ferry ", "x", " ", "Print ", "\t", ". "]),
+    st.sampled_from(["", "newsletter", "newsletters!", " app", " Share", "  "]),
+    st.booleans(),
+)
+
+
+@SETTINGS
+@given(LONG_LINES)
+def test_phrase_of_a_line_of_any_length_is_the_plain_definition(text: str) -> None:
+    """Lines longer than every bounded phrase are matched by the unbounded ones alone."""
+    assert load_furniture().phrase(text) == _phrase_plainly(text)
+
+
+def test_long_lines_are_matched_by_the_unbounded_phrases_alone() -> None:
+    furniture = load_furniture()
+    widths = [_widest(p) for p in [*furniture_data("rails"), *furniture_data("patterns")]]
+    bounded = [w for w in widths if w is not None and w < MAX_PHRASE_CHARS]
+    assert furniture.long_from == max(bounded) == 149
+    assert furniture.whole_long is not None and furniture.whole is not None
+    assert len(furniture.whole_long.pattern) < len(furniture.whole.pattern) / 2
+    # Beyond the widest bounded match, a bounded phrase is no match, an unbounded one is.
+    start = "Stay up-to-date by following "  # the widest bounded pattern's start
+    follow = start + "x" * (furniture.long_from - len(start))
+    assert furniture.phrase(follow) == "phrase" == _phrase_plainly(follow)
+    assert furniture.phrase(follow + "x") is None is _phrase_plainly(follow + "x")
+    # The line's length once its white space is collapsed is the one that counts.
+    assert furniture.phrase(follow.replace(" ", "   ")) == "phrase"
+    signup = "Sign up: get the daily newsletter" + ", and more" * 15
+    assert len(signup) > furniture.long_from
+    assert furniture.phrase(signup) == "phrase" == _phrase_plainly(signup)
+
+
+def test_the_long_lines_comparison_can_fail() -> None:
+    """Long lines matched by the bounded phrases alone (wrong) differ from the plain way."""
+    furniture = load_furniture()
+    bounded = [
+        [p for p in furniture_data(key) if (w := _widest(p)) is not None and w < 400]
+        for key in ("rails", "patterns")
+    ]
+    wrong = replace(furniture, whole_long=_whole_lines(*bounded))
+    signup = "Sign up: get the daily newsletter" + ", and more" * 15
+    assert wrong.phrase(signup) is None != _phrase_plainly(signup)
+
+
+def furniture_data(key: str) -> list[str]:
+    """The rails or patterns of every shipped furniture file, in load order."""
+    data = resources.files("builder.parse").joinpath("data")
+    names = sorted(p.name for p in data.iterdir() if p.name.startswith("furniture."))
+    out: list[str] = []
+    for name in names:
+        out += tomllib.loads(data.joinpath(name).read_text("utf-8")).get(key, [])
+    return out
 
 
 WORDS = ["the", "of", "Ferry", "harbour", "x", "Tags:", "في", "(the", "said.", "50%", "—"]
