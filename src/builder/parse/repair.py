@@ -641,45 +641,58 @@ _FIRST_GROUP = itemgetter(1)
 #: time to look for ` "` where no quote can be (a run of prose without a closing
 #: quote, `'We have waited long enough,' a resident said`, was most of their cost).
 #: Those lookaheads fail after one scan in C, where the lazy `{1,120}?` tried up to
-#: 120 ends one by one.
+#: 120 ends one by one. Before the lookbehinds and those scans, a lookahead for the
+#: next character the pattern needs (the space after a quote, `(?= )`; the space or
+#: mark after a space, `(?=[ ,.;:!?])`): implied by what follows it, so the matches
+#: are the same, and most places fail there at once. `quote_spacing` with `'` was
+#: tried at each apostrophe of `'We have...' a resident said`, and a space fix at each
+#: space (the space fixes 2x faster; extract over 4,000 dumps ~3 us a dump less).
 INLINE_FIXES: tuple[InlineFix, ...] = (
     # `Minister 's` -> `Minister's`, `Texas ,` -> `Texas,`, `LUMPUR :` -> `LUMPUR:`
     InlineFix(
         "space_before_punctuation",
-        re.compile(r" (?<=[\w'’\")\]] ) *(['’]s)(?=\W|$)"),
+        re.compile(r" (?=[ '’])(?<=[\w'’\")\]] ) *(['’]s)(?=\W|$)"),
         _FIRST_GROUP,
         (" 's", " ’s"),
     ),
     InlineFix(
         "space_before_punctuation",
-        re.compile(r" (?<=[\w'’\")\]] ) *([,.;:!?])(?=\s|$|[\"'’”)])"),
+        re.compile(r" (?=[ ,.;:!?])(?<=[\w'’\")\]] ) *([,.;:!?])(?=\s|$|[\"'’”)])"),
         _FIRST_GROUP,
         (" ,", " .", " ;", " :", " !", " ?"),
     ),
     # `" Operation X "` -> `"Operation X"`
     InlineFix(
         "quote_spacing",
-        re.compile(r"([\"“])(?<!\w[\"“])(?=[^\"“”\n]*+(?<= )[\"”]) +([^\"“”\n]{1,120}?) +([\"”])"),
+        re.compile(
+            r"([\"“])(?= )(?<!\w[\"“])(?=[^\"“”\n]*+(?<= )[\"”])"
+            r" +([^\"“”\n]{1,120}?) +([\"”])"
+        ),
         r"\1\2\3",
         ('" ', "“ "),
-        _led(r"LEAD(?<!\wLEAD)(?=[^\"“”\n]*+(?<= )[\"”]) +[^\"“”\n]{1,120}? +[\"”]", '"“'),
+        _led(r"LEAD(?= )(?<!\wLEAD)(?=[^\"“”\n]*+(?<= )[\"”]) +[^\"“”\n]{1,120}? +[\"”]", '"“'),
     ),
     InlineFix(
         "quote_spacing",
         re.compile(
-            r"(['‘])(?<!\w['‘])(?=[^'‘’\n]*+(?<= )['’](?!\w)) +([^'‘’\n]{1,120}?) +(['’])(?!\w)"
+            r"(['‘])(?= )(?<!\w['‘])(?=[^'‘’\n]*+(?<= )['’](?!\w))"
+            r" +([^'‘’\n]{1,120}?) +(['’])(?!\w)"
         ),
         r"\1\2\3",
         ("' ", "‘ "),
-        _led(r"LEAD(?<!\wLEAD)(?=[^'‘’\n]*+(?<= )['’](?!\w)) +[^'‘’\n]{1,120}? +['’](?!\w)", "'‘"),
+        _led(
+            r"LEAD(?= )(?<!\wLEAD)(?=[^'‘’\n]*+(?<= )['’](?!\w)) +[^'‘’\n]{1,120}? +['’](?!\w)",
+            "'‘",
+        ),
     ),
     # `matches.Audiences` -> `matches. Audiences` (paragraphs glued together). The
-    # punctuation comes first in the pattern: a leading lookbehind made re scan slowly.
+    # punctuation comes first in the pattern: a leading lookbehind made re scan slowly;
+    # then the lookahead, which fails at once after most full stops (a space follows).
     InlineFix(
         "glued_sentences",
-        re.compile(r"([.!?])(?<=[a-z]{2}[.!?])(?=[A-Z][a-z])"),
+        re.compile(r"([.!?])(?=[A-Z][a-z])(?<=[a-z]{2}[.!?])"),
         r"\1 ",
-        probes=_led(r"LEAD(?<=[a-z]{2}LEAD)(?=[A-Z][a-z])", ".!?"),
+        probes=_led(r"LEAD(?=[A-Z][a-z])(?<=[a-z]{2}LEAD)", ".!?"),
     ),
     # `‘tribute'` -> `‘tribute’`
     InlineFix("curly_quote_pair", re.compile(r"‘([^‘’'\n]{1,120})'(?!\w)"), r"‘\1’", ("‘",)),
