@@ -195,7 +195,11 @@ def _all_kept(items: Sequence[str | Marker]) -> bool:
     classing a line splits it and looks its words up."""
     short = 0
     for it in items:
-        if isinstance(it, Marker) or _LETTER.search(it) is None:
+        if isinstance(it, Marker):
+            return False
+        # A line that starts with a letter has one (`isalpha` holds for letters alone,
+        # all of which `_LETTER` finds); most lines do, told without the regex's call.
+        if not it[:1].isalpha() and _LETTER.search(it) is None:
             return False
         short += len(it[:2000].split(None, SHORT_WORDS)) <= SHORT_WORDS
     return short < MIN_RUN
