@@ -13,7 +13,6 @@ from bisect import bisect_right
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from itertools import accumulate
 from operator import itemgetter
 from typing import Final, NamedTuple, cast
 
@@ -861,16 +860,13 @@ def _candidates(texts: Sequence[str]) -> dict[int, set[int]] | None:
     matches them); a fix without needles is searched for once in the whole text, not
     in each line. Both rely on every match lying within one line (see `InlineFix`).
     """
-    joined = "\n".join(texts)
-    if joined.count("\n") != len(texts) - 1 or _NEEDLE_HOLDS_BREAK:
+    if _NEEDLE_HOLDS_BREAK or not texts:  # (no texts: no lines to place fixes on)
         return None
+    for text in texts:  # one `memchr` each, where counting the breaks of the whole
+        if "\n" in text:  # joined text looked at every character
+            return None
+    joined = "\n".join(texts)
     starts: list[int] = []  # where each line starts in `joined`, once a fix is placed
-
-    def line_of(at: int) -> int:
-        if not starts:
-            starts.extend(accumulate([len(t) + 1 for t in texts], initial=0))
-        return bisect_right(starts, at) - 1
-
     hits: dict[int, list[tuple[str, int]]] = {}  # per fix: its needles found, and where
     for needle, i, mark in _NEEDLES:
         if mark in joined:
@@ -882,14 +878,30 @@ def _candidates(texts: Sequence[str]) -> dict[int, set[int]] | None:
         if (fix.needles and i not in hits) or not fix.may_match(joined):
             continue
         for needle, hit in hits.get(i, ()):
+            if not starts:
+                starts = _line_starts(texts)
             while hit >= 0:
-                index = line_of(hit)
+                index = bisect_right(starts, hit) - 1
                 found.setdefault(index, set()).add(i)
                 hit = joined.find(needle, starts[index + 1])  # the line holds it: next line
         if not fix.needles:
             for match in fix.pattern.finditer(joined):
-                found.setdefault(line_of(match.start()), set()).add(i)
+                if not starts:
+                    starts = _line_starts(texts)
+                found.setdefault(bisect_right(starts, match.start()) - 1, set()).add(i)
     return found
+
+
+def _line_starts(texts: Sequence[str]) -> list[int]:
+    """Where each of `texts` starts once they are joined by line breaks, and the end
+    (`accumulate` of their sizes, from 0): a plain loop, C once compiled, where the
+    closure and iterator that did it were generic calls."""
+    starts = [0]
+    at = 0
+    for text in texts:
+        at += len(text) + 1
+        starts.append(at)
+    return starts
 
 
 class Repaired(NamedTuple):
