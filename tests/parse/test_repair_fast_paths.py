@@ -33,10 +33,12 @@ from builder.parse.furniture import (
     Marker,
     _by_context,
     _single_spaced,
+    _single_spaced_plain,
     _whole_lines,
     _widest,
     ends_sentence,
     load_furniture,
+    plain_spaced,
 )
 from builder.parse.repair import (
     INLINE_FIXES,
@@ -631,6 +633,42 @@ def test_the_long_lines_comparison_can_fail() -> None:
     wrong = replace(furniture, whole_long=_whole_lines(*bounded))
     signup = "Sign up: get the daily newsletter" + ", and more" * 15
     assert wrong.phrase(signup) is None != _phrase_plainly(signup)
+
+
+#: ASCII lines of furniture phrases and spaces, now and then another control character
+#: or white space (which `plain_spaced` turns down).
+PLAIN = st.lists(
+    st.sampled_from(
+        [
+            *["Share", "Tags:", "Read more", "Most read", "Photo: Jane Roe", "The ferry", "x"],
+            *[" ", " ", "  ", "\n", "\x01", "\x7f", "\t", "\x1f", "é"],
+        ]
+    ),
+    max_size=12,
+).map("".join)
+
+
+@SETTINGS
+@given(st.lists(st.one_of(PLAIN, SPACED), min_size=1, max_size=4))
+def test_a_plain_text_s_lines_are_spaced_as_the_plain_definition_says(lines: list[str]) -> None:
+    """In a text that `plain_spaced` holds, a line's spacing is told by its spaces alone."""
+    text = "\n".join(lines)
+    for line in text.split("\n") if plain_spaced(text) else ():
+        assert _single_spaced_plain(line) == (" ".join(line.split()) == line)
+        assert load_furniture().phrase(line, True) == _phrase_plainly(line)
+    if plain_spaced(text):  # a line break inside one line is no single space
+        assert not _single_spaced_plain(text) or "\n" not in text
+
+
+def test_plain_spaced_is_ascii_without_white_space_but_spaces_and_line_breaks() -> None:
+    assert plain_spaced("Share this\nRead  more ")
+    odd = [c for c in map(chr, range(0x80)) if c.isspace() and c not in " \n"]
+    assert odd == list("\t\x0b\x0c\r\x1c\x1d\x1e\x1f")
+    assert not any(plain_spaced(f"Share{c}this") for c in odd)
+    assert not plain_spaced("Share\u00a0this") and not plain_spaced("Share é")
+    # What `plain_spaced` rules out is what the short check would miss (it can fail).
+    assert _single_spaced_plain("Share\tthis") != _single_spaced("Share\tthis")
+    assert load_furniture().phrase("Share\tthis:", True) != _phrase_plainly("Share\tthis:")
 
 
 def furniture_data(key: str) -> list[str]:

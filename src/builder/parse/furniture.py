@@ -86,11 +86,14 @@ class Furniture:
     whole_long: re.Pattern[str] | None = None
     long_from: int = MAX_PHRASE_CHARS
 
-    def phrase(self, text: str) -> Literal["phrase", "rail heading"] | None:
-        """Whether a whole line is a known furniture phrase, and of which sort."""
+    def phrase(self, text: str, plain: bool = False) -> Literal["phrase", "rail heading"] | None:
+        """Whether a whole line is a known furniture phrase, and of which sort. `plain`:
+        the line is part of a text that `plain_spaced` holds (its spacing is then told
+        by spaces alone)."""
         if len(text) > MAX_PHRASE_CHARS:
             return None
-        line = text if _single_spaced(text) else " ".join(text.split())
+        single = _single_spaced_plain(text) if plain else _single_spaced(text)
+        line = text if single else " ".join(text.split())
         # A line longer than an alternative's widest match is no match of it: without
         # them, the same alternative matches first, if any does.
         regex = self.whole_long if len(line) > self.long_from else self.whole
@@ -261,6 +264,31 @@ def _single_spaced(text: str) -> bool:
     lines are): no two spaces in a row, none at either end, and no other white space
     (every white space character but the space is unprintable)."""
     return text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " "
+
+
+#: The white space of ASCII text but the space and the line break (`str.split`'s).
+_ASCII_ODD_SPACES = "\t\x0b\x0c\r\x1c\x1d\x1e\x1f"
+
+
+def plain_spaced(text: str) -> bool:
+    """Whether `text` is ASCII without white space but spaces and line breaks: then so
+    is each of its lines, whose spacing `_single_spaced_plain` tells by its spaces.
+
+    Told once for a whole text (the `isascii` flag is kept by the string; then one
+    `memchr` per character) rather than by `str.isprintable` on each line, which
+    looks each character up (1 ns a character: most of `_single_spaced`)."""
+    if not text.isascii():
+        return False
+    for c in _ASCII_ODD_SPACES:  # noqa: SIM110 (compiled, `in` is a C call)
+        if c in text:
+            return False
+    return True
+
+
+def _single_spaced_plain(text: str) -> bool:
+    """`_single_spaced` of a line of a text that `plain_spaced` holds: its only white
+    space can be spaces and line breaks (a line break inside a line is no single space)."""
+    return "\n" not in text and "  " not in text and text[:1] != " " and text[-1:] != " "
 
 
 def _alternation(patterns: list[str]) -> re.Pattern[str] | None:

@@ -16,7 +16,13 @@ from functools import cache, lru_cache
 from operator import itemgetter
 from typing import Final, NamedTuple, cast
 
-from builder.parse.furniture import Furniture, Marker, ends_sentence, load_furniture
+from builder.parse.furniture import (
+    Furniture,
+    Marker,
+    ends_sentence,
+    load_furniture,
+    plain_spaced,
+)
 from builder.records import Repair
 
 Line = tuple[int, str]  # (1-based line number in the decoded dump, text)
@@ -1009,7 +1015,11 @@ def _drop_phrases(
     items: list[Traced | Marker] = []
     repairs: list[Repair] = []
     # Inline furniture is rare: one look at the whole text usually rules it out.
-    cuts = furniture.may_cut("\n".join([line.text for line in lines]))
+    joined = "\n".join([line.text for line in lines])
+    cuts = furniture.may_cut(joined)
+    # Most texts are ASCII, their only white space spaces and line breaks: told once
+    # here, each line's spacing is then told by its spaces (see `plain_spaced`).
+    plain = plain_spaced(joined)
     for line in lines:
         spans = furniture.inline_spans(line.text) if cuts else []
         if spans:
@@ -1026,7 +1036,7 @@ def _drop_phrases(
                 items.append(Marker(rail=False))
                 continue
             line = Traced.concat(kept)
-        kind = furniture.phrase(line.text)
+        kind = furniture.phrase(line.text, plain)
         if kind is not None:
             text = line.text.strip()[:60]
             repairs.append(Repair("drop_furniture_line", line.line, f"{kind}: {text}"))
