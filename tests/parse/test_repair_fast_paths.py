@@ -11,6 +11,9 @@ phrases the rules look for, so that a wrong shortcut shows as a different output
 from __future__ import annotations
 
 import re
+import tomllib
+from dataclasses import replace
+from importlib import resources
 from pathlib import Path
 
 from hypothesis import given, settings
@@ -30,8 +33,12 @@ from builder.parse.furniture import (
     Marker,
     _by_context,
     _single_spaced,
+    _single_spaced_plain,
+    _whole_lines,
+    _widest,
     ends_sentence,
     load_furniture,
+    plain_spaced,
 )
 from builder.parse.repair import (
     INLINE_FIXES,
@@ -562,6 +569,116 @@ def test_phrase_lines_are_looked_up_only_as_long_as_they_can_be() -> None:
 def test_a_phrase_with_odd_spaces_is_still_found() -> None:
     assert load_furniture().phrase("Share\u00a0this:") == "phrase" == _phrase_plainly("Share this:")
     assert load_furniture().phrase(" Most  read ") == "rail heading"
+
+
+#: Lines of any length up to past `MAX_PHRASE_CHARS`: a phrase's start, words, an end.
+LONG_LINES = st.builds(
+    lambda start, n, word, end, last: start + (word * n + end if last else end + word * n),
+    st.sampled_from(
+        [
+            "",
+            "Sign up for our ",
+            "Sign up: get the ",
+            "Subscribe to the ",
+            "Follow us on ",
+            "Stay up-to-date by following ",
+            "Read more about ",
+            "Download the ",
+            "Join us on ",
+            "Facebook Twitter ",
+            "Photo: ",
+            "تابعونا على ",
+        ]
+    ),
+    st.integers(0, 90),
+    st.sampled_from(["ferry ", "x", " ", "Print ", "\t", ". "]),
+    st.sampled_from(["", "newsletter", "newsletters!", " app", " Share", "  "]),
+    st.booleans(),
+)
+
+
+@SETTINGS
+@given(LONG_LINES)
+def test_phrase_of_a_line_of_any_length_is_the_plain_definition(text: str) -> None:
+    """Lines longer than every bounded phrase are matched by the unbounded ones alone."""
+    assert load_furniture().phrase(text) == _phrase_plainly(text)
+
+
+def test_long_lines_are_matched_by_the_unbounded_phrases_alone() -> None:
+    furniture = load_furniture()
+    widths = [_widest(p) for p in [*furniture_data("rails"), *furniture_data("patterns")]]
+    bounded = [w for w in widths if w is not None and w < MAX_PHRASE_CHARS]
+    assert furniture.long_from == max(bounded) == 149
+    assert furniture.whole_long is not None and furniture.whole is not None
+    assert len(furniture.whole_long.pattern) < len(furniture.whole.pattern) / 2
+    # Beyond the widest bounded match, a bounded phrase is no match, an unbounded one is.
+    start = "Stay up-to-date by following "  # the widest bounded pattern's start
+    follow = start + "x" * (furniture.long_from - len(start))
+    assert furniture.phrase(follow) == "phrase" == _phrase_plainly(follow)
+    assert furniture.phrase(follow + "x") is None is _phrase_plainly(follow + "x")
+    # The line's length once its white space is collapsed is the one that counts.
+    assert furniture.phrase(follow.replace(" ", "   ")) == "phrase"
+    signup = "Sign up: get the daily newsletter" + ", and more" * 15
+    assert len(signup) > furniture.long_from
+    assert furniture.phrase(signup) == "phrase" == _phrase_plainly(signup)
+
+
+def test_the_long_lines_comparison_can_fail() -> None:
+    """Long lines matched by the bounded phrases alone (wrong) differ from the plain way."""
+    furniture = load_furniture()
+    bounded = [
+        [p for p in furniture_data(key) if (w := _widest(p)) is not None and w < 400]
+        for key in ("rails", "patterns")
+    ]
+    wrong = replace(furniture, whole_long=_whole_lines(*bounded))
+    signup = "Sign up: get the daily newsletter" + ", and more" * 15
+    assert wrong.phrase(signup) is None != _phrase_plainly(signup)
+
+
+#: ASCII lines of furniture phrases and spaces, now and then another control character
+#: or white space (which `plain_spaced` turns down).
+PLAIN = st.lists(
+    st.sampled_from(
+        [
+            *["Share", "Tags:", "Read more", "Most read", "Photo: Jane Roe", "The ferry", "x"],
+            *[" ", " ", "  ", "\n", "\x01", "\x7f", "\t", "\x1f", "é"],
+        ]
+    ),
+    max_size=12,
+).map("".join)
+
+
+@SETTINGS
+@given(st.lists(st.one_of(PLAIN, SPACED), min_size=1, max_size=4))
+def test_a_plain_text_s_lines_are_spaced_as_the_plain_definition_says(lines: list[str]) -> None:
+    """In a text that `plain_spaced` holds, a line's spacing is told by its spaces alone."""
+    text = "\n".join(lines)
+    for line in text.split("\n") if plain_spaced(text) else ():
+        assert _single_spaced_plain(line) == (" ".join(line.split()) == line)
+        assert load_furniture().phrase(line, True) == _phrase_plainly(line)
+    if plain_spaced(text):  # a line break inside one line is no single space
+        assert not _single_spaced_plain(text) or "\n" not in text
+
+
+def test_plain_spaced_is_ascii_without_white_space_but_spaces_and_line_breaks() -> None:
+    assert plain_spaced("Share this\nRead  more ")
+    odd = [c for c in map(chr, range(0x80)) if c.isspace() and c not in " \n"]
+    assert odd == list("\t\x0b\x0c\r\x1c\x1d\x1e\x1f")
+    assert not any(plain_spaced(f"Share{c}this") for c in odd)
+    assert not plain_spaced("Share\u00a0this") and not plain_spaced("Share é")
+    # What `plain_spaced` rules out is what the short check would miss (it can fail).
+    assert _single_spaced_plain("Share\tthis") != _single_spaced("Share\tthis")
+    assert load_furniture().phrase("Share\tthis:", True) != _phrase_plainly("Share\tthis:")
+
+
+def furniture_data(key: str) -> list[str]:
+    """The rails or patterns of every shipped furniture file, in load order."""
+    data = resources.files("builder.parse").joinpath("data")
+    names = sorted(p.name for p in data.iterdir() if p.name.startswith("furniture."))
+    out: list[str] = []
+    for name in names:
+        out += tomllib.loads(data.joinpath(name).read_text("utf-8")).get(key, [])
+    return out
 
 
 WORDS = ["the", "of", "Ferry", "harbour", "x", "Tags:", "في", "(the", "said.", "50%", "—"]

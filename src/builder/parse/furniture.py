@@ -79,13 +79,25 @@ class Furniture:
     #: `rails` and `patterns` in one regex (`_whole_lines`), a rail's match telling
     #: itself by its empty group `rail`: one `fullmatch` a line, not two.
     whole: re.Pattern[str] | None = None
+    #: `whole` for a line longer than `long_from` characters: only the rails and
+    #: patterns that can match that many (`_widest`), in the same order. Most lines are
+    #: prose longer than every bounded phrase (149 characters in the shipped data), and
+    #: `re` tried each of the ~40 alternatives on each (0.7 -> 0.3 us a line).
+    whole_long: re.Pattern[str] | None = None
+    long_from: int = MAX_PHRASE_CHARS
 
-    def phrase(self, text: str) -> Literal["phrase", "rail heading"] | None:
-        """Whether a whole line is a known furniture phrase, and of which sort."""
+    def phrase(self, text: str, plain: bool = False) -> Literal["phrase", "rail heading"] | None:
+        """Whether a whole line is a known furniture phrase, and of which sort. `plain`:
+        the line is part of a text that `plain_spaced` holds (its spacing is then told
+        by spaces alone)."""
         if len(text) > MAX_PHRASE_CHARS:
             return None
-        line = text if _single_spaced(text) else " ".join(text.split())
-        whole = self.whole.fullmatch(line) if self.whole is not None else None
+        single = _single_spaced_plain(text) if plain else _single_spaced(text)
+        line = text if single else " ".join(text.split())
+        # A line longer than an alternative's widest match is no match of it: without
+        # them, the same alternative matches first, if any does.
+        regex = self.whole_long if len(line) > self.long_from else self.whole
+        whole = regex.fullmatch(line) if regex is not None else None
         if whole is not None and whole.group("rail") is not None:
             return "rail heading"
         if len(line) <= self.longest_line and line.casefold() in self.lines:
@@ -186,7 +198,11 @@ def _all_kept(items: Sequence[str | Marker]) -> bool:
     classing a line splits it and looks its words up."""
     short = 0
     for it in items:
-        if isinstance(it, Marker) or _LETTER.search(it) is None:
+        if isinstance(it, Marker):
+            return False
+        # A line that starts with a letter has one (`isalpha` holds for letters alone,
+        # all of which `_LETTER` finds); most lines do, told without the regex's call.
+        if not it[:1].isalpha() and _LETTER.search(it) is None:
             return False
         short += len(it[:2000].split(None, SHORT_WORDS)) <= SHORT_WORDS
     return short < MIN_RUN
@@ -250,6 +266,31 @@ def _single_spaced(text: str) -> bool:
     return text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " "
 
 
+#: The white space of ASCII text but the space and the line break (`str.split`'s).
+_ASCII_ODD_SPACES = "\t\x0b\x0c\r\x1c\x1d\x1e\x1f"
+
+
+def plain_spaced(text: str) -> bool:
+    """Whether `text` is ASCII without white space but spaces and line breaks: then so
+    is each of its lines, whose spacing `_single_spaced_plain` tells by its spaces.
+
+    Told once for a whole text (the `isascii` flag is kept by the string; then one
+    `memchr` per character) rather than by `str.isprintable` on each line, which
+    looks each character up (1 ns a character: most of `_single_spaced`)."""
+    if not text.isascii():
+        return False
+    for c in _ASCII_ODD_SPACES:  # noqa: SIM110 (compiled, `in` is a C call)
+        if c in text:
+            return False
+    return True
+
+
+def _single_spaced_plain(text: str) -> bool:
+    """`_single_spaced` of a line of a text that `plain_spaced` holds: its only white
+    space can be spaces and line breaks (a line break inside a line is no single space)."""
+    return "\n" not in text and "  " not in text and text[:1] != " " and text[-1:] != " "
+
+
 def _alternation(patterns: list[str]) -> re.Pattern[str] | None:
     if not patterns:
         return None
@@ -273,6 +314,36 @@ def _whole_lines(rails: list[str], patterns: list[str]) -> re.Pattern[str] | Non
     rail = "|".join(f"(?:{p})" for p in rails) or never
     other = "|".join(f"(?:{p})" for p in patterns) or never
     return re.compile(f"(?:{rail})(?P<rail>)|(?:{other})", re.IGNORECASE)
+
+
+def _widest(pattern: str) -> int | None:
+    """The most characters a match of `pattern` (case ignored) can span, as `re` itself
+    works it out (lookarounds span none); None when unbounded or not known.
+
+    `re._parser` is the parser of the standard library's `re` (it computes the same
+    bound to check a lookbehind's width); if it ever moves, every pattern counts as
+    unbounded, which only costs the shortcut."""
+    try:
+        from re import _parser  # type: ignore[attr-defined]
+
+        high = int(_parser.parse(pattern, re.IGNORECASE).getwidth()[1])
+        unbounded = int(_parser.MAXWIDTH)
+    except Exception:  # any failure only costs the shortcut
+        return None
+    return None if high >= unbounded else high
+
+
+def _long_lines(rails: list[str], patterns: list[str]) -> tuple[re.Pattern[str] | None, int]:
+    """`_whole_lines` of the rails and patterns that can match a line longer than the
+    widest match of all the others, and that width (see `Furniture.whole_long`)."""
+    widths = {p: _widest(p) for p in rails + patterns}
+    bounded = [w for w in widths.values() if w is not None and w < MAX_PHRASE_CHARS]
+    long_from = max(bounded, default=0)
+
+    def long(ps: list[str]) -> list[str]:
+        return [p for p in ps if (w := widths[p]) is None or w > long_from]
+
+    return _whole_lines(long(rails), long(patterns)), long_from
 
 
 def _read(name: str) -> dict[str, Any]:
@@ -306,12 +377,15 @@ def load_furniture() -> Furniture:
         ]
         marks += [(cut.get("mark", ""), tuple(cut["needles"])) for cut in entry.get("inline", ())]
         stops.update(w.casefold() for w in entry.get("stop_words", "").split())
+    whole_long, long_from = _long_lines(rails, patterns)
     return Furniture(
         longest_line=max(map(len, lines), default=0),
         lines=frozenset(lines),
         patterns=_alternation(patterns),
         rails=_alternation(rails),
         whole=_whole_lines(rails, patterns),
+        whole_long=whole_long,
+        long_from=long_from,
         inline=tuple(inline),
         inline_marks=tuple(marks),
         stop_words=frozenset(stops),
