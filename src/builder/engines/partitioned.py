@@ -360,12 +360,16 @@ def _extract(pairs: Iterable[tuple[RawDump, int | None]], settings: Settings) ->
     # Each table is made once for the whole batch and cut by Arrow (one frame per
     # partition cost a pass over the objects per partition).
     frame = sightings_frame((r.dump, r.sightings) for r in results)
+    dumps = dumps_table(rows)
     timing.add("write", perf_counter() - started)
     flush = getattr(settings.stage, "flush", None)  # a cached stage writes the batch once
-    if flush is not None:  # the new results' sightings as the frame holds them: one encoding
-        flush(frame if len(fresh) == len(results) else _rows_of(frame, results, fresh))
+    if flush is not None:  # the new results as the tables hold them: one encoding
+        if len(fresh) == len(results):
+            flush(frame, results, dumps)
+        else:
+            chosen = pa.array(fresh, pa.int64())
+            flush(_rows_of(frame, results, fresh), [results[i] for i in fresh], dumps.take(chosen))
     started = perf_counter()
-    dumps = dumps_table(rows)
     ranges = [id_range(d.dump_id, n) for d in rows]
     titles = split_by(frame, (hashes % np.uint64(n)).astype(np.int64))
     by_range = split_by(dumps, np.array(ranges, np.int64))
