@@ -353,7 +353,7 @@ def sightings_frame(groups: Iterable[tuple[Dump, Sequence[Sighting]]]) -> pa.Tab
     )
     of_dumps = {
         "captured_at": pa.array([_utc(d.captured_at) for d in dumps], _INSTANT),
-        "captured_key": pa.array([d.captured_at.isoformat() for d in dumps], pa.string()),
+        "captured_key": pa.array(_isoformats([d.captured_at for d in dumps]), pa.string()),
         "dump_path": pa.array([d.path for d in dumps], pa.string()),
         "dump_sha256": pa.array([d.sha256 for d in dumps], pa.string()),
         "captured_at_source": pa.array([d.captured_at_source for d in dumps], pa.string()),
@@ -363,8 +363,27 @@ def sightings_frame(groups: Iterable[tuple[Dump, Sequence[Sighting]]]) -> pa.Tab
     indices = pa.array(owner, pa.int32())
     for name, values in of_dumps.items():
         columns[name] = values.take(indices)
-    arrays = [columns[f.name].cast(f.type) for f in FRAME_SCHEMA]
+    # A cast to the type an array has already still costs a call into Arrow per column.
+    arrays = [_typed(columns[f.name], f.type) for f in FRAME_SCHEMA]
     return pa.Table.from_arrays(arrays, schema=FRAME_SCHEMA)
+
+
+def _typed(array: pa.Array, kind: pa.DataType) -> pa.Array:
+    return array if array.type == kind else array.cast(kind)
+
+
+def _isoformats(times: list[datetime]) -> list[str]:
+    """Each time's `isoformat()`, made once for a run of the same datetime object: a
+    build with `--captured-at` gives every dump the one object."""
+    texts: list[str] = []
+    last: datetime | None = None
+    text = ""
+    for when in times:
+        if when is not last:
+            text = when.isoformat()
+            last = when
+        texts.append(text)
+    return texts
 
 
 def _repairs(sightings: Sequence[Sighting]) -> pa.Array:

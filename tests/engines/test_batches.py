@@ -182,3 +182,31 @@ def test_a_batch_step_hands_back_its_dumps_rows_only_when_asked(tmp_path: Path) 
     assert [d.path for d in asked.out.rows] == [f.path for f in files]
     assert not_asked.out.rows == ()
     assert not_asked.titles.keys() == asked.titles.keys()
+
+
+def test_the_title_index_made_in_columns_is_the_one_made_input_by_input(tmp_path: Path) -> None:
+    """`index_of` (numpy, for the batch step) gives the table TitleIndex gives when each
+    input is added in turn: every input's distinct title hashes sorted, a null hash for
+    an input without sightings, the key and stamp (null or not) on each row."""
+    import numpy as np
+
+    raws = list(
+        read_dumps([str(SAMPLES), str(corpus(tmp_path / "c", 30, seed=6))], captured_at=WHEN)
+    )
+    results = [partitioned.per_dump(raw) for raw in raws]
+    assert any(not r.sightings for r in results)
+    titles = [s.title for r in results for s in r.sightings]
+    assert len(set(titles)) < len(titles)  # titles seen twice, by one input or two
+    results.append(DumpResult(results[0].dump, results[0].sightings * 2))  # one twice
+    keys = [(f"key{i}", None if i % 3 else (1 << 63) + i) for i in range(len(results))]
+    index = partitioned.TitleIndex()
+    for (key, stamp), result in zip(keys, results, strict=True):
+        index.add(key, [partitioned.title_hash(s.title) for s in result.sightings], stamp)
+    hashes = [partitioned.title_hash(s.title) for r in results for s in r.sightings]
+    made = partitioned.index_of(
+        keys, np.array(hashes, np.uint64), [len(r.sightings) for r in results]
+    )
+    assert made.equals(index.table())
+    assert made.column("title_hash").null_count == sum(not r.sightings for r in results) > 0
+    empty = partitioned.index_of([], np.array([], np.uint64), [])
+    assert empty.equals(partitioned.TitleIndex().table())

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import shutil
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -30,6 +31,7 @@ from builder.release.cache import (
 from tests.releasing import WHEN, corpus, make, tree_hashes
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples" / "dumps"
+WHEN_AWARE = datetime.fromisoformat(WHEN.replace("Z", "+00:00"))
 
 
 def _raws(*specs: Path) -> list[RawDump]:
@@ -348,3 +350,47 @@ def test_the_sightings_column_of_a_frame_in_chunks_is_the_same(tmp_path: Path) -
     assert decode_results(encode_results([("k", r) for r in results], one)) == [
         ("k", r) for r in results
     ]
+
+
+def test_a_flush_from_the_batch_s_tables_writes_the_file_the_objects_write(
+    tmp_path: Path,
+) -> None:
+    """Given the frame and dumps table the batch step made of the very results it put,
+    the store takes their columns as they are: the file is byte for byte the one made
+    from the objects (same name, the hash of its bytes). Other results than those put,
+    or a capture time the tables hold in UTC only, fall back to the objects."""
+    from datetime import timedelta, timezone
+
+    from builder.engines.partitioned import dumps_table
+    from builder.merge import sightings_frame
+    from builder.release.cache import Store, dumps_column
+
+    results = [per_dump(raw) for raw in _raws(SAMPLES) + _raws(corpus(tmp_path / "c", 20, seed=9))]
+    assert any(r.dump.status == "quarantined" for r in results)
+
+    def written(folder: Path, *tables: object, put: list[DumpResult] = results) -> list[Path]:
+        store = Store(folder)
+        for i, result in enumerate(put):
+            store.put(f"k{i}", result)
+        store.flush(*tables)  # type: ignore[arg-type]
+        return sorted(folder.glob(f"*{SUFFIX}"))
+
+    frame = sightings_frame((r.dump, r.sightings) for r in results)
+    dumps = dumps_table([r.dump for r in results])
+    plain = written(tmp_path / "plain")
+    assert len(plain) == 1
+    assert [p.name for p in written(tmp_path / "tables", frame, results, dumps)] == [plain[0].name]
+    assert [p.name for p in written(tmp_path / "frame", frame)] == [plain[0].name]
+    # Equal results, not the ones put: the frame's rows are compared, the dumps read.
+    copies = [replace(r) for r in results]
+    assert [p.name for p in written(tmp_path / "copies", frame, copies, dumps)] == [plain[0].name]
+    assert dumps_column(dumps, results) is not None
+    # A capture time in another zone: the objects path refuses it, and so does this one.
+    other = timezone(timedelta(hours=3))
+    moved = [
+        replace(r, dump=replace(r.dump, captured_at=WHEN_AWARE.astimezone(other))) for r in results
+    ]
+    moved_dumps = dumps_table([r.dump for r in moved])
+    assert dumps_column(moved_dumps, moved) is None
+    assert written(tmp_path / "moved", None, moved, moved_dumps, put=moved) == []
+    assert written(tmp_path / "moved-plain", put=moved) == []

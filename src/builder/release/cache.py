@@ -46,7 +46,7 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 from importlib import metadata
 from itertools import accumulate, chain, pairwise
-from operator import attrgetter
+from operator import attrgetter, is_
 from pathlib import Path
 from time import perf_counter
 from typing import Any, Final
@@ -277,21 +277,22 @@ def _tuples(cls: type, array: pa.ListArray) -> list[tuple[Any, ...]]:
 
 
 def encode_results(
-    pairs: Sequence[tuple[str, DumpResult]], sightings: pa.ListArray | None = None
+    pairs: Sequence[tuple[str, DumpResult]],
+    sightings: pa.ListArray | None = None,
+    dumps: pa.StructArray | None = None,
 ) -> bytes:
     """One result file: the (key, result) pairs as one Arrow record batch.
 
-    `sightings`, when given, is the pairs' `sightings` column already made (see
-    `sightings_column`), so that the batch's sightings are turned into Arrow once."""
-    dumps = [result.dump for _, result in pairs]
+    `sightings` and `dumps`, when given, are the pairs' `sightings` and `dump` columns
+    already made (see `sightings_column`, `dumps_column`), so that the batch's records
+    are turned into Arrow once."""
+    if dumps is None:
+        records = [result.dump for _, result in pairs]
+        dumps = pa.StructArray.from_arrays(_arrays(Dump, records), fields=list(_struct(Dump)))
     if sightings is None:
         sightings = _list_of(Sighting, [result.sightings for _, result in pairs])
     batch = pa.record_batch(
-        [
-            pa.array([key for key, _ in pairs], pa.string()),
-            pa.StructArray.from_arrays(_arrays(Dump, dumps), fields=list(_struct(Dump))),
-            sightings,
-        ],
+        [pa.array([key for key, _ in pairs], pa.string()), dumps, sightings],
         schema=schema().with_metadata(_metadata()),
     )
     sink = pa.BufferOutputStream()
@@ -300,14 +301,43 @@ def encode_results(
     return bytes(sink.getvalue())
 
 
+def dumps_column(table: pa.Table, results: Sequence[DumpResult]) -> pa.StructArray | None:
+    """The `dump` column of a result file for `results`, cast from the contract's dumps
+    table the batch step made of their dumps (`engines.partitioned.dumps_table`, in
+    order): the values `_arrays` reads from the objects, without reading them again.
+
+    None when the table does not hold a field of the record, or a capture time is not in
+    UTC (the table holds it in UTC; `_times` refuses it): the caller then encodes from
+    the objects, as before."""
+    if table.num_rows != len(results):
+        return None
+    dumps = list(map(attrgetter("dump"), results))
+    zones = set(map(attrgetter("tzinfo"), map(attrgetter("captured_at"), dumps)))
+    struct = _struct(Dump)
+    if not zones <= {UTC} or not set(struct.names) <= set(table.column_names):
+        return None
+    children = [_single(table.column(field.name)).cast(field.type) for field in struct]
+    return pa.StructArray.from_arrays(children, fields=list(struct))
+
+
+def _single(column: pa.ChunkedArray) -> pa.Array:
+    """A table's column as one array: taken as it is when it is one chunk already
+    (`combine_chunks` copies even one chunk)."""
+    return column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
+
+
 #: Columns of the sightings frame (`merge.FRAME_SCHEMA`) named otherwise than the field.
 _FRAME_COLUMN: Final = {"source_alternatives": "alternatives"}
 
 
-def sightings_column(frame: pa.Table, results: Sequence[DumpResult]) -> pa.ListArray | None:
+def sightings_column(
+    frame: pa.Table, results: Sequence[DumpResult], made_of: bool = False
+) -> pa.ListArray | None:
     """The `sightings` column of a result file for `results`, cut from the sightings
     frame the batch step made of them (`merge.sightings_frame`, their sightings in
     order): the same values `_list_of` makes from the objects, cast, not converted again.
+    `made_of`: the caller made the frame of these very results; otherwise its rows' keys
+    are compared with the objects' first.
 
     None when the frame does not hold exactly those sightings, or a time is not in UTC
     (the frame holds it in UTC, which would not come back as it was; `_times` refuses
@@ -323,7 +353,7 @@ def sightings_column(frame: pa.Table, results: Sequence[DumpResult]) -> pa.ListA
         return None
     # The frame's row keys compared with the objects' in Arrow: a list of tuples of
     # both cost twice as much, for a check that always passes on the build's path.
-    for column in ("dump_id", "position"):
+    for column in () if made_of else ("dump_id", "position"):
         held = frame.column(column)
         values = list(map(attrgetter(column), sightings))
         if not held.equals(pa.chunked_array([pa.array(values, held.type)])):
@@ -332,10 +362,9 @@ def sightings_column(frame: pa.Table, results: Sequence[DumpResult]) -> pa.ListA
     children = []
     for field in struct:
         column = frame.column(_FRAME_COLUMN.get(field.name, field.name))
-        # A frame's column is one chunk: taken as it is (`combine_chunks` copies even
-        # one chunk: the texts' copy alone was a fifth of this function).
-        array = column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
-        children.append(array.cast(field.type))
+        # A frame's column is one chunk: taken as it is (the texts' copy alone was a
+        # fifth of this function).
+        children.append(_single(column).cast(field.type))
     items = pa.StructArray.from_arrays(children, fields=list(struct))
     offsets = pa.array([0, *accumulate(counts)], pa.int32())
     return pa.ListArray.from_arrays(offsets, items)
@@ -383,6 +412,11 @@ def _current(meta: dict[bytes, bytes] | None) -> bool:
     """Whether a file's schema metadata says this code wrote it."""
     wanted = {k.encode(): v.encode() for k, v in _metadata().items()}
     return meta is not None and all(meta.get(k) == v for k, v in wanted.items())
+
+
+def _same(these: Sequence[Any], those: Sequence[Any]) -> bool:
+    """Whether two sequences hold the very same objects, in the same order."""
+    return len(these) == len(those) and all(map(is_, these, those))
 
 
 def _digest(data: bytes) -> str:
@@ -468,19 +502,30 @@ class Store:
         if len(self._pending) >= MAX_PENDING:
             self.flush()
 
-    def flush(self, frame: pa.Table | None = None) -> None:
+    def flush(
+        self,
+        frame: pa.Table | None = None,
+        results: Sequence[DumpResult] | None = None,
+        dumps: pa.Table | None = None,
+    ) -> None:
         """Write the results put since the last flush as one file; a full disk or a
         read-only folder costs a re-parse next time, nothing more. `frame`: those
         results' sightings as the batch step's frame, if it made one (see
-        `sightings_column`)."""
+        `sightings_column`); `results`: the results it made the frame (and `dumps`, the
+        contract's dumps table of them, see `dumps_column`) of, in order. When those are
+        the very results put, the tables are used as they are."""
         pending, self._pending = self._pending, []
         if not pending or os.getpid() != self._pid:
             return
         try:
+            made_of = results is not None and _same(results, [result for _, result in pending])
             column = None
             if frame is not None:
-                column = sightings_column(frame, [result for _, result in pending])
-            data = encode_results(pending, column)
+                column = sightings_column(frame, [result for _, result in pending], made_of)
+            records = None
+            if made_of and dumps is not None:
+                records = dumps_column(dumps, [result for _, result in pending])
+            data = encode_results(pending, column, records)
         except (TypeError, ValueError, pa.ArrowException):
             return  # a result the cache cannot hold exactly: parsed again next time
         name = _digest(data) + SUFFIX
@@ -621,11 +666,17 @@ class CachedStage:
         _store(self.path).put(key, result)
         timing.add("cache", perf_counter() - started)
 
-    def flush(self, frame: pa.Table | None = None) -> None:
+    def flush(
+        self,
+        frame: pa.Table | None = None,
+        results: Sequence[DumpResult] | None = None,
+        dumps: pa.Table | None = None,
+    ) -> None:
         """Write what this process parsed since the last flush (end of a batch);
-        `frame`: the sightings frame of exactly those results, if one was made."""
+        `frame`: the sightings frame of exactly those results, if one was made, and
+        `results`, `dumps`: see `Store.flush`."""
         with timing.timed("cache"):
-            _store(self.path).flush(frame)
+            _store(self.path).flush(frame, results, dumps)
 
     def stored(self, key: str) -> DumpResult | None:
         """The result stored under `key` (None when missing, damaged or unreadable)."""

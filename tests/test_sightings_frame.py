@@ -1,0 +1,33 @@
+"""The batch step's sightings frame (merge.sightings_frame) holds each dump's own columns
+as the dump gives them, whether dumps share one capture time object or not."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from builder.engines.partitioned import per_dump
+from builder.inputs.read import read_dumps
+from builder.merge import FRAME_SCHEMA, sightings_frame
+from tests.releasing import corpus
+
+WHEN = datetime(2025, 7, 1, 12, tzinfo=UTC)
+
+
+def test_each_sighting_gets_its_own_dump_s_capture_time_and_key(tmp_path: Path) -> None:
+    raws = list(read_dumps([str(corpus(tmp_path / "c", 12, seed=3))], captured_at=WHEN))
+    results = [per_dump(raw) for raw in raws]
+    # Runs of dumps sharing one datetime object (as --captured-at gives them), then
+    # dumps with times of their own, equal to it or not.
+    results = [
+        r if i < 4 else replace(r, dump=replace(r.dump, captured_at=WHEN + timedelta(i % 3)))
+        for i, r in enumerate(results)
+    ]
+    frame = sightings_frame((r.dump, r.sightings) for r in results)
+    assert frame.schema.equals(FRAME_SCHEMA)
+    owners = [r.dump for r in results for _ in r.sightings]
+    assert len(owners) == frame.num_rows > 0
+    assert frame.column("captured_key").to_pylist() == [d.captured_at.isoformat() for d in owners]
+    assert frame.column("captured_at").to_pylist() == [d.captured_at for d in owners]
+    assert frame.column("dump_path").to_pylist() == [d.path for d in owners]
