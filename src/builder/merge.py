@@ -473,6 +473,17 @@ _WHERE = (
     "captured_at",
     "captured_at_source",
 )
+#: The sightings table's columns that settling a glued publisher line never changes.
+_UNSETTLED = (
+    "article_id",
+    "dump_id",
+    "position",
+    "role",
+    "title",
+    "category",
+    "line_start",
+    "line_end",
+)
 _BEST = ("role", "title", "text", "text_is_teaser", "language", "url", *_WHERE, "layout", "repairs")
 #: What merge_columns reads of every sighting in polars (the rest only of each article's
 #: chosen one; the sightings' titles go from the frame to their table as they are).
@@ -583,9 +594,7 @@ def merge_columns(frame: pa.Table, known: AbstractSet[str]) -> tuple[pa.Table, p
     ).to_arrow()
     # What the settling leaves as it was comes from the frame itself (same rows, same
     # order): the titles above all, which polars never holds.
-    for name in ("article_id", "dump_id", "position", "role", "title", "category"):
-        placed = placed.append_column(FRAME_SCHEMA.field(name), frame.column(name))
-    for name in ("line_start", "line_end"):
+    for name in _UNSETTLED:
         placed = placed.append_column(FRAME_SCHEMA.field(name), frame.column(name))
     return conform("articles", articles), conform("sightings", placed)
 
