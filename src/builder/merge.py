@@ -391,32 +391,36 @@ _SETTLED = (
 )
 
 
-def _settle_columns(frame: pl.DataFrame, known: AbstractSet[str]) -> pl.DataFrame:
-    """settle_glued_sources on a frame: the few rows with other readings are settled in
-    Python, by the same rule, and put back in place."""
-    ambiguous = frame.get_column("alternatives").list.len() > 0
-    if not ambiguous.any():
+def _settle_columns(
+    frame: pl.DataFrame, alternatives: pa.ChunkedArray, known: AbstractSet[str]
+) -> pl.DataFrame:
+    """settle_glued_sources on a frame: the few rows with other readings (`alternatives`,
+    the frame's rows' in Arrow, which polars never converts) are settled in Python, by
+    the same rule, and put back in place."""
+    ambiguous = pc.greater(pc.list_value_length(alternatives), 0)
+    if not pc.any(ambiguous).as_py():
         return frame
-    indexed = frame.with_row_index("_row")
-    rows = indexed.filter(ambiguous).select("_row", "source", "alternatives").to_dicts()
+    at = pc.indices_nonzero(ambiguous)
+    sources = frame.get_column("source").gather(at.to_numpy()).to_list()
     updates: list[dict[str, object]] = []
-    for row in rows:
-        if normalise_key(row["source"] or "") in known:
+    for row, source, others in zip(
+        at.to_pylist(), sources, pc.take(alternatives, at).to_pylist(), strict=True
+    ):
+        if normalise_key(source or "") in known:
             continue
-        pick = next((a for a in row["alternatives"] if normalise_key(a["source"]) in known), None)
+        pick = next((a for a in others if normalise_key(a["source"]) in known), None)
         if pick is not None:
-            updates.append(
-                {"_row": row["_row"], **pick, "source_key": normalise_key(pick["source"])}
-            )
+            updates.append({"_row": row, **pick, "source_key": normalise_key(pick["source"])})
     if not updates:
         return frame
     # Only the settled rows' six columns are written, in place by row number: a join
     # would copy every column of the frame (the texts among them) to change a few rows.
-    schema = {"_row": indexed.schema["_row"], **{name: frame.schema[name] for name in _SETTLED}}
+    schema: dict[str, pl.DataType] = {name: frame.schema[name] for name in _SETTLED}
+    schema["_row"] = pl.Int64()
     settled = pl.DataFrame(updates, schema=schema)
-    at = settled.get_column("_row")
+    rows = settled.get_column("_row")
     return frame.with_columns(
-        frame.get_column(name).scatter(at, settled.get_column(name)) for name in _SETTLED
+        frame.get_column(name).scatter(rows, settled.get_column(name)) for name in _SETTLED
     )
 
 
@@ -496,9 +500,6 @@ _GROUPED = (
     "source_key",
     "category",
     *_TIMED,
-    "line_start",
-    "line_end",
-    "alternatives",
     "captured_at",
     "captured_key",
 )
@@ -514,7 +515,7 @@ def merge_columns(frame: pa.Table, known: AbstractSet[str]) -> tuple[pa.Table, p
     # taken for the chosen rows alone, as converting them all cost more than the rest.
     length = pc.fill_null(pc.utf8_length(frame.column("text")), 0)
     narrow = frame.select(_GROUPED).append_column("_length", length)
-    sightings = _settle_columns(pl.DataFrame(narrow), known)
+    sightings = _settle_columns(pl.DataFrame(narrow), frame.column("alternatives"), known)
     # _preference, per article: a main one, the longest text, the earliest capture
     # (by its ISO text, as the rule says), then dump id and position. Only the keys and
     # what is read in that order are sorted (with each row's number); the chosen rows'
