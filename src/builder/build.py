@@ -523,16 +523,16 @@ def _write_report(
     final: Path,
     dataset_dir: Path,
     wall: timing.Wall,
-    articles: SpilledTable | None = None,
+    tables: Mapping[str, SpilledTable] | None = None,
 ) -> None:
     """report.html and summary.png into a version being built (`final`: where it will
-    be), the texts counted in `articles` (the spilled rows being published). Imported
-    here: the report's modules are loaded only by builds that publish, not by every
-    `builder` command."""
+    be), counted in `tables` (the spilled rows being published), not in the files just
+    written from them. Imported here: the report's modules are loaded only by builds
+    that publish, not by every `builder` command."""
     wall.lap("publish")
     from builder.report import write_version_files
 
-    write_version_files(version_folder, dataset_dir, placed_at=final, articles=articles)
+    write_version_files(version_folder, dataset_dir, placed_at=final, held=tables)
     wall.lap("report")
 
 
@@ -606,7 +606,7 @@ def _publish_staged(
                 changes=diffs if previous is not None else None,
                 bump_reason=chosen_bump.reason if chosen_bump else None,
                 extra_files=lambda folder, final: _write_report(
-                    folder, final, dataset_dir, wall, staged.tables["articles"]
+                    folder, final, dataset_dir, wall, staged.tables
                 ),
                 before_commit=written,
                 parallel=check_alongside,

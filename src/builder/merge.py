@@ -410,32 +410,36 @@ _SETTLED = (
 )
 
 
-def _settle_columns(frame: pl.DataFrame, known: AbstractSet[str]) -> pl.DataFrame:
-    """settle_glued_sources on a frame: the few rows with other readings are settled in
-    Python, by the same rule, and put back in place."""
-    ambiguous = frame.get_column("alternatives").list.len() > 0
-    if not ambiguous.any():
+def _settle_columns(
+    frame: pl.DataFrame, alternatives: pa.ChunkedArray, known: AbstractSet[str]
+) -> pl.DataFrame:
+    """settle_glued_sources on a frame: the few rows with other readings (`alternatives`,
+    the frame's rows' in Arrow, which polars never converts) are settled in Python, by
+    the same rule, and put back in place."""
+    ambiguous = pc.greater(pc.list_value_length(alternatives), 0)
+    if not pc.any(ambiguous).as_py():
         return frame
-    indexed = frame.with_row_index("_row")
-    rows = indexed.filter(ambiguous).select("_row", "source", "alternatives").to_dicts()
+    at = pc.indices_nonzero(ambiguous)
+    sources = frame.get_column("source").gather(at.to_numpy()).to_list()
     updates: list[dict[str, object]] = []
-    for row in rows:
-        if normalise_key(row["source"] or "") in known:
+    for row, source, others in zip(
+        at.to_pylist(), sources, pc.take(alternatives, at).to_pylist(), strict=True
+    ):
+        if normalise_key(source or "") in known:
             continue
-        pick = next((a for a in row["alternatives"] if normalise_key(a["source"]) in known), None)
+        pick = next((a for a in others if normalise_key(a["source"]) in known), None)
         if pick is not None:
-            updates.append(
-                {"_row": row["_row"], **pick, "source_key": normalise_key(pick["source"])}
-            )
+            updates.append({"_row": row, **pick, "source_key": normalise_key(pick["source"])})
     if not updates:
         return frame
     # Only the settled rows' six columns are written, in place by row number: a join
     # would copy every column of the frame (the texts among them) to change a few rows.
-    schema = {"_row": indexed.schema["_row"], **{name: frame.schema[name] for name in _SETTLED}}
+    schema: dict[str, pl.DataType] = {name: frame.schema[name] for name in _SETTLED}
+    schema["_row"] = pl.Int64()
     settled = pl.DataFrame(updates, schema=schema)
-    at = settled.get_column("_row")
+    rows = settled.get_column("_row")
     return frame.with_columns(
-        frame.get_column(name).scatter(at, settled.get_column(name)) for name in _SETTLED
+        frame.get_column(name).scatter(rows, settled.get_column(name)) for name in _SETTLED
     )
 
 
@@ -492,21 +496,29 @@ _WHERE = (
     "captured_at",
     "captured_at_source",
 )
-_BEST = ("role", "title", "text", "text_is_teaser", "language", "url", *_WHERE, "layout", "repairs")
-#: What merge_columns reads of every sighting (the rest only of each article's chosen one).
-_GROUPED = (
+#: The sightings table's columns that settling a glued publisher line never changes.
+_UNSETTLED = (
     "article_id",
     "dump_id",
     "position",
     "role",
     "title",
+    "category",
+    "line_start",
+    "line_end",
+)
+_BEST = ("role", "title", "text", "text_is_teaser", "language", "url", *_WHERE, "layout", "repairs")
+#: What merge_columns reads of every sighting in polars (the rest only of each article's
+#: chosen one; the sightings' titles go from the frame to their table as they are).
+_GROUPED = (
+    "article_id",
+    "dump_id",
+    "position",
+    "role",
     "source",
     "source_key",
     "category",
     *_TIMED,
-    "line_start",
-    "line_end",
-    "alternatives",
     "captured_at",
     "captured_key",
 )
@@ -521,8 +533,10 @@ def merge_columns(frame: pa.Table, known: AbstractSet[str]) -> tuple[pa.Table, p
     # sighting's own columns (the texts, repairs, provenance) stay in Arrow and are
     # taken for the chosen rows alone, as converting them all cost more than the rest.
     length = pc.fill_null(pc.utf8_length(frame.column("text")), 0)
-    narrow = frame.select(_GROUPED).append_column("_length", length)
-    sightings = _settle_columns(pl.DataFrame(narrow), known)
+    # Joined in Arrow first (one chunk per batch otherwise): polars took 2.5 times as
+    # long to convert the batches' chunks as Arrow takes to join them.
+    narrow = frame.select(_GROUPED).append_column("_length", length).combine_chunks()
+    sightings = _settle_columns(pl.DataFrame(narrow), frame.column("alternatives"), known)
     # _preference, per article: a main one, the longest text, the earliest capture
     # (by its ISO text, as the rule says), then dump id and position. Only the keys and
     # what is read in that order are sorted (with each row's number); the chosen rows'
@@ -554,59 +568,71 @@ def merge_columns(frame: pa.Table, known: AbstractSet[str]) -> tuple[pa.Table, p
             timed.filter(_named("published_text")).first(),
         ).alias("_timed"),
     )
-    taken = pl.DataFrame(frame.select(_BEST).take(chosen.get_column("_row").to_arrow()))
-    best = pl.concat([chosen, taken], how="horizontal")
+    # The chosen rows' own columns stay in Arrow, texts and repairs among them: polars
+    # gets the few it computes with, and the articles table is put together from both
+    # (through polars, every text was copied twice more, in and out).
+    taken = frame.select(_BEST).take(chosen.get_column("_row").to_arrow()).combine_chunks()
+    best = pl.concat(
+        [chosen, pl.DataFrame(taken.select(["role", "language", "url"]))], how="horizontal"
+    )
     best = best.join(_publishers(sightings), on="article_id", how="left", maintain_order="left")
     # Language of the articles seen only as cards (a main sighting brings its own):
     # one detect() per such article, in article order, put in place by row number.
     related = best.get_column("role") != "main"
-    cards = best.select(pl.col("title", "text").filter(related))
+    cards = taken.select(["title", "text"]).filter(related.to_arrow())
     detected: list[str | None] = [None] * best.height
     for at, title, text in zip(
         related.arg_true().to_list(),
-        cards.get_column("title").to_list(),
-        cards.get_column("text").to_list(),
+        cards.column("title").to_pylist(),
+        cards.column("text").to_pylist(),
         strict=True,
     ):
         detected[at] = detect(title, text)
     best = best.with_columns(pl.Series("_detected", detected, dtype=pl.String))
     main = pl.col("role") == "main"
-    articles = best.unnest("_timed").select(
-        "article_id",
-        "role",
-        "title",
-        "text",
-        "text_is_teaser",
-        "source",
-        pl.col("sources").fill_null(pl.lit([], dtype=pl.List(pl.String))),
-        "category",
-        *_TIMED[:3],
-        pl.col("published_after_capture").fill_null(False),
-        pl.when(main).then(pl.col("language")).otherwise(pl.col("_detected")).alias("language"),
-        pl.when(main).then(pl.col("url")).otherwise(None).alias("url"),
-        "first_seen_at",
-        pl.struct(
-            *_WHERE,
-            pl.col("layout").fill_null(""),
-            pl.lit(PARSER_VERSION).alias("parser_version"),
-            pl.lit(__version__).alias("builder_version"),
-            "repairs",
-        ).alias("provenance"),
+    computed = (
+        best.unnest("_timed")
+        .select(
+            "article_id",
+            "source",
+            pl.col("sources").fill_null(pl.lit([], dtype=pl.List(pl.String))),
+            "category",
+            *_TIMED[:3],
+            pl.col("published_after_capture").fill_null(False),
+            pl.when(main).then(pl.col("language")).otherwise(pl.col("_detected")).alias("language"),
+            pl.when(main).then(pl.col("url")).otherwise(None).alias("url"),
+            "first_seen_at",
+        )
+        .to_arrow()
     )
+    articles = _articles(computed, taken)
     placed = sightings.select(
         pl.format("{}-{}", "dump_id", pl.col("position").cast(pl.String).str.zfill(4)).alias(
             "sighting_id"
         ),
-        "article_id",
-        "dump_id",
-        "position",
-        "role",
-        "title",
         "source",
-        "category",
         *_TIMED,
         (pl.col("_length") > 0).alias("has_text"),
-        "line_start",
-        "line_end",
+    ).to_arrow()
+    # What the settling leaves as it was comes from the frame itself (same rows, same
+    # order): the titles above all, which polars never holds.
+    for name in _UNSETTLED:
+        placed = placed.append_column(FRAME_SCHEMA.field(name), frame.column(name))
+    return conform("articles", articles), conform("sightings", placed)
+
+
+def _articles(computed: pa.Table, taken: pa.Table) -> pa.Table:
+    """The articles table (columns by name; `conform` orders and types them): what the
+    group-bys computed, and each chosen sighting's own columns as Arrow took them."""
+    rows = taken.num_rows
+    where = {name: taken.column(name).combine_chunks() for name in (*_WHERE, "repairs")}
+    where["layout"] = pc.fill_null(taken.column("layout").combine_chunks(), "")
+    where["parser_version"] = pa.repeat(PARSER_VERSION, rows)
+    where["builder_version"] = pa.repeat(__version__, rows)
+    order = [*_WHERE, "layout", "parser_version", "builder_version", "repairs"]
+    provenance = pa.StructArray.from_arrays([where[name] for name in order], names=order)
+    own = {name: taken.column(name) for name in ("role", "title", "text", "text_is_teaser")}
+    return pa.Table.from_arrays(
+        [*computed.columns, *own.values(), provenance],
+        names=[*computed.column_names, *own, "provenance"],
     )
-    return conform("articles", articles.to_arrow()), conform("sightings", placed.to_arrow())

@@ -20,6 +20,7 @@ from huggingface_hub import DatasetCard
 
 from builder import contract
 from builder.contract.fields import field_docs
+from builder.release import card
 from builder.release.card import size_category
 from builder.release.publish import publish_release
 from builder.release.settings import DEFAULT_NAME, DatasetSettings
@@ -259,3 +260,24 @@ def test_the_cards_sightings_count_recipe_gives_each_articles_count(tmp_path: Pa
     ).to_pylist()
     (council,) = [r for r in titles if r["title"].startswith("Council approves new sea wall")]
     assert found["counter"][council["article_id"]] == 2  # its main page and one card
+
+
+def test_the_same_files_are_counted_once_and_other_files_again(two_versions: Path) -> None:
+    """A publish renders the version's card, then the top-level card of the same files:
+    their facts are counted once. Other files (another version) are counted anew, and a
+    manifest whose files have no sha256 is never taken for another."""
+    facts: dict[str, Any] = {}
+    for version in ("1.0.0", "1.1.0"):
+        release = two_versions / "versions" / version
+        manifest = json.loads((release / "manifest.json").read_text(encoding="utf-8"))
+        first = card.count_facts(release, manifest)
+        assert card.count_facts(release, manifest) is first
+        assert first == card._count_facts(release, manifest)
+        facts[version] = first
+    assert facts["1.0.0"] != facts["1.1.0"]  # 1.1.0 has one article less
+    release = two_versions / "versions" / "1.0.0"
+    manifest = json.loads((release / "manifest.json").read_text(encoding="utf-8"))
+    files = manifest["files"]
+    unsigned = {**manifest, "files": {k: {**v, "sha256": None} for k, v in files.items()}}
+    assert card._files_key(unsigned) is None
+    assert card.count_facts(release, unsigned) is not card.count_facts(release, unsigned)

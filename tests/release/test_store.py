@@ -16,7 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import datasets
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
@@ -28,6 +30,7 @@ from builder.release.parquet import PARQUET_SETTINGS
 from builder.release.publish import publish_release
 from builder.release.store import (
     _DAY_COLUMN,
+    _day,
     _labels,
     _rows_per_day,
     placement,
@@ -263,6 +266,24 @@ def test_a_spilled_tables_rows_per_day_are_counted_from_its_day_column(tmp_path:
         assert sum(plain.values()) == table.num_rows
         days = max(days, len(plain))
     assert days > 1  # a table with rows on several days was counted
+
+
+def test_a_days_label_is_what_strftime_gives_for_every_instant() -> None:
+    """Days are formatted once per distinct day: the labels are strftime's, row for row,
+    before 1970 and after, at the edges of a day, over every unit, chunked, with nulls."""
+    rng = np.random.default_rng(7)
+    micros = rng.integers(-62_135_596_800 * 10**6, 253_402_300_799 * 10**6, 20_000)
+    day = 86_400 * 10**6
+    edges = [-day - 1, -day, -1, 0, day - 1, day]
+    for unit, per in (("s", 10**6), ("ms", 10**3), ("us", 1)):
+        values = [*(int(v) // per for v in micros), *(e // per for e in edges), None]
+        for tz in ("UTC", None, "+02:00"):
+            array = pa.array(values, pa.timestamp(unit, tz=tz))
+            chunked = pa.chunked_array([array.slice(0, 7), array.slice(7)])
+            expected = pc.strftime(array, format="%Y-%m-%d")
+            assert _day(array).equals(expected), (unit, tz)
+            assert _day(chunked).equals(expected), (unit, tz)
+    assert _day(pa.array([], pa.timestamp("us", tz="UTC"))).to_pylist() == []
 
 
 def test_a_damaged_latest_release_stops_the_next_build_in_one_line(tmp_path: Path) -> None:

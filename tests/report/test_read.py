@@ -11,7 +11,7 @@ import pytest
 
 from builder import contract
 from builder.engines.partitioned import ipc_bytes
-from builder.engines.spill import SpilledTable, spill
+from builder.engines.spill import SpilledTable, held, spill
 from builder.release.diff import read_release
 from builder.release.versions import latest_version
 from builder.report import read, write_version_files
@@ -112,3 +112,56 @@ def test_the_version_files_are_the_same_bytes_with_the_builds_rows(
         written[kind] = {name: (folder / name).read_bytes() for name in names}
     assert written["held"] == written["files"]
     assert written["files"]["report.html"] == (release / "report.html").read_bytes()
+
+
+def _backwards(table: pa.Table) -> pa.Table:
+    return table.take(pa.array(range(table.num_rows - 1, -1, -1)))
+
+
+def _held_release(release: Path, folder: Path) -> dict[str, SpilledTable]:
+    """The release's three tables as a build hands them over: in another row order
+    than the files' (here backwards), the articles spilled, the rest in memory."""
+    full = read_release(release)
+    tables: dict[str, SpilledTable] = {
+        name: held(_backwards(full[name]).cast(contract.arrow_schema(name)))
+        for name in contract.TABLES
+    }
+    tables["articles"] = _spilled_articles(_backwards(full["articles"]), folder)
+    return tables
+
+
+def test_the_builds_tables_count_what_the_files_give(samples_release: Path, tmp_path: Path) -> None:
+    """The report of a build counts the rows it publishes, not the files just written
+    from them: the same numbers, examples and texts, whatever the rows' order (a
+    release of several days has its files in day order, not the key order)."""
+    release = _release(samples_release)
+    tables, examples = report_tables(release)
+    assert read._held_tables(release, _held_release(release, tmp_path)) is not None
+    held_tables, held_examples = report_tables(release, held=_held_release(release, tmp_path))
+    assert held_examples == examples and examples
+    for name in contract.TABLES:
+        assert held_tables[name].num_rows == tables[name].num_rows
+        assert held_tables[name].column_names == tables[name].column_names
+    assert release_stats(held_tables, lambda _: held_examples) == release_stats(
+        tables, lambda _: examples
+    )
+    written = {}
+    for kind, rows in (("files", None), ("held", _held_release(release, tmp_path))):
+        folder = tmp_path / kind
+        shutil.copytree(release, folder)
+        names = write_version_files(folder, samples_release, placed_at=release, held=rows)
+        written[kind] = {name: (folder / name).read_bytes() for name in names}
+    assert written["held"] == written["files"]
+
+
+def test_tables_that_are_not_the_release_are_not_counted(
+    samples_release: Path, tmp_path: Path
+) -> None:
+    """Held tables whose rows are not the release's (a row count differs from the
+    manifest's; never so in a build): the files are read, as without them."""
+    release = _release(samples_release)
+    tables = _held_release(release, tmp_path)
+    dumps = tables["dumps"].read_all()
+    tables["dumps"] = held(dumps.slice(1))
+    assert read._held_tables(release, tables) is None
+    assert report_tables(release, held=tables) == report_tables(release)

@@ -52,8 +52,12 @@ class SpilledTable:
     num_rows: int
 
     def batches(self) -> Iterator[pa.RecordBatch]:
+        """The table's record batches in order, through memory maps: each batch points
+        into its file's pages, which the build wrote moments ago (still in the page
+        cache). Read into new memory, the articles' slices cost a copy of every text
+        on top of the one `slices` makes (~0.05 s of CPU at 20,000 dumps)."""
         for path in self.files:
-            with pa.OSFile(str(path), "rb") as source, pa.ipc.open_stream(source) as reader:
+            with pa.ipc.open_stream(pa.memory_map(str(path), "r")) as reader:
                 yield from reader
 
     def column(self, name: str) -> Iterator[pa.Array]:

@@ -165,9 +165,44 @@ def _read(release: Path, manifest: Mapping[str, Any], table: str, columns: list[
     return pq.read_table(paths, columns=columns)
 
 
+#: The facts last counted, by the sha256 of every file they were counted from: a
+#: publish renders the new version's card, then the top-level card of the same files,
+#: and counted them twice (~0.05 s each at 20,000 dumps).
+_COUNTED: dict[str, Facts] = {}
+
+
+def _files_key(manifest: Mapping[str, Any]) -> str | None:
+    """What identifies the rows `count_facts` reads: its tables' files and their sha256
+    (None when a listed file has none: then nothing is remembered)."""
+    listed = manifest.get("files")
+    if not isinstance(listed, Mapping):
+        return None
+    keys = [key for name in ("dumps", "articles") for key in table_files(manifest, name)]
+    digests = [
+        listed[key].get("sha256") if isinstance(listed[key], Mapping) else None for key in keys
+    ]
+    if not all(isinstance(digest, str) for digest in digests):
+        return None
+    return json.dumps(
+        [[key.rsplit("/", 2)[-2:], digest] for key, digest in zip(keys, digests, strict=True)]
+    )
+
+
 def count_facts(release: Path, manifest: Mapping[str, Any]) -> Facts:
     """The card's facts of the version whose folder is (or will be) `release`; only small
-    columns are read (never the texts), so this stays quick on a large release."""
+    columns are read (never the texts), so this stays quick on a large release. The
+    same files counted again (the top-level card after the version's) are not read."""
+    key = _files_key(manifest)
+    if key is not None and key in _COUNTED:
+        return _COUNTED[key]
+    facts = _count_facts(release, manifest)
+    if key is not None:
+        _COUNTED.clear()
+        _COUNTED[key] = facts
+    return facts
+
+
+def _count_facts(release: Path, manifest: Mapping[str, Any]) -> Facts:
     dumps = _read(
         release,
         manifest,

@@ -90,8 +90,18 @@ class WrittenTable:
 
 
 def _day(values: pa.Array | pa.ChunkedArray) -> pa.Array:
-    days = pc.strftime(values, format="%Y-%m-%d")
-    return days.combine_chunks() if isinstance(days, pa.ChunkedArray) else days
+    """Each instant's day, `YYYY-MM-DD`, formatted once per distinct day (a release has
+    few) and spread to the rows by Arrow: `strftime` on every row cost ~0.65 us a row,
+    ~0.05 s of a 20,000-dump publish, where the days of three columns are read."""
+    if not (pa.types.is_timestamp(values.type) and values.type.tz == "UTC"):
+        days = pc.strftime(values, format="%Y-%m-%d")
+        return days.combine_chunks() if isinstance(days, pa.ChunkedArray) else days
+    dates = pc.cast(values, pa.date32())
+    encoded = (
+        dates.combine_chunks() if isinstance(dates, pa.ChunkedArray) else dates
+    ).dictionary_encode()
+    midnights = encoded.dictionary.cast(pa.timestamp("s", tz="UTC"))
+    return pc.take(pc.strftime(midnights, format="%Y-%m-%d"), encoded.indices)
 
 
 def _slices(table: AnyTable, step: int) -> Iterator[pa.Table]:
@@ -150,15 +160,14 @@ def _rows_per_day(name: str, table: SpilledTable, where: Placement) -> dict[str,
 
     Finding the days, then counting each one, read every column of every slice once per
     day (plus once): the day's column alone, memory-mapped, is one pass that never
-    touches the texts (at 20,000 dumps, ~0.1 s of publishing for a single day).
+    touches the texts (at 20,000 dumps, ~0.1 s of publishing for a single day). The
+    column is labelled at once, not a file at a time: the sightings' look-up of their
+    dumps' days built its table of dump ids once per file (0.018 against 0.004 s).
     """
     column = _DAY_COLUMN[name]
-    counts: dict[str, int] = {}
-    for values in table.column(column):
-        labels = _labels(name, pa.table({column: values}), where)
-        for found in pc.value_counts(labels).to_pylist():
-            counts[found["values"]] = counts.get(found["values"], 0) + found["counts"]
-    return counts
+    values = pa.chunked_array(list(table.column(column)), table.schema.field(column).type)
+    labels = _labels(name, pa.table({column: values}), where)
+    return {found["values"]: found["counts"] for found in pc.value_counts(labels).to_pylist()}
 
 
 def _partition(

@@ -423,10 +423,13 @@ class ReportError(Exception):
 
 
 def _read_stats(
-    release_dir: Path, placed_at: Path | None = None, articles: SpilledTable | None = None
+    release_dir: Path,
+    placed_at: Path | None = None,
+    articles: SpilledTable | None = None,
+    held: Mapping[str, SpilledTable] | None = None,
 ) -> ReleaseStats:
     try:
-        tables, texts = report_tables(release_dir, placed_at, articles)
+        tables, texts = report_tables(release_dir, placed_at, articles, held)
         return release_stats(tables, lambda _: texts)
     except (OSError, ValueError, KeyError, pa.ArrowException, pl.exceptions.PolarsError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
@@ -522,13 +525,15 @@ def write_version_files(
     *,
     placed_at: Path | None = None,
     articles: SpilledTable | None = None,
+    held: Mapping[str, SpilledTable] | None = None,
 ) -> list[str]:
     """Write `report.html` and `summary.png` into a version folder (while it is still
     being built, before it becomes visible, at `placed_at` once published); returns the
     names written. The tables are read and counted once for both; `articles` (the
-    build's own, the rows being published) spares reading every text to count it."""
+    build's own, the rows being published) spares reading every text to count it, and
+    `held` (all three tables so held) reading the files at all."""
     release_dir = Path(release_dir)
-    stats = _read_stats(release_dir, placed_at, articles)
+    stats = _read_stats(release_dir, placed_at, articles, held)
     (release_dir / REPORT_FILE).write_text(
         _render(release_dir, dataset_dir, stats), encoding="utf-8"
     )
