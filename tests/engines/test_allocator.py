@@ -163,3 +163,41 @@ def test_make_skips_pandas_and_a_library_build_leaves_pyarrow_as_it_is(tmp_path:
 
     assert pandas_imported("cli") == "False"
     assert pandas_imported("library") == "True"
+
+
+_MAPPED_BLOCKS = """
+import ctypes, sys
+from builder.engines.spill import use_system_allocator
+class Info(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_size_t) for name in (
+        "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks",
+        "uordblks", "fordblks", "keepcost")]
+libc = ctypes.CDLL(None)
+libc.mallinfo2.restype = Info
+use_system_allocator()
+before = libc.mallinfo2().hblks
+block = bytearray(4 * 1024 * 1024)
+print(libc.mallinfo2().hblks - before)
+"""
+
+
+@pytest.mark.skipif(not os.confstr("CS_GNU_LIBC_VERSION"), reason="glibc's malloc only")
+def test_malloc_serves_a_steps_blocks_from_its_heap_unless_the_user_set_it() -> None:
+    """glibc mapped every block over 128 KB on fresh pages and unmapped it when freed:
+    each Arrow buffer of a build came zeroed by the kernel (210,000 page faults, 1.2 s of
+    system time for 20,000 dumps). Once builder set up its allocator, a 4 MB block comes
+    from the heap (no mapped block more); with the user's MALLOC_MMAP_THRESHOLD_, as the
+    user said (mapped)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MALLOC_")}
+
+    def mapped(**extra: str) -> str:
+        return subprocess.run(
+            [sys.executable, "-c", _MAPPED_BLOCKS],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**env, **extra},
+        ).stdout.strip()
+
+    assert mapped() == "0"
+    assert mapped(MALLOC_MMAP_THRESHOLD_="131072") == "1"

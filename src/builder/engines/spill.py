@@ -7,11 +7,13 @@ in key order. Publishing reads it back a row group at a time.
 
 from __future__ import annotations
 
+import ctypes
 import importlib.abc
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any, Final, TypeVar
 
@@ -153,13 +155,49 @@ def use_system_allocator() -> None:
     Called by every step that allocates (`build`, each step of the partitioned build,
     in whichever process it runs); buffers made before keep the pool they came from.
     """
-    named = _POOLS.get(os.environ.get("ARROW_DEFAULT_MEMORY_POOL", "system"))
+    name = os.environ.get("ARROW_DEFAULT_MEMORY_POOL", "system")
+    named = _POOLS.get(name)
     if named is None:  # a name Arrow does not know: it warns, and so keeps its default
         return
     try:
         pa.set_memory_pool(named())
     except NotImplementedError:  # a pool this pyarrow was built without
         return
+    if name == "system":
+        _malloc_keeps_blocks()
+
+
+#: glibc's mallopt parameters, and the values builder gives them (see below).
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
+_MMAP_THRESHOLD = 32 * 1024 * 1024
+_TRIM_THRESHOLD = 128 * 1024 * 1024
+
+
+@cache
+def _malloc_keeps_blocks() -> None:
+    """Have glibc's malloc serve blocks under 32 MB from its heap and keep up to 128 MB
+    freed at its top, unless the user set MALLOC_MMAP_THRESHOLD_ or
+    MALLOC_TRIM_THRESHOLD_ (or the C library is not glibc).
+
+    By default glibc maps each block above a threshold that starts at 128 KB on its own
+    pages and unmaps it when freed, so every Arrow buffer of a step (a column, a batch,
+    a slice being compressed) came as fresh pages that the kernel first zeroed: a
+    one-worker build of 20,000 dumps took 210,000 page faults and 1.2 s of system time;
+    with these thresholds (the dynamic threshold's own ceiling from the start), 130,000
+    and 0.9 s, for ~15 MB more resident memory. `release_arrow_memory` still hands the
+    freed heap back (malloc_trim) where a step is done with it.
+    """
+    if "MALLOC_MMAP_THRESHOLD_" in os.environ or "MALLOC_TRIM_THRESHOLD_" in os.environ:
+        return
+    try:
+        glibc = os.confstr("CS_GNU_LIBC_VERSION")
+    except (ValueError, OSError):  # not a name this system knows
+        return
+    if not glibc:
+        return
+    libc = ctypes.CDLL(None)
+    libc.mallopt(_M_MMAP_THRESHOLD, _MMAP_THRESHOLD)
+    libc.mallopt(_M_TRIM_THRESHOLD, _TRIM_THRESHOLD)
 
 
 def arrow_without_pandas() -> None:
