@@ -10,7 +10,7 @@ import os
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -524,37 +524,16 @@ def _write_report(
     dataset_dir: Path,
     wall: timing.Wall,
     tables: Mapping[str, SpilledTable] | None = None,
-    counted: Future[Any] | None = None,
 ) -> None:
     """report.html and summary.png into a version being built (`final`: where it will
     be), counted in `tables` (the spilled rows being published), not in the files just
-    written from them, or by `counted` (`_counting`) already. Imported here: the
-    report's modules are loaded only by builds that publish, not by every `builder`
-    command."""
+    written from them. Imported here: the report's modules are loaded only by builds
+    that publish, not by every `builder` command."""
     wall.lap("publish")
     from builder.report import write_version_files
 
-    stats = None if counted is None else counted.result()
-    write_version_files(version_folder, dataset_dir, placed_at=final, held=tables, stats=stats)
+    write_version_files(version_folder, dataset_dir, placed_at=final, held=tables)
     wall.lap("report")
-
-
-@contextmanager
-def _counting(
-    tables: Mapping[str, SpilledTable], *, alongside: bool
-) -> Iterator[Future[Any] | None]:
-    """With `alongside` (a build allowed more than one core), the report's counts of the
-    rows being published, made in a thread while their Parquet files are written (mostly
-    Arrow and polars work outside the GIL; it was ~0.2 s after the files, on one core).
-    Leaving the block waits for the thread, so the rows it reads are never removed
-    under it."""
-    if not alongside:
-        yield None
-        return
-    from builder.report import held_stats
-
-    with ThreadPoolExecutor(1, thread_name_prefix="builder-report") as pool:
-        yield pool.submit(held_stats, tables)
 
 
 def _publish_staged(
@@ -609,32 +588,29 @@ def _publish_staged(
             message = f"no change since {previous}: nothing published"
         else:
             on_stage("writing", 0, None)
-            with _counting(staged.tables, alongside=check_alongside) as counted:
-                release = publish_release(
-                    dataset_dir,
-                    tables,
-                    version=chosen,
-                    previous_version=previous,
-                    settings={
-                        "captured_at": captured_at.isoformat() if captured_at else None,
-                        "max_bytes": max_bytes,
-                        "parser_version": PARSER_VERSION,
-                        "builder_version": __version__,
-                        # What the card and croissant.json say about the dataset
-                        # (builder.toml); absent means the defaults, so such manifests
-                        # are as they were before.
-                        **({} if dataset == DatasetSettings() else {"dataset": dataset.as_dict()}),
-                    },
-                    # Arrow: no dict per input
-                    inputs=dumps.select(["path", "sha256", "size_bytes"]),
-                    changes=diffs if previous is not None else None,
-                    bump_reason=chosen_bump.reason if chosen_bump else None,
-                    extra_files=lambda folder, final: _write_report(
-                        folder, final, dataset_dir, wall, staged.tables, counted
-                    ),
-                    before_commit=written,
-                    parallel=check_alongside,
-                )
+            release = publish_release(
+                dataset_dir,
+                tables,
+                version=chosen,
+                previous_version=previous,
+                settings={
+                    "captured_at": captured_at.isoformat() if captured_at else None,
+                    "max_bytes": max_bytes,
+                    "parser_version": PARSER_VERSION,
+                    "builder_version": __version__,
+                    # What the card and croissant.json say about the dataset (builder.toml);
+                    # absent means the defaults, so such manifests are as they were before.
+                    **({} if dataset == DatasetSettings() else {"dataset": dataset.as_dict()}),
+                },
+                inputs=dumps.select(["path", "sha256", "size_bytes"]),  # Arrow: no dict per input
+                changes=diffs if previous is not None else None,
+                bump_reason=chosen_bump.reason if chosen_bump else None,
+                extra_files=lambda folder, final: _write_report(
+                    folder, final, dataset_dir, wall, staged.tables
+                ),
+                before_commit=written,
+                parallel=check_alongside,
+            )
             published_path = release.path
             wall.lap("publish")
             message = f"published {chosen}" + (f" (previous {previous})" if previous else "")

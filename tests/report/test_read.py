@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
 from pathlib import Path
 
 import pyarrow as pa
@@ -15,7 +14,7 @@ from builder.engines.partitioned import ipc_bytes
 from builder.engines.spill import SpilledTable, held, spill
 from builder.release.diff import read_release
 from builder.release.versions import latest_version
-from builder.report import held_stats, read, write_version_files
+from builder.report import read, write_version_files
 from builder.report.read import COLUMNS, report_tables
 from builder.report.stats import release_stats
 
@@ -166,29 +165,3 @@ def test_tables_that_are_not_the_release_are_not_counted(
     tables["dumps"] = held(dumps.slice(1))
     assert read._held_tables(release, tables) is None
     assert report_tables(release, held=tables) == report_tables(release)
-
-
-def test_counts_made_before_the_files_exist_give_the_same_version_files(
-    samples_release: Path, tmp_path: Path
-) -> None:
-    """A build with a second core counts the rows it publishes while their files are
-    written (`held_stats`, no manifest yet) and hands the counts to
-    `write_version_files`: the same report and picture as counted from the files."""
-    release = _release(samples_release)
-    counted = held_stats(_held_release(release, tmp_path))
-    assert counted == release_stats(*_with_texts(report_tables(release)))
-    written = {}
-    for kind, stats in (("files", None), ("counted", counted)):
-        folder = tmp_path / kind
-        shutil.copytree(release, folder)
-        names = write_version_files(folder, samples_release, placed_at=release, stats=stats)
-        written[kind] = {name: (folder / name).read_bytes() for name in names}
-    assert written["counted"] == written["files"]
-    assert written["files"]["report.html"] == (release / "report.html").read_bytes()
-
-
-def _with_texts(
-    found: tuple[dict[str, pa.Table], dict[str, str | None]],
-) -> tuple[dict[str, pa.Table], Callable[[object], dict[str, str | None]]]:
-    tables, texts = found
-    return tables, lambda _: texts

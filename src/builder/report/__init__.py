@@ -6,19 +6,12 @@ through `release`'s readers and renders, never writes tables. `builder make` wri
 `builder report DIR[@X.Y.Z]` renders the report of any version again.
 """
 
-from builder.report.page import (
-    ReportError,
-    held_stats,
-    render_report,
-    write_report,
-    write_version_files,
-)
+from builder.report.page import ReportError, render_report, write_report, write_version_files
 from builder.report.stats import ReleaseStats, release_stats
 
 __all__ = [
     "ReleaseStats",
     "ReportError",
-    "held_stats",
     "release_stats",
     "render_report",
     "write_report",

@@ -22,7 +22,7 @@ from builder.engines.spill import SpilledTable
 from builder.release.diff import diff_release_dirs, read_manifest
 from builder.release.versions import REPORT, SEMVER, SUMMARY_PICTURE, VERSIONS_DIR, semver
 from builder.report import charts
-from builder.report.read import held_report_tables, report_tables
+from builder.report.read import report_tables
 from builder.report.stats import NONE_LABEL, UNCERTAIN_S, ReleaseStats, release_stats
 
 #: The report's file name inside a version folder, and its summary picture's.
@@ -436,18 +436,6 @@ def _read_stats(
         raise ReportError(f"cannot read the release in {release_dir}: {first}") from exc
 
 
-def held_stats(held: Mapping[str, SpilledTable]) -> ReleaseStats:
-    """The report's counts of the rows a build is about to publish (see
-    `read.held_report_tables`), for `write_version_files(stats=...)`; ReportError when
-    they cannot be read."""
-    try:
-        tables, texts = held_report_tables(held)
-        return release_stats(tables, lambda _: texts)
-    except (OSError, ValueError, KeyError, pa.ArrowException, pl.exceptions.PolarsError) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ReportError(f"cannot read the rows to publish: {first}") from exc
-
-
 def render_report(release_dir: Path, *, dataset_dir: Path | None = None) -> str:
     """The HTML report of the release in `release_dir` (a version folder). `dataset_dir`
     holds the versions before it (default: the folder above `versions/`). Raises
@@ -538,17 +526,14 @@ def write_version_files(
     placed_at: Path | None = None,
     articles: SpilledTable | None = None,
     held: Mapping[str, SpilledTable] | None = None,
-    stats: ReleaseStats | None = None,
 ) -> list[str]:
     """Write `report.html` and `summary.png` into a version folder (while it is still
     being built, before it becomes visible, at `placed_at` once published); returns the
     names written. The tables are read and counted once for both; `articles` (the
     build's own, the rows being published) spares reading every text to count it, and
-    `held` (all three tables so held) reading the files at all; `stats`, their counts
-    made already (`held_stats`), counting them again."""
+    `held` (all three tables so held) reading the files at all."""
     release_dir = Path(release_dir)
-    if stats is None:
-        stats = _read_stats(release_dir, placed_at, articles, held)
+    stats = _read_stats(release_dir, placed_at, articles, held)
     (release_dir / REPORT_FILE).write_text(
         _render(release_dir, dataset_dir, stats), encoding="utf-8"
     )

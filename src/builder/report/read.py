@@ -206,15 +206,6 @@ def _held_tables(
     counts = read_manifest(release).get("row_counts", {})
     if any(held[name].num_rows != counts.get(name) for name in TABLES):
         return None
-    return held_report_tables(held)
-
-
-def held_report_tables(
-    held: Mapping[str, SpilledTable],
-) -> tuple[dict[str, pa.Table], dict[str, str | None]]:
-    """What `report_tables` gives, from the rows a build is about to publish (`held`),
-    before any file of the release exists: a build with a second core counts them while
-    its Parquet files are written."""
     tables = {name: _held_columns(held[name], COLUMNS[name]) for name in TABLES}
     articles = _with_provenance(tables["articles"])
     examples = pa.array(example_ids(articles, tables["sightings"]), pa.string())
