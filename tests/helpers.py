@@ -25,6 +25,14 @@ def run_cli(*args: str) -> Any:
     return CliRunner().invoke(app, list(args), catch_exceptions=False)
 
 
+def python_says(script: str, env: dict[str, str] | None = None) -> list[str]:
+    """The words `script` prints, run by a fresh interpreter (`python -c`): for what
+    depends on a process's first imports or its own allocator. Fails on its error."""
+    return subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, env=env
+    ).stdout.split()
+
+
 def load(path: Path, config: str | None = None, cache_dir: Path | None = None) -> Any:
     """`datasets.load_dataset` offline with a fresh cache unless one is given."""
     import datasets

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pyarrow as pa
@@ -12,6 +10,7 @@ from builder import contract
 from builder.build import _count_true
 from builder.engines.partitioned import ipc_bytes
 from builder.engines.spill import SpilledTable, held, spill
+from tests.helpers import python_says
 from tests.rows import example_tables
 
 
@@ -56,7 +55,4 @@ def test_workers_started_runs_the_fork_server_for_the_block_when_a_pool_needs_it
         "except RuntimeError:\n"
         "    print(running())\n"
     )
-    shown = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, check=True
-    ).stdout.split()
-    assert shown == ["False", "False", "True", "False", "False", "False"]
+    assert python_says(script) == ["False", "False", "True", "False", "False", "False"]

@@ -126,10 +126,7 @@ def test_arrow_without_pandas_skips_the_import_and_leaves_pandas_usable() -> Non
         "import pandas as pd\n"
         "print(pa.types.is_dictionary(pa.array(pd.Categorical(['u', 'v', 'u'])).type))\n"
     )
-    shown = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, check=True
-    ).stdout.split()
-    assert shown == ["False", "int64", "DataFrame", "[1,", "2]", "True"]
+    assert _python_says(script) == ["False", "int64", "DataFrame", "[1,", "2]", "True"]
 
 
 def test_make_skips_pandas_and_a_library_build_leaves_pyarrow_as_it_is(tmp_path: Path) -> None:
@@ -190,14 +187,14 @@ def test_malloc_serves_a_steps_blocks_from_its_heap_unless_the_user_set_it() -> 
     user said (mapped)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("MALLOC_")}
 
-    def mapped(**extra: str) -> str:
-        return subprocess.run(
-            [sys.executable, "-c", _MAPPED_BLOCKS],
-            capture_output=True,
-            text=True,
-            check=True,
-            env={**env, **extra},
-        ).stdout.strip()
+    assert _python_says(_MAPPED_BLOCKS, env) == ["0"]
+    assert _python_says(_MAPPED_BLOCKS, {**env, "MALLOC_MMAP_THRESHOLD_": "131072"}) == ["1"]
 
-    assert mapped() == "0"
-    assert mapped(MALLOC_MMAP_THRESHOLD_="131072") == "1"
+
+def _python_says(script: str, env: dict[str, str] | None = None) -> list[str]:
+    """`tests.helpers.python_says`, which this module cannot import: it imports the CLI,
+    whose import sets the command's allocator, and the fork server imports what its
+    driver has (see test_a_step_in_a_fresh_worker_allocates_with_malloc)."""
+    return subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, env=env
+    ).stdout.split()
