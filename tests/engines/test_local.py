@@ -84,14 +84,23 @@ def test_a_pool_build_under_a_long_tmpdir_works(tmp_path: Path) -> None:
     assert list(long_tmp.iterdir()) == []  # the scratch folder was there, and is gone
 
 
-def _what_a_fresh_worker_has() -> tuple[bool, bool, bool]:
-    return "pandas" in sys.modules, "pyarrow.compute" in sys.modules, "builder.merge" in sys.modules
+def _what_a_fresh_worker_has() -> tuple[bool, bool, bool, bool]:
+    from builder.parse import language
+
+    loaded = language._model.cache_info().currsize == 1  # the language model, read
+    return (
+        "pandas" in sys.modules,
+        "pyarrow.compute" in sys.modules,
+        "builder.merge" in sys.modules,
+        loaded,
+    )
 
 
 def test_the_fork_servers_workers_start_with_what_their_first_task_would_import() -> None:
     """pandas (pyarrow's first conversion imports it) and pyarrow.compute cost each
-    merge and finish worker ~0.2 s on its first task, on the build's critical path:
-    the fork server imports them once, before it forks the workers. Run in a process
+    merge and finish worker ~0.2 s on its first task, on the build's critical path, and
+    the language model ~0.02 s more: the fork server imports and reads them once, before
+    it forks the workers. Run in a process
     of its own, so that the server is started by the code under test."""
     script = (
         "from builder.engines import local\n"
@@ -104,7 +113,7 @@ def test_the_fork_servers_workers_start_with_what_their_first_task_would_import(
     shown = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=root
     ).stdout
-    assert shown.split() == ["(True,", "True,", "True)"]
+    assert shown.split() == ["(True,", "True,", "True,", "True)"]
 
 
 def test_the_fork_servers_workers_find_the_drivers_builder_modules_imported(
