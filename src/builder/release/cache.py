@@ -162,8 +162,11 @@ _TIME: Final = pa.timestamp("us", tz="UTC")
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-#: LZ4: a fifth of the bytes for ~1% of the parse time (zstd: smaller, slower).
-_WRITE: Final = pa.ipc.IpcWriteOptions(compression="lz4")
+#: LZ4: a fifth of the bytes for ~1% of the parse time (zstd: smaller, slower). In this
+#: thread: Arrow's pool compressed the buffers in parallel for more CPU (the 20,000-dump
+#: benchmark's files: 0.142-0.170 s, in this thread 0.128-0.144 s), on cores the
+#: build's other workers use, and to the same bytes.
+_WRITE: Final = pa.ipc.IpcWriteOptions(compression="lz4", use_threads=False)
 
 
 @dataclass(frozen=True)
