@@ -48,6 +48,7 @@ from builder.inputs.read import iter_dumps
 from builder.inputs.walk import reading_stamp
 from builder.merge import (
     FRAME_SCHEMA,
+    all_utc,
     merge_columns,
     sightings_frame,
 )
@@ -391,17 +392,19 @@ def _extract(pairs: Iterable[tuple[RawDump, int | None]], settings: Settings) ->
     rows = tuple(r.dump for r in results)
     # Each table is made once for the whole batch and cut by Arrow (one frame per
     # partition cost a pass over the objects per partition).
-    frame = sightings_frame((r.dump, r.sightings) for r in results)
+    utc = all_utc([s for r in results for s in r.sightings])  # for the frame and the cache
+    frame = sightings_frame(((r.dump, r.sightings) for r in results), utc=utc)
     hashes = title_hashes(frame.column("article_id"))  # each sighting's, in batch order
     dumps = dumps_table(rows)
     timing.add("write", perf_counter() - started)
     flush = getattr(settings.stage, "flush", None)  # a cached stage writes the batch once
     if flush is not None:  # the new results as the tables hold them: one encoding
         if len(fresh) == len(results):
-            flush(frame, results, dumps)
+            flush(frame, results, dumps, utc)
         else:
             chosen = pa.array(fresh, pa.int64())
-            flush(_rows_of(frame, results, fresh), [results[i] for i in fresh], dumps.take(chosen))
+            new = [results[i] for i in fresh]
+            flush(_rows_of(frame, results, fresh), new, dumps.take(chosen), utc)
     started = perf_counter()
     ranges = [id_range(d.dump_id, n) for d in rows]
     titles = split_by(frame, (hashes % np.uint64(n)).astype(np.int64))
