@@ -296,3 +296,25 @@ def test_the_collector_runs_less_during_a_build_and_as_before_after(tmp_path: Pa
     assert all(frozen > frozen_before for _, frozen in during)
     assert gc.get_threshold() == before
     assert gc.get_freeze_count() == frozen_before
+
+
+def test_the_scratch_writer_s_pieces_read_back_as_the_tables_it_was_given(
+    tmp_path: Path,
+) -> None:
+    """`_write` goes through a buffer: each piece (small tables, and one larger than the
+    buffer, whose texts go past it) is read back alone, from its own bytes, as the
+    table it was given, and the file holds exactly the pieces one after the other."""
+    import pyarrow as pa
+
+    from builder.engines.local import _BUFFER, _read, _write
+
+    small = pa.table({"n": pa.array(range(5), pa.int32()), "t": [f"row {i}" for i in range(5)]})
+    large = pa.table({"n": pa.array(range(3), pa.int32()), "t": ["x" * _BUFFER, "", "y" * 7]})
+    tables = {0: small, 3: large, 7: small.slice(2, 2), 9: small.slice(0, 0)}
+    pieces = _write(tmp_path / "scratch.arrows", tables)
+    assert list(pieces) == [0, 3, 7, 9]
+    for key, piece in pieces.items():
+        assert next(_read([piece])).equals(tables[key])
+    ends = [piece.offset + piece.length for piece in pieces.values()]
+    assert [piece.offset for piece in pieces.values()] == [0, *ends[:-1]]
+    assert (tmp_path / "scratch.arrows").stat().st_size == ends[-1] > _BUFFER
