@@ -59,6 +59,7 @@ from builder.parse.repair import (
     _held,
     _is_link_text,
     _junk_rules,
+    _led_by_mark,
     _mark,
     drop_junk,
     drop_junk_traced,
@@ -354,6 +355,28 @@ def test_needles_at_the_edges_of_lines_are_placed_on_their_lines() -> None:
         "x,",
         "clean",
     ]
+
+
+@SETTINGS
+@given(line_text)
+def test_a_needle_led_by_its_mark_is_found_where_find_finds_it(text: str) -> None:
+    """`_led_by_mark`: from any offset, its first match (less the mark's place in the
+    needle) is `str.find`'s first hit of the needle, for every needle of the fixes and
+    of needles whose mark is their first or last character."""
+    needles = [n for fix in INLINE_FIXES for n in fix.needles] + ["'s ", "a.b", "."]
+    for needle in needles:
+        mark = _mark(needle)
+        lead, finder = needle.index(mark), _led_by_mark(needle, mark)
+        for pos in range(len(text) + 2):
+            found = finder.search(text, pos + lead)
+            assert (-1 if found is None else found.start() - lead) == text.find(needle, pos)
+
+
+def test_the_needle_led_by_its_mark_comparison_can_fail() -> None:
+    """A needle found without looking behind its mark is found in the wrong places."""
+    finder = _led_by_mark(" .", ".")
+    assert finder.search("a. b .") is not None and finder.search("a. b .").start() == 5
+    assert re.compile(r"\.").search("a. b .").start() - 1 != "a. b .".find(" .")
 
 
 # --- junk --------------------------------------------------------------------------------
