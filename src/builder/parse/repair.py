@@ -853,7 +853,8 @@ def _fix_lines(lines: Sequence[Line]) -> tuple[list[Line], list[Repair]]:
 
 def _held(text: str) -> set[int]:
     """The indexes of the fixes that may apply to one line: those whose needles it
-    holds (each needle's mark looked for first, see `_mark`), and those without needles.
+    holds (each needle's mark looked for first, see `_mark`, then the needle by its mark,
+    see `_led_by_mark`), and those without needles.
 
     What `_candidates` finds for a text of one line, without joining it, placing hits
     on lines or searching it for the fixes without needles, which `_fix` does anyway
@@ -862,8 +863,8 @@ def _held(text: str) -> set[int]:
     a fix only where its pattern matches, and every match holds one of its needles.
     """
     held = set(_NEEDLELESS)
-    for needle, i, mark, _, _ in _NEEDLES:
-        if mark in text and needle in text:
+    for _, i, mark, _, finder in _NEEDLES:
+        if mark in text and finder.search(text) is not None:  # `needle in text`
             held.add(i)
     return held
 
