@@ -206,6 +206,30 @@ def test_the_probes_comparison_can_fail() -> None:
     assert not any(c in "The ferry!Then" and p.search("The ferry!Then") for c, p in without)
 
 
+@SETTINGS
+@given(line_text)
+def test_a_fix_s_closers_match_wherever_it_does(text: str) -> None:
+    """A text the fix's pattern matches in holds a match of one of its closers (what
+    `may_match` looks for first; `test_probes_match_where_their_fix_does` checks that
+    `may_match` stays exact)."""
+    closed = [fix for fix in INLINE_FIXES if fix.closers]
+    assert [fix.kind for fix in closed] == ["quote_spacing", "quote_spacing"]
+    for fix in closed:
+        if fix.pattern.search(text) is not None:
+            assert any(c in text and p.search(text) for c, p in fix.closers), text
+
+
+def test_the_closers_comparison_can_fail() -> None:
+    """Closers without the curly one miss `‘ tribute ’`, which the pattern fixes."""
+    quote = next(f for f in INLINE_FIXES if f.closers and "'" in f.needles[0])
+    text = "A ‘ tribute ’ to them"
+    assert quote.pattern.search(text) and quote.may_match(text)
+    without = replace(quote, closers=tuple((c, p) for c, p in quote.closers if c != "’"))
+    assert not without.may_match(text)
+    # And closers spare the probes where a quote never closes after a space.
+    assert not quote.may_match("'We have waited long enough,' a resident said. 'Yes.'")
+
+
 def _per_line_matches(texts: list[str], pattern: re.Pattern[str]) -> list[tuple[int, int, int]]:
     return [(no, *m.span()) for no, text in enumerate(texts) for m in pattern.finditer(text)]
 
