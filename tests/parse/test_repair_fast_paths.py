@@ -69,6 +69,7 @@ from builder.parse.repair import (
     repair_card,
     repair_main,
 )
+from builder.parse.spans import TextLines
 from builder.records import Repair
 
 #: Bits of text that trip the rules: needles, artifacts, junk lines, furniture, and
@@ -898,12 +899,13 @@ def test_placed_is_traced_of_at_each_column(
     lines: list[str], picks: list[tuple[int, int, int]]
 ) -> None:
     """Body lines are whole lines, a line's end or a part of it, or not in it at all."""
+    lines = [line.replace("\n", " ") for line in lines]  # a dump's lines hold no break
     body = []
     for no, how, cut in picks:
         full = lines[no - 1] if 0 < no <= len(lines) else "x"
         raw = [full, full[cut:], full[cut : cut + 5], full + "?"][how]
         body.append((no, raw))
-    assert Traced.placed(body, lines) == _placed_plainly(body, lines)
+    assert Traced.placed(body, TextLines("\n".join(lines))) == _placed_plainly(body, lines)
 
 
 class _Spelt:
@@ -1006,7 +1008,8 @@ def test_a_whole_line_is_traced_without_a_piece_until_one_is_asked_for() -> None
     line = Traced.of(7, "The ferry sailed.")
     assert line.pieces is None
     assert line.runs == (Piece(0, 7, 0, 17),)
-    assert Traced.placed([(7, "The ferry sailed.")], [""] * 6 + ["The ferry sailed."]) == [line]
+    dump = TextLines("\n" * 6 + "The ferry sailed.")
+    assert Traced.placed([(7, "The ferry sailed.")], dump) == [line]
     assert line.cut(0, 9) == Traced.of(7, "The ferry") and line.cut(0, 9).pieces is None
     assert line.cut(4, 9).pieces == (Piece(0, 7, 4, 5),)
     assert line.cut(4, 9) == Traced.of(7, "ferry", 4)
@@ -1020,7 +1023,7 @@ def test_a_whole_line_is_traced_without_a_piece_until_one_is_asked_for() -> None
 
 
 def test_placed_gives_up_on_a_line_it_cannot_find() -> None:
-    lines = ["The ferry sailed.", "It sank."]
+    lines = TextLines("The ferry sailed.\nIt sank.")
     assert Traced.placed([(1, "The ferry sailed."), (2, "It sank.")], lines) == [
         Traced.of(1, "The ferry sailed."),
         Traced.of(2, "It sank."),

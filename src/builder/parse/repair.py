@@ -23,9 +23,11 @@ from builder.parse.furniture import (
     load_furniture,
     plain_spaced,
 )
+from builder.parse.spans import TextLines
 from builder.records import Repair
 
 Line = tuple[int, str]  # (1-based line number in the decoded dump, text)
+
 Pos = tuple[int, int]  # (1-based line number, 0-based column in that body line)
 
 
@@ -112,7 +114,7 @@ class Traced:
         return pieces
 
     @staticmethod
-    def placed(body: Sequence[tuple[int, str]], lines: Sequence[str]) -> list[Traced] | None:
+    def placed(body: Sequence[tuple[int, str]], lines: TextLines) -> list[Traced] | None:
         """Each `(line number, text)` of `body` traced to where it sits in `lines` (the
         decoded lines, numbered from 1): the whole line, or its end or a part of it.
         None when a text is not in its line.
