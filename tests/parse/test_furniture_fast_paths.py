@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from builder.parse.furniture import Furniture, load_furniture
+from builder.parse.furniture import Furniture, _needles_at_once, load_furniture
 from tests.parse.test_repair_fast_paths import _phrase_plainly
 
 DEV = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "daily8-dev"
@@ -130,6 +130,36 @@ def test_every_match_of_a_marked_cut_holds_its_mark() -> None:
                     assert mark in m.group(), (mark, m.group())
                     found += 1
     assert found >= 5
+
+
+def test_a_cut_s_needles_at_once_are_found_where_one_of_them_is() -> None:
+    """`inline_finders`: one search per cut of several needles finds a text exactly
+    when one of its needles is in it (needles of my own too: shared starts, regex
+    characters)."""
+    furniture = load_furniture()
+    assert len(furniture.inline_finders) == len(furniture.inline_marks)
+    several = [needles for _, needles in furniture.inline_marks if len(needles) > 1]
+    assert several, "the shipped data has a cut of several needles"
+    texts = [*_cases(), "x ADVERTISEMENT y", "Advertisement", "a.b (c) d* e"]
+    for (_, needles), finder in zip(furniture.inline_marks, furniture.inline_finders, strict=True):
+        assert (finder is None) == (len(needles) == 1)
+    for needles in [*several, ("a.b", "(c)", "d*"), ("Ad", "Adv ", "ADV")]:
+        finder = _needles_at_once(needles)
+        assert finder is not None
+        for text in texts:
+            assert (finder.search(text) is not None) == any(n in text for n in needles), text
+
+
+def test_the_needles_at_once_comparison_can_fail() -> None:
+    """A cut's needles searched with one of them left out miss a text holding it."""
+    furniture = load_furniture()
+    k = next(i for i, f in enumerate(furniture.inline_finders) if f is not None)
+    needles = furniture.inline_marks[k][1]
+    finders = list(furniture.inline_finders)
+    finders[k] = _needles_at_once(needles[:-1] + needles[:1])
+    wrong = replace(furniture, inline_finders=tuple(finders))
+    text = f"Before. {needles[-1]}After it."
+    assert furniture.may_cut(text) and not wrong.may_cut(text)
 
 
 def test_the_comparison_can_fail() -> None:

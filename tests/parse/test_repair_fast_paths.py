@@ -59,6 +59,7 @@ from builder.parse.repair import (
     _held,
     _is_link_text,
     _junk_rules,
+    _led_by_mark,
     _mark,
     drop_junk,
     drop_junk_traced,
@@ -68,6 +69,7 @@ from builder.parse.repair import (
     repair_card,
     repair_main,
 )
+from builder.parse.spans import TextLines
 from builder.records import Repair
 
 #: Bits of text that trip the rules: needles, artifacts, junk lines, furniture, and
@@ -203,6 +205,30 @@ def test_the_probes_comparison_can_fail() -> None:
     assert glued.may_match("The ferry!Then") and glued.pattern.search("The ferry!Then")
     without = [(c, p) for c, p in glued.probes if c != "!"]
     assert not any(c in "The ferry!Then" and p.search("The ferry!Then") for c, p in without)
+
+
+@SETTINGS
+@given(line_text)
+def test_a_fix_s_closers_match_wherever_it_does(text: str) -> None:
+    """A text the fix's pattern matches in holds a match of one of its closers (what
+    `may_match` looks for first; `test_probes_match_where_their_fix_does` checks that
+    `may_match` stays exact)."""
+    closed = [fix for fix in INLINE_FIXES if fix.closers]
+    assert [fix.kind for fix in closed] == ["quote_spacing", "quote_spacing"]
+    for fix in closed:
+        if fix.pattern.search(text) is not None:
+            assert any(c in text and p.search(text) for c, p in fix.closers), text
+
+
+def test_the_closers_comparison_can_fail() -> None:
+    """Closers without the curly one miss `‘ tribute ’`, which the pattern fixes."""
+    quote = next(f for f in INLINE_FIXES if f.closers and "'" in f.needles[0])
+    text = "A ‘ tribute ’ to them"
+    assert quote.pattern.search(text) and quote.may_match(text)
+    without = replace(quote, closers=tuple((c, p) for c, p in quote.closers if c != "’"))
+    assert not without.may_match(text)
+    # And closers spare the probes where a quote never closes after a space.
+    assert not quote.may_match("'We have waited long enough,' a resident said. 'Yes.'")
 
 
 def _per_line_matches(texts: list[str], pattern: re.Pattern[str]) -> list[tuple[int, int, int]]:
@@ -354,6 +380,28 @@ def test_needles_at_the_edges_of_lines_are_placed_on_their_lines() -> None:
         "x,",
         "clean",
     ]
+
+
+@SETTINGS
+@given(line_text)
+def test_a_needle_led_by_its_mark_is_found_where_find_finds_it(text: str) -> None:
+    """`_led_by_mark`: from any offset, its first match (less the mark's place in the
+    needle) is `str.find`'s first hit of the needle, for every needle of the fixes and
+    of needles whose mark is their first or last character."""
+    needles = [n for fix in INLINE_FIXES for n in fix.needles] + ["'s ", "a.b", "."]
+    for needle in needles:
+        mark = _mark(needle)
+        lead, finder = needle.index(mark), _led_by_mark(needle, mark)
+        for pos in range(len(text) + 2):
+            found = finder.search(text, pos + lead)
+            assert (-1 if found is None else found.start() - lead) == text.find(needle, pos)
+
+
+def test_the_needle_led_by_its_mark_comparison_can_fail() -> None:
+    """A needle found without looking behind its mark is found in the wrong places."""
+    finder = _led_by_mark(" .", ".")
+    assert finder.search("a. b .") is not None and finder.search("a. b .").start() == 5
+    assert re.compile(r"\.").search("a. b .").start() - 1 != "a. b .".find(" .")
 
 
 # --- junk --------------------------------------------------------------------------------
@@ -851,12 +899,13 @@ def test_placed_is_traced_of_at_each_column(
     lines: list[str], picks: list[tuple[int, int, int]]
 ) -> None:
     """Body lines are whole lines, a line's end or a part of it, or not in it at all."""
+    lines = [line.replace("\n", " ") for line in lines]  # a dump's lines hold no break
     body = []
     for no, how, cut in picks:
         full = lines[no - 1] if 0 < no <= len(lines) else "x"
         raw = [full, full[cut:], full[cut : cut + 5], full + "?"][how]
         body.append((no, raw))
-    assert Traced.placed(body, lines) == _placed_plainly(body, lines)
+    assert Traced.placed(body, TextLines("\n".join(lines))) == _placed_plainly(body, lines)
 
 
 class _Spelt:
@@ -959,7 +1008,8 @@ def test_a_whole_line_is_traced_without_a_piece_until_one_is_asked_for() -> None
     line = Traced.of(7, "The ferry sailed.")
     assert line.pieces is None
     assert line.runs == (Piece(0, 7, 0, 17),)
-    assert Traced.placed([(7, "The ferry sailed.")], [""] * 6 + ["The ferry sailed."]) == [line]
+    dump = TextLines("\n" * 6 + "The ferry sailed.")
+    assert Traced.placed([(7, "The ferry sailed.")], dump) == [line]
     assert line.cut(0, 9) == Traced.of(7, "The ferry") and line.cut(0, 9).pieces is None
     assert line.cut(4, 9).pieces == (Piece(0, 7, 4, 5),)
     assert line.cut(4, 9) == Traced.of(7, "ferry", 4)
@@ -973,7 +1023,7 @@ def test_a_whole_line_is_traced_without_a_piece_until_one_is_asked_for() -> None
 
 
 def test_placed_gives_up_on_a_line_it_cannot_find() -> None:
-    lines = ["The ferry sailed.", "It sank."]
+    lines = TextLines("The ferry sailed.\nIt sank.")
     assert Traced.placed([(1, "The ferry sailed."), (2, "It sank.")], lines) == [
         Traced.of(1, "The ferry sailed."),
         Traced.of(2, "It sank."),

@@ -4,11 +4,12 @@ worked out once per text (`column_bytes`), whatever the encoding and line breaks
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from builder.inputs.decode import Decoded, decode
-from builder.parse.spans import ByteOffsets, column_bytes
+from builder.parse.spans import ByteOffsets, TextLines, column_bytes
 
 #: Characters of one to four bytes in UTF-8, a NUL (which decoding removes) and a tab.
 BITS = ["The ferry", "x", " ", "é", "—", "في", "😀", "\x00", "\t", ",", "'"]
@@ -83,3 +84,23 @@ def test_the_columns_comparison_can_fail() -> None:
     """Counted in characters rather than bytes, a column after a two-byte one is off."""
     assert column_bytes("éa", 1, 1, "utf-8") == (2, 2) != (1, 1)
     assert column_bytes("éa", 1, 1, "cp1252") == (1, 1)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="ab \n\r\u00e9\u062a\U0001f600", max_size=40))
+def test_text_lines_are_the_text_split_at_its_line_breaks(text: str) -> None:
+    """`TextLines`: each line cut when asked is `text.split("\n")`'s, by any index."""
+    lines, split = TextLines(text), text.split("\n")
+    assert len(lines) == len(split) and list(lines) == split
+    for index in range(-len(split), len(split)):
+        assert lines[index] == split[index]
+    for index in (len(split), -len(split) - 1):
+        with pytest.raises(IndexError):
+            lines[index]
+
+
+def test_the_text_lines_comparison_can_fail() -> None:
+    """Lines cut one character short (the break kept out twice) are caught."""
+    lines = TextLines("ab\ncd\n")
+    assert [lines[i] for i in range(len(lines))] == ["ab", "cd", ""]
+    assert lines.text[lines.starts[0] : lines.starts[1] - 2] != "ab"

@@ -39,6 +39,9 @@ from builder.timing import add as _add_time
 
 _TEASER_ENDS = ("...", "…")
 
+_new = object.__new__
+_set = object.__setattr__
+
 
 def _row(
     raw: RawDump,
@@ -54,28 +57,30 @@ def _row(
 
     Made whole rather than patched with `dataclasses.replace` as each finding came in
     (3 us a call, four calls a dump: ~0.3 s of CPU in a 20,000-dump build), and once
-    per dump. Through the dataclass's own `__init__`: an instance whose dict is filled
-    at once (as `_new_sighting` fills a Sighting's) costs 1.2 us instead of 3.4, but
-    its dict is not the compact one `__init__` leaves, and with 20,000 results alive
-    (benchmarks/stage_cpu.py's batch step) the garbage collector took 0.2 s more; in
-    batches as a build runs them no difference stood out of the noise (+-0.3 s)."""
-    return Dump(
-        dump_id=dump_id,
-        path=raw.path,
-        url=raw.url,
-        sha256=raw.sha256,
-        size_bytes=len(raw.data),
-        captured_at=raw.captured_at,
-        captured_at_source=raw.captured_at_source,
-        page_kind=None if page is None else page.kind,
-        layout=None if page is None else page.layout_name,
-        status="parsed" if reason is None else "quarantined",
-        reason=reason,
-        n_sightings=n_sightings,
-        truncated=False if page is None else page.truncated,
-        encoding=None if decoded is None else decoded.encoding,
-        replaced_bytes=0 if decoded is None else decoded.nul_bytes_removed,
-    )
+    per dump. Each field set with `object.__setattr__`, in the fields' order, as the
+    frozen dataclass's own `__init__` sets them: the same instance, with the compact
+    dict `__init__` leaves (the class's shared keys), without running that interpreted
+    `__init__` (compiled, ~1 us less a row). An instance whose dict is filled at once
+    (as `_new_sighting` fills a Sighting's) cost 1.2 us instead of 3.4, but its dict is
+    not the compact one, and with 20,000 results alive (benchmarks/stage_cpu.py's batch
+    step) the garbage collector took 0.2 s more."""
+    row = _new(Dump)
+    _set(row, "dump_id", dump_id)
+    _set(row, "path", raw.path)
+    _set(row, "url", raw.url)
+    _set(row, "sha256", raw.sha256)
+    _set(row, "size_bytes", len(raw.data))
+    _set(row, "captured_at", raw.captured_at)
+    _set(row, "captured_at_source", raw.captured_at_source)
+    _set(row, "page_kind", None if page is None else page.kind)
+    _set(row, "layout", None if page is None else page.layout_name)
+    _set(row, "status", "parsed" if reason is None else "quarantined")
+    _set(row, "reason", reason)
+    _set(row, "n_sightings", n_sightings)
+    _set(row, "truncated", False if page is None else page.truncated)
+    _set(row, "encoding", None if decoded is None else decoded.encoding)
+    _set(row, "replaced_bytes", 0 if decoded is None else decoded.nul_bytes_removed)
+    return row
 
 
 def _traced(block: Block, offsets: ByteOffsets) -> list[Traced] | None:
@@ -272,10 +277,6 @@ def _alternatives(block: Block, dump: Dump, page: Page) -> tuple[SourceSplit, ..
             )
         )
     return tuple(alternatives)
-
-
-_new = object.__new__
-_set = object.__setattr__
 
 
 def _new_sighting(

@@ -73,6 +73,9 @@ class Furniture:
     #: Per cut of `inline`, in order: its mark, a character every match holds (the
     #: data's `mark`; '' when it declares none, which every text holds), and its needles.
     inline_marks: tuple[tuple[str, tuple[str, ...]], ...]
+    #: Per cut of `inline_marks`, its needles as one regex (`_needles_at_once`), or None
+    #: for a cut of one needle (looked for with `in`).
+    inline_finders: tuple[re.Pattern[str] | None, ...] = ()
     #: The longest of `lines`: a longer line is none of them (case folding never
     #: shortens a text), and is not case-folded to be looked up.
     longest_line: int = 0
@@ -112,10 +115,17 @@ class Furniture:
 
         Each cut's mark is looked for first (`inline_marks`): one `memchr` for `*`,
         where a search for all the needles at once scanned every text for several
-        capitals; the needles of a cut whose mark is absent need no pass at all.
+        capitals; the needles of a cut whose mark is absent need no pass at all. The
+        needles of one cut are then looked for at once (`inline_finders`).
         """
-        for mark, needles in self.inline_marks:
+        finders = self.inline_finders
+        for k, (mark, needles) in enumerate(self.inline_marks):
             if mark in text:
+                finder = finders[k] if k < len(finders) else None
+                if finder is not None:
+                    if finder.search(text) is not None:  # `any(n in text for n in needles)`
+                        return True
+                    continue
                 for needle in needles:
                     if needle in text:
                         return True
@@ -346,6 +356,16 @@ def _long_lines(rails: list[str], patterns: list[str]) -> tuple[re.Pattern[str] 
     return _whole_lines(long(rails), long(patterns)), long_from
 
 
+def _needles_at_once(needles: tuple[str, ...]) -> re.Pattern[str] | None:
+    """The needles of one cut as one regex (their alternation, spelt out), which finds
+    one of them where `str.find` finds it; None for one needle. `re` skips to the
+    first character that needles share in C (`Advertisement ` and `ADVERTISEMENT `:
+    one pass for capital A's, ~1.2 us a main text, where a `find` for each took ~3.3)."""
+    if len(needles) < 2:
+        return None
+    return re.compile("|".join(map(re.escape, needles)))
+
+
 def _read(name: str) -> dict[str, Any]:
     text = resources.files("builder.parse").joinpath("data", name).read_text("utf-8")
     return tomllib.loads(text)
@@ -388,5 +408,6 @@ def load_furniture() -> Furniture:
         long_from=long_from,
         inline=tuple(inline),
         inline_marks=tuple(marks),
+        inline_finders=tuple(_needles_at_once(needles) for _, needles in marks),
         stop_words=frozenset(stops),
     )

@@ -11,7 +11,9 @@ the decoded text is mapped back through what decoding did, never assumed to be U
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from functools import cache
+from typing import Final
 
 from builder.inputs.decode import ESCAPED_BYTES, Decoded
 
@@ -37,6 +39,45 @@ def _single_byte(encoding: str) -> bool:
 _BREAK = re.compile(r"\r\x00*\n|\r|\n")
 
 
+class TextLines:
+    """`text.split("\n")`, each line cut from `text` only when asked for.
+
+    A dump of ~65 lines has ~17 of them asked for (a main article's body, a card's
+    teaser): where each line starts is found with one `memchr` per line break, and no
+    string is made for the others (splitting made every line, and a text outside
+    Latin-1 was scanned again for each line's widest character)."""
+
+    __slots__ = ("starts", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text: Final = text
+        #: Where each line starts, and past the end (the length plus one): line `i` is
+        #: `text[starts[i] : starts[i + 1] - 1]`.
+        starts = [0]
+        at = text.find("\n")
+        while at >= 0:
+            at += 1
+            starts.append(at)
+            at = text.find("\n", at)
+        starts.append(len(text) + 1)
+        self.starts: Final = starts
+
+    def __len__(self) -> int:
+        return len(self.starts) - 1
+
+    def __getitem__(self, index: int) -> str:
+        starts = self.starts
+        n = len(starts) - 1
+        if index < 0:
+            index += n
+        if not 0 <= index < n:
+            raise IndexError("line index out of range")
+        return self.text[starts[index] : starts[index + 1] - 1]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.text.split("\n"))
+
+
 class ByteOffsets:
     """Byte offset, in the raw dump, of any (line, column) of the decoded text.
 
@@ -51,7 +92,7 @@ class ByteOffsets:
         #: A code page of one byte per character: sizes are character counts, also for
         #: the U+FFFD that stands for a byte the code page leaves undefined.
         self.single_byte = _single_byte(self.encoding)
-        self.lines = decoded.text.split("\n")
+        self.lines = TextLines(decoded.text)
         self.starts: list[int] = []  # byte offset of each decoded line
         #: Per line with NULs in the raw: the raw line, to step over them; else absent.
         self.raw_lines: dict[int, str] = {}
@@ -70,10 +111,11 @@ class ByteOffsets:
             self.ascii = decoded.text.isascii()
             starts: list[int] = []
             pos: int = bom
-            if self.ascii:  # a character is a byte
-                for line in self.lines:
-                    starts.append(pos)
-                    pos += len(line) + 1
+            if self.ascii and not bom:  # a character is a byte: the lines' own starts
+                starts = self.lines.starts[:-1]
+            elif self.ascii:
+                for at in self.lines.starts[:-1]:
+                    starts.append(pos + at)
             else:
                 for raw_line in (data[bom:] if bom else data).split(b"\n"):
                     starts.append(pos)
