@@ -566,13 +566,13 @@ def finish_tables(
     out = {}
     for name in ("articles", "sightings", "dumps"):
         table = concat(pieces[name], arrow_schema(name))
-        if name != "articles" or not _ascending(table.column("article_id")):
+        if name != "articles" or not ascending(table.column("article_id")):
             table = table.sort_by(SORT_KEYS[name])
         out[name] = conform(name, table)
     return out
 
 
-def _ascending(ids: pa.ChunkedArray) -> bool:
+def ascending(ids: pa.ChunkedArray) -> bool:
     """Whether every id is greater than the one before (ids are unique: the sorted order)."""
     if len(ids) < 2:
         return True
