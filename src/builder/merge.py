@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import replace
 from datetime import UTC, datetime
+from itertools import chain
 from operator import attrgetter
 
 import polars as pl
@@ -33,6 +34,7 @@ from builder.records import (
     Provenance,
     Repair,
     Sighting,
+    SourceSplit,
     article_id_for,
     normalise_key,
 )
@@ -294,10 +296,6 @@ def _utc(value: datetime | None) -> datetime | None:
     return value.astimezone(UTC)
 
 
-def _alternatives(s: Sighting) -> list[dict[str, object]]:
-    return [{**vars(a), "published_at": _utc(a.published_at)} for a in s.source_alternatives]
-
-
 #: Columns of FRAME_SCHEMA that are a Sighting's field of the same name.
 _SIGHTING_COLUMNS = (
     "dump_id",
@@ -322,13 +320,32 @@ _SIGHTING_COLUMNS = (
 _SIGHTING_STRUCT = pa.struct([FRAME_SCHEMA.field(name) for name in _SIGHTING_COLUMNS])
 
 
-def sightings_frame(groups: Iterable[tuple[Dump, Sequence[Sighting]]]) -> pa.Table:
+def all_utc(sightings: Sequence[Sighting]) -> bool:
+    """Whether every time of the sightings (and of their source alternatives) is None
+    or in UTC: the set of their zones, gathered in C (`map`, `filter`; a datetime is
+    never false), must be {UTC} or empty. Then a frame holds them as they are, and
+    the cache can keep them exactly (see release.cache.sightings_column)."""
+    times = chain(
+        map(attrgetter("published_at"), sightings),
+        map(
+            attrgetter("published_at"),
+            chain.from_iterable(map(attrgetter("source_alternatives"), sightings)),
+        ),
+    )
+    return set(map(attrgetter("tzinfo"), filter(None, times))) <= {UTC}
+
+
+def sightings_frame(
+    groups: Iterable[tuple[Dump, Sequence[Sighting]]], *, utc: bool | None = None
+) -> pa.Table:
     """The sightings of some dumps as one Arrow table of FRAME_SCHEMA, built by columns.
 
     Each column is one pass over the sightings (`attrgetter` in C where it is a field);
     a dump's own columns are made once per dump and repeated by Arrow; repairs become
     three flat columns under a list, not a dict per repair: this runs on every sighting
-    of every build.
+    of every build. `utc`: `all_utc` of these sightings, when the caller asked it
+    already (the batch step, which tells the cache too); asked here otherwise. Times
+    in UTC are taken as they are, others converted one by one.
     """
     sightings: list[Sighting] = []
     dumps: list[Dump] = []
@@ -346,12 +363,12 @@ def sightings_frame(groups: Iterable[tuple[Dump, Sequence[Sighting]]]) -> pa.Tab
     columns["source_key"] = pa.array(
         [normalise_key(s.source) if s.source else None for s in sightings], pa.string()
     )
-    columns["published_at"] = pa.array([_utc(s.published_at) for s in sightings], _INSTANT)
+    if utc is None:
+        utc = all_utc(sightings)
+    times = list(map(attrgetter("published_at"), sightings))
+    columns["published_at"] = pa.array(times if utc else list(map(_utc, times)), _INSTANT)
     columns["repairs"] = _repairs(sightings)
-    columns["alternatives"] = pa.array(
-        [_alternatives(s) if s.source_alternatives else [] for s in sightings],
-        FRAME_SCHEMA.field("alternatives").type,
-    )
+    columns["alternatives"] = _alternatives_column(sightings, utc)
     of_dumps = {
         "captured_at": pa.array([_utc(d.captured_at) for d in dumps], _INSTANT),
         "captured_key": pa.array(_isoformats([d.captured_at for d in dumps]), pa.string()),
@@ -385,6 +402,21 @@ def _isoformats(times: list[datetime]) -> list[str]:
             last = when
         texts.append(text)
     return texts
+
+
+def _alternatives_column(sightings: Sequence[Sighting], utc: bool) -> pa.Array:
+    """The sightings' source alternatives as FRAME_SCHEMA's list of structs: the few
+    alternatives themselves converted, under offsets (an empty list per sighting
+    without any cost a conversion each)."""
+    offsets = [0]
+    flat: list[SourceSplit] = []
+    for s in sightings:
+        flat.extend(s.source_alternatives)
+        offsets.append(len(flat))
+    kind = FRAME_SCHEMA.field("alternatives").type
+    items = [vars(a) if utc else {**vars(a), "published_at": _utc(a.published_at)} for a in flat]
+    values = pa.array(items, kind.value_type)
+    return pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), values, type=kind)
 
 
 def _repairs(sightings: Sequence[Sighting]) -> pa.Array:

@@ -210,3 +210,58 @@ def test_the_title_index_made_in_columns_is_the_one_made_input_by_input(tmp_path
     assert made.column("title_hash").null_count == sum(not r.sightings for r in results) > 0
     empty = partitioned.index_of([], np.array([], np.uint64), [])
     assert empty.equals(partitioned.TitleIndex().table())
+
+
+def test_title_hashes_read_from_the_article_ids_are_title_hash_of_each_title(
+    tmp_path: Path,
+) -> None:
+    """The batch step reads each sighting's title hash from the frame's article ids in
+    numpy; the value is `title_hash` of its title (what an incremental build looks titles
+    up by), for a slice of the column too, and ids of another shape are read one by one."""
+    import numpy as np
+    import pyarrow as pa
+
+    from builder.merge import sightings_frame
+
+    raws = list(read_dumps([str(corpus(tmp_path / "c", 20, seed=4))], captured_at=WHEN))
+    results = [partitioned.per_dump(raw) for raw in raws]
+    frame = sightings_frame((r.dump, r.sightings) for r in results)
+    titles = [s.title for r in results for s in r.sightings]
+    expected = [partitioned.title_hash(t) for t in titles]
+    hashes = partitioned.title_hashes(frame.column("article_id"))
+    assert hashes.dtype == np.uint64 and hashes.tolist() == expected
+    assert len(set(expected)) > 1 and max(expected) < 1 << 60
+    cut = frame.slice(3, 7).column("article_id")
+    assert partitioned.title_hashes(cut).tolist() == expected[3:10]
+    odd = pa.chunked_array([pa.array(["a_0123456789abcdefff", "a_FF"])])  # not 18 wide
+    assert partitioned.title_hashes(odd).tolist() == [0x0123456789ABCDE, 0xFF]
+    upper = pa.chunked_array([pa.array(["a_ABCDEF0123456789"])])  # not lower-case hex
+    assert partitioned.title_hashes(upper).tolist() == [0xABCDEF012345678]
+    assert partitioned.title_hashes(pa.chunked_array([], pa.string())).tolist() == []
+
+
+def test_the_publishers_read_from_the_frame_are_the_ones_read_from_the_sightings(
+    tmp_path: Path,
+) -> None:
+    """`publishers_of` (the frame's columns) gives merge.known_publishers and
+    merge.ambiguous_publishers of the sightings, glued lines (a reading without a
+    publisher among them) included, and nothing ambiguous for a batch without any."""
+    from dataclasses import replace
+
+    from builder.merge import ambiguous_publishers, known_publishers, sightings_frame
+
+    raws = list(read_dumps([str(corpus(tmp_path / "c", 40, seed=9))], captured_at=WHEN))
+    results = [partitioned.per_dump(raw) for raw in raws]
+    sightings = [s for r in results for s in r.sightings]
+    glued = next(s for s in sightings if s.source_alternatives)
+    nameless = replace(glued, source=None)  # a glued line read without a publisher
+    results.append(DumpResult(results[0].dump, (nameless,)))
+    sightings.append(nameless)
+    frame = sightings_frame((r.dump, r.sightings) for r in results)
+    known, ambiguous = partitioned.publishers_of(frame)
+    assert known == known_publishers(sightings) and len(known) > 1
+    assert ambiguous == ambiguous_publishers(sightings) and "" in ambiguous
+    plain = [r for r in results if not any(s.source_alternatives for s in r.sightings)]
+    frame = sightings_frame((r.dump, r.sightings) for r in plain)
+    plain_sightings = [s for r in plain for s in r.sightings]
+    assert partitioned.publishers_of(frame) == (known_publishers(plain_sightings), frozenset())

@@ -84,15 +84,27 @@ def test_a_pool_build_under_a_long_tmpdir_works(tmp_path: Path) -> None:
     assert list(long_tmp.iterdir()) == []  # the scratch folder was there, and is gone
 
 
-def _what_a_fresh_worker_has() -> tuple[bool, bool, bool]:
-    return "pandas" in sys.modules, "pyarrow.compute" in sys.modules, "builder.merge" in sys.modules
+def _what_a_fresh_worker_has() -> tuple[bool, bool, bool, bool]:
+    import pyarrow as pa
+
+    from builder.parse import language
+
+    pa.array([1, None])  # a conversion of Python values: pyarrow made its first already
+    loaded = language._model.cache_info().currsize == 1  # the language model, read
+    return (
+        "pandas" not in sys.modules,
+        "pyarrow.compute" in sys.modules,
+        "builder.merge" in sys.modules,
+        loaded,
+    )
 
 
 def test_the_fork_servers_workers_start_with_what_their_first_task_would_import() -> None:
-    """pandas (pyarrow's first conversion imports it) and pyarrow.compute cost each
-    merge and finish worker ~0.2 s on its first task, on the build's critical path:
-    the fork server imports them once, before it forks the workers. Run in a process
-    of its own, so that the server is started by the code under test."""
+    """pyarrow.compute and pyarrow's first conversion (which imported pandas) cost each
+    merge and finish worker ~0.2 s on its first task, on the build's critical path, and
+    the language model ~0.02 s more: the fork server makes them once, before it forks
+    the workers, and without pandas, which builder's workers are never handed. Run in a
+    process of its own, so that the server is started by the code under test."""
     script = (
         "from builder.engines import local\n"
         "from tests.engines.test_local import _what_a_fresh_worker_has\n"
@@ -104,7 +116,7 @@ def test_the_fork_servers_workers_start_with_what_their_first_task_would_import(
     shown = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=root
     ).stdout
-    assert shown.split() == ["(True,", "True,", "True)"]
+    assert shown.split() == ["(True,", "True,", "True,", "True)"]
 
 
 def test_the_fork_servers_workers_find_the_drivers_builder_modules_imported(
@@ -285,3 +297,25 @@ def test_the_collector_runs_less_during_a_build_and_as_before_after(tmp_path: Pa
     assert all(frozen > frozen_before for _, frozen in during)
     assert gc.get_threshold() == before
     assert gc.get_freeze_count() == frozen_before
+
+
+def test_the_scratch_writer_s_pieces_read_back_as_the_tables_it_was_given(
+    tmp_path: Path,
+) -> None:
+    """`_write` goes through a buffer: each piece (small tables, and one larger than the
+    buffer, whose texts go past it) is read back alone, from its own bytes, as the
+    table it was given, and the file holds exactly the pieces one after the other."""
+    import pyarrow as pa
+
+    from builder.engines.local import _BUFFER, _read, _write
+
+    small = pa.table({"n": pa.array(range(5), pa.int32()), "t": [f"row {i}" for i in range(5)]})
+    large = pa.table({"n": pa.array(range(3), pa.int32()), "t": ["x" * _BUFFER, "", "y" * 7]})
+    tables = {0: small, 3: large, 7: small.slice(2, 2), 9: small.slice(0, 0)}
+    pieces = _write(tmp_path / "scratch.arrows", tables)
+    assert list(pieces) == [0, 3, 7, 9]
+    for key, piece in pieces.items():
+        assert next(_read([piece])).equals(tables[key])
+    ends = [piece.offset + piece.length for piece in pieces.values()]
+    assert [piece.offset for piece in pieces.values()] == [0, *ends[:-1]]
+    assert (tmp_path / "scratch.arrows").stat().st_size == ends[-1] > _BUFFER

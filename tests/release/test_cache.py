@@ -362,7 +362,7 @@ def test_a_flush_from_the_batch_s_tables_writes_the_file_the_objects_write(
     from datetime import timedelta, timezone
 
     from builder.engines.partitioned import dumps_table
-    from builder.merge import sightings_frame
+    from builder.merge import all_utc, sightings_frame
     from builder.release.cache import Store, dumps_column
 
     results = [per_dump(raw) for raw in _raws(SAMPLES) + _raws(corpus(tmp_path / "c", 20, seed=9))]
@@ -381,9 +381,15 @@ def test_a_flush_from_the_batch_s_tables_writes_the_file_the_objects_write(
     assert len(plain) == 1
     assert [p.name for p in written(tmp_path / "tables", frame, results, dumps)] == [plain[0].name]
     assert [p.name for p in written(tmp_path / "frame", frame)] == [plain[0].name]
+    # The batch step's word that every time is in UTC (merge.all_utc), as it gives it.
+    assert all_utc([s for r in results for s in r.sightings])
+    utc = written(tmp_path / "utc", frame, results, dumps, True)
+    assert [p.name for p in utc] == [plain[0].name]
     # Equal results, not the ones put: the frame's rows are compared, the dumps read.
     copies = [replace(r) for r in results]
     assert [p.name for p in written(tmp_path / "copies", frame, copies, dumps)] == [plain[0].name]
+    copied = written(tmp_path / "copies-utc", frame, copies, dumps, True)
+    assert [p.name for p in copied] == [plain[0].name]
     assert dumps_column(dumps, results) is not None
     # A capture time in another zone: the objects path refuses it, and so does this one.
     other = timezone(timedelta(hours=3))

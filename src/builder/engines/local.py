@@ -340,9 +340,19 @@ def _write(path: Path, tables: Mapping[int, pa.Table]) -> dict[int, Piece]:
 
     One file per step, not one per (step, partition) in a folder each: at 20,000 dumps
     the build made 1,721 files in 62 folders, and created, read and removed each; the
-    streams go into the file as they are encoded, with no copy in bytes between."""
-    with pa.OSFile(str(path), "wb") as sink:
+    streams go into the file as they are encoded, with no copy in bytes between.
+
+    Through a buffer: the IPC writer writes each small buffer of a stream (a message's
+    header, a column's offsets, the padding after it) on its own, one system call each,
+    ~50,000 for the titles of 20,000 dumps. Buffered, those come together, and a
+    column's texts still go to the file straight from Arrow's memory; the same bytes.
+    Writing those titles: 0.097-0.099 -> 0.085-0.088 s CPU (3 runs of each)."""
+    with pa.OSFile(str(path), "wb") as file, pa.BufferedOutputStream(file, _BUFFER) as sink:
         return {key: Piece(str(path), *append_stream(sink, table)) for key, table in tables.items()}
+
+
+#: The scratch files' write buffer (see `_write`).
+_BUFFER = 1 << 20
 
 
 def _read(pieces: Iterable[Piece]) -> Iterator[pa.Table]:

@@ -23,12 +23,10 @@ Dask moves between its workers; both give the same tables.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
-from functools import lru_cache
 from itertools import accumulate
 from operator import attrgetter
 from time import perf_counter
@@ -50,8 +48,7 @@ from builder.inputs.read import iter_dumps
 from builder.inputs.walk import reading_stamp
 from builder.merge import (
     FRAME_SCHEMA,
-    ambiguous_publishers,
-    known_publishers,
+    all_utc,
     merge_columns,
     sightings_frame,
 )
@@ -150,12 +147,41 @@ def batches_of(files: Sequence[T], sizes: Sequence[int]) -> list[list[T]]:
     return batches
 
 
-@lru_cache(maxsize=1 << 14)
+#: The hex digits of an article id (`a_` + 16) that make its title's hash: 60 bits, so
+#: that polars reads them as an Int64 (see `title_hashes`).
+_HASH_DIGITS = 15
+
+
 def title_hash(title: str) -> int:
-    """64 bits of the normalised title: what an incremental build looks titles up by.
-    Cached like the title's key: hot titles recur on most pages."""
-    digest = hashlib.blake2b(normalise_key(title).encode("utf-8"), digest_size=8).digest()
-    return int.from_bytes(digest, "big")
+    """60 bits of the normalised title: what an incremental build looks titles up by
+    (its first 32 bits give the title's partition, see `title_partition`). The first
+    hex digits of the article id (itself a hash of the normalised title), which every
+    sighting gets anyway: a hash of its own cost a second digest and a cache of its own
+    per title."""
+    return int(article_id_for(title)[2 : 2 + _HASH_DIGITS], 16)
+
+
+def title_hashes(article_ids: pa.ChunkedArray) -> np.ndarray:
+    """`title_hash` of each row, read from its article id (a frame's `article_id`
+    column) at once: the ids are fixed-width ASCII, so their hex digits are one string
+    that `bytes.fromhex` reads, 8 bytes an id (any other column is read per row, the way
+    `title_hash` reads it)."""
+    ids = article_ids.combine_chunks() if article_ids.num_chunks != 1 else article_ids.chunk(0)
+    rows = len(ids)
+    width = 2 + 16
+    if rows and not ids.null_count and ids.type == pa.string():
+        offsets = np.frombuffer(ids.buffers()[1], np.int32, rows + 1, ids.offset * 4)
+        if offsets[-1] - offsets[0] == rows * width and np.all(np.diff(offsets) == width):
+            data = np.frombuffer(ids.buffers()[2], np.uint8, rows * width, int(offsets[0]))
+            try:  # a digit that is not hex: read per row (and refused there)
+                digits = bytes.fromhex(data.reshape(rows, width)[:, 2:].tobytes().decode("ascii"))
+            except (ValueError, UnicodeDecodeError):
+                digits = b""
+            if len(digits) == rows * 8:  # fromhex skips white space: none was there
+                values = np.frombuffer(digits, ">u8").astype(np.uint64)
+                hashes: np.ndarray = values >> np.uint64(4 * (16 - _HASH_DIGITS))
+                return hashes
+    return np.array([int(aid[2 : 2 + _HASH_DIGITS], 16) for aid in ids.to_pylist()], np.uint64)
 
 
 def title_partition(title: str, n: int) -> int:
@@ -392,29 +418,29 @@ def _extract(pairs: Iterable[tuple[RawDump, int | None]], settings: Settings) ->
     # as `write` (it was left to `read`, which then showed twice the reading's time).
     started = perf_counter()
     counts = [len(r.sightings) for r in results]
-    hashes = np.array(
-        [title_hash(s.title) for r in results for s in r.sightings], np.uint64
-    )  # each sighting's title, in batch order
     rows = tuple(r.dump for r in results)
     # Each table is made once for the whole batch and cut by Arrow (one frame per
     # partition cost a pass over the objects per partition).
-    frame = sightings_frame((r.dump, r.sightings) for r in results)
+    utc = all_utc([s for r in results for s in r.sightings])  # for the frame and the cache
+    frame = sightings_frame(((r.dump, r.sightings) for r in results), utc=utc)
+    hashes = title_hashes(frame.column("article_id"))  # each sighting's, in batch order
     dumps = dumps_table(rows)
     timing.add("write", perf_counter() - started)
     flush = getattr(settings.stage, "flush", None)  # a cached stage writes the batch once
     if flush is not None:  # the new results as the tables hold them: one encoding
         if len(fresh) == len(results):
-            flush(frame, results, dumps)
+            flush(frame, results, dumps, utc)
         else:
             chosen = pa.array(fresh, pa.int64())
-            flush(_rows_of(frame, results, fresh), [results[i] for i in fresh], dumps.take(chosen))
+            new = [results[i] for i in fresh]
+            flush(_rows_of(frame, results, fresh), new, dumps.take(chosen), utc)
     started = perf_counter()
     ranges = [id_range(d.dump_id, n) for d in rows]
-    titles = id_ranges(frame, "article_id", n)  # title_partition: see there why
+    # title_partition, read from the hashes (an id's first 8 of their 15 hex digits).
+    top = hashes >> np.uint64(4 * (_HASH_DIGITS - 8))
+    titles = split_by(frame, ((top * np.uint64(n)) >> np.uint64(32)).astype(np.int64))
     by_range = split_by(dumps, np.array(ranges, np.int64))
-    sightings = [s for r in results for s in r.sightings]
-    known = frozenset(known_publishers(sightings))
-    ambiguous = frozenset(ambiguous_publishers(sightings))
+    known, ambiguous = publishers_of(frame)
     index_table = index_of(keys, hashes, counts) if keys else None
     timing.add("write", perf_counter() - started)
     return BatchTables(
@@ -426,6 +452,25 @@ def _extract(pairs: Iterable[tuple[RawDump, int | None]], settings: Settings) ->
         index=index_table,
         ambiguous=ambiguous,
     )
+
+
+def publishers_of(frame: pa.Table) -> tuple[frozenset[str], frozenset[str]]:
+    """`merge.known_publishers` and `merge.ambiguous_publishers` of a frame's sightings,
+    read from its columns: `source_key` is the normalised publisher of a sighting that
+    names one, and `alternatives` the other readings of an ambiguous line (only those
+    few rows' publishers are normalised here). The same sets, without a pass over
+    every sighting in Python."""
+    keys = frame.column("source_key")
+    others = pc.list_value_length(frame.column("alternatives"))
+    plain = pc.and_(pc.is_valid(keys), pc.equal(others, 0))
+    known = frozenset(pc.unique(keys.filter(plain)).to_pylist())
+    glued = pc.greater(others, 0)
+    if not pc.any(glued).as_py():
+        return known, frozenset()
+    shown = pc.fill_null(keys.filter(glued), "").to_pylist()
+    readings = pc.list_flatten(frame.column("alternatives").filter(glued))
+    names = pc.struct_field(readings, "source").to_pylist()
+    return known, frozenset([*shown, *map(normalise_key, names)])
 
 
 def index_of(

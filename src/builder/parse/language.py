@@ -63,6 +63,12 @@ def _model() -> Any:
     return fasttext.load_model(str(model_path()))
 
 
+def warm() -> None:
+    """Load the model now: a fork server does, so that each worker it forks shares the
+    loaded model instead of reading it on its first article (~0.02 s each)."""
+    _model()
+
+
 def iso639_1(label: str) -> str | None:
     """A lid.176 label (`__label__arz`) in the contract's form (`ar`), or None."""
     code = label.removeprefix("__label__")

@@ -55,6 +55,7 @@ import pyarrow as pa
 
 import builder
 from builder import records, timing
+from builder.merge import all_utc
 from builder.records import Dump, DumpResult, RawDump, Sighting
 
 CACHE_DIR: Final = ".cache"
@@ -162,8 +163,11 @@ _TIME: Final = pa.timestamp("us", tz="UTC")
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-#: LZ4: a fifth of the bytes for ~1% of the parse time (zstd: smaller, slower).
-_WRITE: Final = pa.ipc.IpcWriteOptions(compression="lz4")
+#: LZ4: a fifth of the bytes for ~1% of the parse time (zstd: smaller, slower). In this
+#: thread: Arrow's pool compressed the buffers in parallel for more CPU (the 20,000-dump
+#: benchmark's files: 0.142-0.170 s, in this thread 0.128-0.144 s), on cores the
+#: build's other workers use, and to the same bytes.
+_WRITE: Final = pa.ipc.IpcWriteOptions(compression="lz4", use_threads=False)
 
 
 @dataclass(frozen=True)
@@ -331,13 +335,14 @@ _FRAME_COLUMN: Final = {"source_alternatives": "alternatives"}
 
 
 def sightings_column(
-    frame: pa.Table, results: Sequence[DumpResult], made_of: bool = False
+    frame: pa.Table, results: Sequence[DumpResult], made_of: bool = False, utc: bool = False
 ) -> pa.ListArray | None:
     """The `sightings` column of a result file for `results`, cut from the sightings
     frame the batch step made of them (`merge.sightings_frame`, their sightings in
     order): the same values `_list_of` makes from the objects, cast, not converted again.
     `made_of`: the caller made the frame of these very results; otherwise its rows' keys
-    are compared with the objects' first.
+    are compared with the objects' first. `utc`: the caller found every time of them in
+    UTC (`merge.all_utc`); otherwise that is asked here.
 
     None when the frame does not hold exactly those sightings, or a time is not in UTC
     (the frame holds it in UTC, which would not come back as it was; `_times` refuses
@@ -346,11 +351,12 @@ def sightings_column(
     counts = [len(result.sightings) for result in results]
     if frame.num_rows != sum(counts):
         return None
-    # One flat list of the sightings, read field by field with `map(attrgetter)` (the
-    # loop runs in C): the checks below cost half what a Python loop per sighting did.
-    sightings = list(chain.from_iterable(map(attrgetter("sightings"), results)))
-    if not _all_utc(sightings):
-        return None
+    if not (made_of and utc):
+        # One flat list of the sightings, read field by field with `map(attrgetter)`
+        # (the loop runs in C): half what a Python loop per sighting cost.
+        sightings = list(chain.from_iterable(map(attrgetter("sightings"), results)))
+        if not (utc or all_utc(sightings)):
+            return None
     # The frame's row keys compared with the objects' in Arrow: a list of tuples of
     # both cost twice as much, for a check that always passes on the build's path.
     for column in () if made_of else ("dump_id", "position"):
@@ -368,20 +374,6 @@ def sightings_column(
     items = pa.StructArray.from_arrays(children, fields=list(struct))
     offsets = pa.array([0, *accumulate(counts)], pa.int32())
     return pa.ListArray.from_arrays(offsets, items)
-
-
-def _all_utc(sightings: Sequence[Sighting]) -> bool:
-    """Whether every time of the sightings (and of their source alternatives) is None
-    or in UTC: the set of their zones, gathered in C (`map`, `filter`; a datetime is
-    never false), must be {UTC} or empty."""
-    times = chain(
-        map(attrgetter("published_at"), sightings),
-        map(
-            attrgetter("published_at"),
-            chain.from_iterable(map(attrgetter("source_alternatives"), sightings)),
-        ),
-    )
-    return set(map(attrgetter("tzinfo"), filter(None, times))) <= {UTC}
 
 
 def decode_results(data: bytes) -> list[tuple[str, DumpResult]]:
@@ -507,13 +499,15 @@ class Store:
         frame: pa.Table | None = None,
         results: Sequence[DumpResult] | None = None,
         dumps: pa.Table | None = None,
+        utc: bool = False,
     ) -> None:
         """Write the results put since the last flush as one file; a full disk or a
         read-only folder costs a re-parse next time, nothing more. `frame`: those
         results' sightings as the batch step's frame, if it made one (see
         `sightings_column`); `results`: the results it made the frame (and `dumps`, the
         contract's dumps table of them, see `dumps_column`) of, in order. When those are
-        the very results put, the tables are used as they are."""
+        the very results put, the tables are used as they are (and `utc`: the caller
+        found every time of their sightings in UTC, see `merge.all_utc`)."""
         pending, self._pending = self._pending, []
         if not pending or os.getpid() != self._pid:
             return
@@ -521,7 +515,8 @@ class Store:
             made_of = results is not None and _same(results, [result for _, result in pending])
             column = None
             if frame is not None:
-                column = sightings_column(frame, [result for _, result in pending], made_of)
+                put = [result for _, result in pending]
+                column = sightings_column(frame, put, made_of, made_of and utc)
             records = None
             if made_of and dumps is not None:
                 records = dumps_column(dumps, [result for _, result in pending])
@@ -671,12 +666,13 @@ class CachedStage:
         frame: pa.Table | None = None,
         results: Sequence[DumpResult] | None = None,
         dumps: pa.Table | None = None,
+        utc: bool = False,
     ) -> None:
         """Write what this process parsed since the last flush (end of a batch);
         `frame`: the sightings frame of exactly those results, if one was made, and
-        `results`, `dumps`: see `Store.flush`."""
+        `results`, `dumps`, `utc`: see `Store.flush`."""
         with timing.timed("cache"):
-            _store(self.path).flush(frame, results, dumps)
+            _store(self.path).flush(frame, results, dumps, utc)
 
     def stored(self, key: str) -> DumpResult | None:
         """The result stored under `key` (None when missing, damaged or unreadable)."""
