@@ -24,6 +24,7 @@ import pyarrow.compute as pc
 from builder import PARSER_VERSION, __version__
 from builder.contract.schema import arrow_schema
 from builder.contract.tables import conform
+from builder.contract.texts import char_lengths
 from builder.parse.language import detect
 from builder.records import (
     Article,
@@ -564,7 +565,7 @@ def merge_columns(frame: pa.Table, known: AbstractSet[str]) -> tuple[pa.Table, p
     # Polars gets only what the group-bys and the sightings table read; the chosen
     # sighting's own columns (the texts, repairs, provenance) stay in Arrow and are
     # taken for the chosen rows alone, as converting them all cost more than the rest.
-    length = pc.fill_null(pc.utf8_length(frame.column("text")), 0)
+    length = pc.fill_null(char_lengths(frame.column("text")), 0)
     # Joined in Arrow first (one chunk per batch otherwise): polars took 2.5 times as
     # long to convert the batches' chunks as Arrow takes to join them.
     narrow = frame.select(_GROUPED).append_column("_length", length).combine_chunks()

@@ -232,10 +232,11 @@ def test_a_pool_stopped_while_a_worker_sent_half_a_result_lets_the_build_exit(
 def test_the_scratch_holds_a_file_per_batch_and_per_partition_and_is_emptied(
     tmp_path: Path,
 ) -> None:
-    """The payloads between the steps wait in one file per batch (titles, dumps) and one
-    per merged partition, not one per (batch, partition) in a folder each: the file
-    count grows with batches plus partitions, not their product. Each kind goes once
-    its last reader is done; what is left are the spilled tables, in range order."""
+    """The payloads between the steps wait in one file per batch (titles, dumps) and two
+    per merged partition (its articles, one id range, alone), not one per (batch,
+    partition) in a folder each: the file count grows with batches plus partitions, not
+    their product. Each kind goes once its last reader is done (a partition's articles
+    become its range's table); what is left are the spilled tables, in range order."""
     from datetime import UTC, datetime
 
     from builder.engines import local, partitioned
@@ -257,7 +258,7 @@ def test_the_scratch_holds_a_file_per_batch_and_per_partition_and_is_emptied(
 
     per_batch = [f"{kind}/{i:06d}.arrows" for kind in ("dumps", "titles") for i in range(5)]
     assert seen["merging"] == per_batch
-    merged = [f"merged/{p:05d}.arrows" for p in range(n)]
+    merged = [f"merged/{p:05d}{end}" for p in range(n) for end in (".arrows", ".articles.arrows")]
     assert seen["collecting"] == sorted([*per_batch[:5], *merged])  # titles read: gone
     left = sorted(p.relative_to(work).as_posix() for p in work.rglob("*.arrows"))
     assert left == sorted(

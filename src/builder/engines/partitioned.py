@@ -153,10 +153,11 @@ _HASH_DIGITS = 15
 
 
 def title_hash(title: str) -> int:
-    """60 bits of the normalised title: what routes a sighting to its title partition,
-    and what an incremental build looks titles up by. The first hex digits of the
-    article id (itself a hash of the normalised title), which every sighting gets
-    anyway: a hash of its own cost a second digest and a cache of its own per title."""
+    """60 bits of the normalised title: what an incremental build looks titles up by
+    (its first 32 bits give the title's partition, see `title_partition`). The first
+    hex digits of the article id (itself a hash of the normalised title), which every
+    sighting gets anyway: a hash of its own cost a second digest and a cache of its own
+    per title."""
     return int(article_id_for(title)[2 : 2 + _HASH_DIGITS], 16)
 
 
@@ -184,7 +185,10 @@ def title_hashes(article_ids: pa.ChunkedArray) -> np.ndarray:
 
 
 def title_partition(title: str, n: int) -> int:
-    return title_hash(title) % n
+    """The title partition a sighting of `title` is merged in: the id range of its
+    article's id, so each partition's articles are one range of the articles table,
+    already in key order when merged (its collect step has nothing to sort or join)."""
+    return id_range(article_id_for(title), n)
 
 
 def id_range(identifier: str, n: int) -> int:
@@ -196,8 +200,41 @@ def id_ranges(table: pa.Table, column: str, n: int) -> dict[int, pa.Table]:
     """`table` cut by the `id_range` of its `column`, in columns (one slice per range)."""
     if table.num_rows == 0:
         return {}
-    hex_digits = pl.Series(table.column(column)).str.slice(2, 8).str.to_integer(base=16)
-    return split_by(table, ((hex_digits * n) // (1 << 32)).to_numpy())
+    numbers = _id_numbers(table.column(column).combine_chunks())
+    if numbers is None:  # not all ids as builder makes them: polars reads them as id_range
+        hex_digits = pl.Series(table.column(column)).str.slice(2, 8).str.to_integer(base=16)
+        return split_by(table, ((hex_digits * n) // (1 << 32)).to_numpy())
+    return split_by(table, ((numbers * np.uint64(n)) >> np.uint64(32)).astype(np.int64))
+
+
+#: Each byte's value as a hex digit; 255 for a byte that is not one.
+_HEX_DIGITS = np.full(256, 255, np.uint8)
+_HEX_DIGITS[list(b"0123456789abcdef")] = np.arange(16)
+_HEX_DIGITS[list(b"ABCDEF")] = np.arange(10, 16)
+#: The weight of each of an id's eight leading hex digits.
+_DIGIT_WEIGHTS = np.array([1 << (4 * (7 - i)) for i in range(8)], np.uint64)
+
+
+def _id_numbers(ids: pa.Array) -> Any:
+    """`int(identifier[2:10], 16)` of every id (`id_range` before its scaling), read by
+    numpy from the ids' bytes, or None unless every id is a string whose first two
+    characters are ASCII, followed by eight hex digits: polars' string calls cost
+    ~3 ms a table (0.12 s for the title partitions of 20,000 dumps), this ~0.1 ms."""
+    if ids.type != pa.string() or ids.null_count:
+        return None
+    count = len(ids)
+    _, offsets_buffer, data_buffer = ids.buffers()
+    offsets = np.frombuffer(offsets_buffer, np.int32, count + 1, ids.offset * 4)
+    starts = offsets[:-1].astype(np.int64)
+    if count == 0 or data_buffer is None or bool((np.diff(offsets) < 10).any()):
+        return None
+    data = np.frombuffer(data_buffer, np.uint8)
+    if bool((data[starts[:, None] + np.arange(2)] >= 0x80).any()):
+        return None  # a character of several bytes: byte 2 is not character 2
+    digits = _HEX_DIGITS[data[starts[:, None] + np.arange(2, 10)]]
+    if bool((digits == 255).any()):
+        return None
+    return (digits.astype(np.uint64) * _DIGIT_WEIGHTS).sum(axis=1, dtype=np.uint64)
 
 
 def split_by(table: pa.Table, ranges: np.ndarray) -> dict[int, pa.Table]:
@@ -399,7 +436,9 @@ def _extract(pairs: Iterable[tuple[RawDump, int | None]], settings: Settings) ->
             flush(_rows_of(frame, results, fresh), new, dumps.take(chosen), utc)
     started = perf_counter()
     ranges = [id_range(d.dump_id, n) for d in rows]
-    titles = split_by(frame, (hashes % np.uint64(n)).astype(np.int64))
+    # title_partition, read from the hashes (an id's first 8 of their 15 hex digits).
+    top = hashes >> np.uint64(4 * (_HASH_DIGITS - 8))
+    titles = split_by(frame, ((top * np.uint64(n)) >> np.uint64(32)).astype(np.int64))
     by_range = split_by(dumps, np.array(ranges, np.int64))
     known, ambiguous = publishers_of(frame)
     index_table = index_of(keys, hashes, counts) if keys else None
@@ -562,12 +601,27 @@ def finish_range(
 def finish_tables(
     dumps: Iterable[pa.Table], articles: Iterable[pa.Table], placed: Iterable[pa.Table]
 ) -> dict[str, pa.Table]:
-    """Step 3 on tables: one id range of the three tables, sorted by key."""
+    """Step 3 on tables: one id range of the three tables, sorted by key.
+
+    A range's articles come from the one title partition of that range (see
+    `title_partition`), merged in key order: they are kept as they are when their ids
+    ascend, instead of being sorted, which copied every text once to join the pieces
+    and once more to reorder them (0.045 s at 20,000 dumps)."""
     pieces = {"dumps": dumps, "articles": articles, "sightings": placed}
-    return {
-        name: conform(name, concat(pieces[name], arrow_schema(name)).sort_by(SORT_KEYS[name]))
-        for name in ("articles", "sightings", "dumps")
-    }
+    out = {}
+    for name in ("articles", "sightings", "dumps"):
+        table = concat(pieces[name], arrow_schema(name))
+        if name != "articles" or not ascending(table.column("article_id")):
+            table = table.sort_by(SORT_KEYS[name])
+        out[name] = conform(name, table)
+    return out
+
+
+def ascending(ids: pa.ChunkedArray) -> bool:
+    """Whether every id is greater than the one before (ids are unique: the sorted order)."""
+    if len(ids) < 2:
+        return True
+    return bool(pc.all(pc.less(ids.slice(0, len(ids) - 1), ids.slice(1))).as_py())
 
 
 def ipc_bytes(table: pa.Table) -> bytes:

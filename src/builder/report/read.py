@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from builder.contract import TABLES
+from builder.contract.texts import char_lengths
 from builder.engines.spill import SpilledTable, release_arrow_memory
 from builder.release.diff import read_manifest
 from builder.release.store import store_path, table_files
@@ -119,7 +120,7 @@ def _texts(paths: Sequence[Path], examples: pa.Array) -> tuple[pa.Array, dict[st
         )
         for batch in batches:
             ids, texts = batch.column(0), batch.column(1)
-            parts.append(pc.utf8_length(texts))
+            parts.append(char_lengths(texts))
             keep = pc.is_in(ids, value_set=examples)
             if pc.any(keep).as_py():
                 picked = zip(
@@ -142,7 +143,7 @@ def _counted(
     for texts in articles.column("text"):
         here = ids.slice(at, len(texts))
         at += len(texts)
-        parts.append(pc.utf8_length(texts))
+        parts.append(char_lengths(texts))
         keep = pc.is_in(here, value_set=examples)
         if pc.any(keep).as_py():
             found.update(
