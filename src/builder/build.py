@@ -24,7 +24,7 @@ import pyarrow.compute as pc
 from builder import PARSER_VERSION, __version__, contract, incremental, timing
 from builder.engines import ENGINES, OnRows, OnStage, Staged, partitioned
 from builder.engines import local as local_engine
-from builder.engines.spill import SpilledTable, use_system_allocator
+from builder.engines.spill import SpilledTable, malloc_gives_back, use_system_allocator
 from builder.inputs.files import DEFAULT_MAX_BYTES, InputFile
 from builder.inputs.skipped import Listing, SkipGroup
 from builder.inputs.walk import find_inputs, list_inputs
@@ -556,6 +556,7 @@ def _publish_staged(
     work outside the GIL, so the second core shortens the tail by most of the check.
     The three tables are then written side by side as well (`parallel`).
     """
+    malloc_gives_back()  # where a build peaks: see spill.malloc_gives_back
     dumps = staged.tables["dumps"].read_all()
     # Counted in Arrow: lists of every dump's status and reason grew with the corpus.
     n_quarantined = int(pc.sum(pc.equal(dumps.column("status"), "quarantined")).as_py() or 0)
