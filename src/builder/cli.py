@@ -19,6 +19,11 @@ from typing import TYPE_CHECKING, Annotated, Any
 # pyarrow's mimalloc: `builder.engines.spill.use_system_allocator`. A pool the user
 # names in ARROW_DEFAULT_MEMORY_POOL is kept.
 os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
+# numpy (which pyarrow imports) starts OpenBLAS's worker threads as it loads, and they
+# spin ~0.08 s of CPU waiting for matrix work that builder never gives them, in the
+# command and again in its fork server: one thread, none started. A number the user
+# sets is kept.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import typer
 from rich.console import Console

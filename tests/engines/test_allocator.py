@@ -1,7 +1,7 @@
 """Arrow allocates with the C library's malloc in every process of a build (its bundled
 mimalloc made the kernel zero a 2 MB huge page each time it reused memory it had handed
 back: a fifth of a build's CPU), unless the user names a pool; and builder's own
-processes convert without importing pandas."""
+processes convert without importing pandas and start no BLAS threads."""
 
 from __future__ import annotations
 
@@ -227,3 +227,22 @@ def _python_says(script: str, env: dict[str, str] | None = None) -> list[str]:
     return subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, check=True, env=env
     ).stdout.split()
+
+
+def _threads_after_importing_the_command(env: dict[str, str]) -> int:
+    say = "import os, builder.cli, numpy; print(len(os.listdir('/proc/self/task')))"
+    done = subprocess.run(
+        [sys.executable, "-c", say], env=env, capture_output=True, text=True, check=True
+    )
+    return int(done.stdout)
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs Linux's /proc")
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="OpenBLAS starts no thread on one core")
+def test_the_builder_command_starts_no_blas_threads_unless_asked() -> None:
+    """numpy's OpenBLAS would start a worker thread per core as it loads, which spins
+    waiting for matrix work builder never has; a number the user sets is kept."""
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    by_default = _threads_after_importing_the_command(env)
+    asked = _threads_after_importing_the_command({**env, "OPENBLAS_NUM_THREADS": "2"})
+    assert asked == by_default + 1
