@@ -118,6 +118,12 @@ def iso639_1(label: str) -> str | None:
 
 def detect(title: str, text: str | None) -> str | None:
     """ISO 639-1 code of the title and text together, or None when there is no letter."""
+    line = model_line(title, text)
+    return None if line is None else first_code(line, _TOP_K)
+
+
+def model_line(title: str, text: str | None) -> str | None:
+    """The line the model is asked about, or None when there is no letter to decide on."""
     sample = f"{title}\n{text or ''}"[:_MAX_CHARS]
     if not any(ch.isalpha() for ch in sample):
         return None
@@ -130,7 +136,7 @@ def detect(title: str, text: str | None) -> str | None:
         # as English); lowering every text would cost right answers elsewhere, so only
         # text without a lower-case letter is lowered.
         line = line.lower()
-    return first_code(line, _TOP_K)
+    return line
 
 
 def first_code(line: str, first: int) -> str | None:
