@@ -246,6 +246,7 @@ class Model {
   std::vector<size_t> subwords_start_;     // word i's are [start[i], start[i + 1])
   std::vector<int32_t> prune_keys_, prune_values_;  // open addressing, -1: empty
   uint32_t prune_mask_ = 0;
+  std::vector<int64_t> label_counts_;      // the Huffman tree's weights
   // Input QuantMatrix
   bool qnorm_ = false;
   int64_t input_rows_ = 0;
@@ -323,8 +324,6 @@ class Model {
     init_ngrams();
     init_word2int(size);
   }
-
-  std::vector<int64_t> label_counts_;
 
   // Dictionary::pruneidx_ (an unordered_map) as an open-addressing table: a later
   // pair for the same ngram replaces the earlier one, as `pruneidx_[first] = second`.
