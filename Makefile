@@ -12,7 +12,7 @@ PYTEST_ARGS ?=
 # step) are compiled to C by the install (setup.py, mypyc): installing again after they
 # change compiles them again. (A stale compiled module is never run: builder then runs
 # them as Python and says so; see src/builder/compiled.py.)
-COMPILED_SOURCES := setup.py src/builder/compiled.py $(wildcard src/builder/parse/*.py src/builder/parse/layouts/*.py) \
+COMPILED_SOURCES := setup.py src/builder/compiled.py src/builder/parse/_lid.cpp $(wildcard src/builder/parse/*.py src/builder/parse/layouts/*.py) \
 	$(wildcard src/builder/inputs/*.py) src/builder/engines/partitioned.py src/builder/merge.py
 
 $(VENV)/bin/python:

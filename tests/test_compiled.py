@@ -101,6 +101,25 @@ def test_the_parser_is_compiled_where_mypyc_and_a_compiler_are() -> None:
     assert compiled.stale() == []
 
 
+def test_the_language_reader_is_compiled_where_a_compiler_is() -> None:
+    """The install builds `_lid.cpp` too, and builder asks it (not fasttext-predict)
+    unless told to run as Python."""
+    compiler = (sysconfig.get_config_var("CXX") or "c++").split()[0]
+    assert shutil.which(compiler), "CI machines have g++ and Python's headers"
+    assert find_spec("builder.parse._lid") is not None
+    script = "from builder.parse import language; print(type(language._model()).__module__)"
+    for env, module in ({}, "builder.parse._lid"), ({"BUILDER_PURE_PYTHON": "1"}, "language"):
+        done = subprocess.run(
+            [sys.executable, "-c", script],
+            capture_output=True,
+            text=True,
+            env=_env(**env),
+            timeout=60,
+            check=True,
+        )
+        assert done.stdout.strip().endswith(module), (env, done.stdout)
+
+
 def _checkout(tmp_path: Path) -> Path:
     """A source checkout's shape: setup.py beside src/, one compiled module built."""
     (tmp_path / "setup.py").write_text("")

