@@ -145,6 +145,21 @@ def test_a_source_newer_than_its_compiled_module_is_stale(tmp_path: Path) -> Non
     assert compiled.stale(src) == []
 
 
+def test_a_native_extension_older_than_its_source_is_stale(tmp_path: Path) -> None:
+    """The C++ reader's code is all in its own file: the shared library of the mypyc
+    build says nothing about it."""
+    src = _checkout(tmp_path)
+    source = src / "builder/parse/_lid.cpp"
+    source.write_text("")
+    extension = source.with_name("_lid" + compiled.EXTENSION_SUFFIXES[0])
+    extension.write_bytes(b"")
+    os.utime(source, (time.time() - 60, time.time() - 60))
+    assert compiled.stale(src) == []
+    os.utime(extension, (time.time() - 120, time.time() - 120))
+    (src / ("0123abcd__mypyc" + compiled.EXTENSION_SUFFIXES[0])).write_bytes(b"")
+    assert compiled.stale(src) == ["builder/parse/_lid.cpp"]
+
+
 def test_a_module_rebuilt_into_the_shared_library_is_not_stale(tmp_path: Path) -> None:
     """`setup.py build_ext --inplace` rewrites the build's shared library, where the
     code is, and leaves the loader beside the source as it was."""
@@ -160,16 +175,16 @@ def test_a_module_rebuilt_into_the_shared_library_is_not_stale(tmp_path: Path) -
 
 
 def _run_with_stale_module(
-    tmp_path: Path, code: str, **env: str
+    tmp_path: Path, code: str, stale: str = "builder/parse/repair.py", **env: str
 ) -> subprocess.CompletedProcess[str]:
-    """`code` run by a copy of src/ in which repair.py is newer than its compiled file."""
+    """`code` run by a copy of src/ in which `stale` is newer than its compiled file."""
     if not compiled.compiled():
         pytest.skip("nothing is compiled in this install (no mypyc or no compiler)")
     copy = tmp_path / "checkout"
     if not copy.exists():
         shutil.copytree(ROOT / "src", copy / "src", symlinks=False)
         shutil.copy(ROOT / "setup.py", copy / "setup.py")
-        source = copy / "src/builder/parse/repair.py"
+        source = copy / "src" / stale
         # After the later of its loader and the shared library (`build_ext --inplace`
         # rewrites only the library): stale however the checkout was last compiled.
         files = [compiled.extension_of(source), *(copy / "src").glob("*__mypyc*.so")]
@@ -207,6 +222,17 @@ def test_a_stale_compiled_parser_is_not_run_and_the_user_is_told_once(tmp_path: 
     # A process started by this one (a pool worker) stays quiet.
     quiet = _run_with_stale_module(tmp_path, code, BUILDER_STALE_NOTICE_SHOWN="1")
     assert quiet.stderr == ""
+
+
+def test_a_stale_language_reader_is_not_run_and_the_user_is_told(tmp_path: Path) -> None:
+    """`_lid.cpp` edited and not rebuilt: fasttext-predict answers, as without a compiler."""
+    assert find_spec("builder.parse._lid") is not None, "the install builds the reader"
+    code = "from builder.parse import language; print(type(language._model()).__module__)"
+    result = _run_with_stale_module(
+        tmp_path, code, "builder/parse/_lid.cpp", BUILDER_STALE_NOTICE_SHOWN=""
+    )
+    assert result.stdout.strip() == "builder.parse.language"
+    assert "builder/parse/_lid.cpp changed after compiling" in result.stderr
 
 
 def _build(corpus: Path, out: Path, workers: int, **env: str) -> dict[str, bytes]:

@@ -11,6 +11,8 @@ checkout (an editable install) that file stays behind when the source changes: t
 old code would still run. `choose()` finds such files, says so in one line and has
 Python load every compiled module from its source instead: slower, never out of date.
 `BUILDER_PURE_PYTHON=1` asks for the sources without a word (the tests compare both).
+The C++ language reader (NATIVE) is checked the same way; where the sources run, its
+module falls back to fasttext-predict.
 """
 
 from __future__ import annotations
@@ -48,6 +50,11 @@ COMPILED = (
     "builder/parse/times.py",
 )
 
+#: Extensions written in C++ (relative to `src/`), each its own file with no Python
+#: source to fall back to: the module that imports one asks `running_sources()` and
+#: uses its pure alternative when that says so (the language reader: fasttext-predict).
+NATIVE = ("builder/parse/_lid.cpp",)
+
 _SRC = Path(__file__).resolve().parent.parent
 
 
@@ -78,6 +85,11 @@ def stale(src: Path = _SRC) -> list[str]:
         source = src / path
         extension = extension_of(source)
         if extension is not None and source.stat().st_mtime > max(built, extension.stat().st_mtime):
+            out.append(path)
+    for path in NATIVE:  # its code is all in its own file
+        source = src / path
+        extension = extension_of(source)
+        if extension is not None and source.stat().st_mtime > extension.stat().st_mtime:
             out.append(path)
     return out
 
@@ -110,6 +122,12 @@ class _Sources(MetaPathFinder):
 _NOTICE_SHOWN = "BUILDER_STALE_NOTICE_SHOWN"
 
 
+def running_sources() -> bool:
+    """Whether `choose()` chose the sources: the C++ extensions of NATIVE are then left
+    aside too, for the same reasons (asked to, or one of them is stale)."""
+    return any(isinstance(finder, _Sources) for finder in sys.meta_path)
+
+
 def choose(src: Path = _SRC) -> None:
     """Run the sources rather than the compiled modules when asked to, or when any
     compiled module is stale. All of them, not only the stale ones: compiled modules
@@ -117,7 +135,7 @@ def choose(src: Path = _SRC) -> None:
 
     Called by `builder` itself (its `__init__`), so before any compiled module is
     imported: one compiled module imports the others of its build, past `sys.meta_path`."""
-    if any(isinstance(finder, _Sources) for finder in sys.meta_path):
+    if running_sources():
         return
     pure = os.environ.get("BUILDER_PURE_PYTHON") == "1"
     old = [] if pure else stale(src)

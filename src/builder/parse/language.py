@@ -13,17 +13,19 @@ fasttext-predict spent most of a prediction around the model (a hash map lookup 
 string per character ngram, malloc and free), about 2 s of a 10 s build of 20,000
 dumps; the reader computes the very same labels and probabilities (tests/parse/
 test_lid.py) several times faster (`benchmarks/language_speed.py`). Without it (no
-compiler, or `BUILDER_PURE_PYTHON=1`) fasttext-predict reads the model, with the same
+compiler, `BUILDER_PURE_PYTHON=1`, or `_lid.cpp` changed after it was built: see
+builder.compiled) fasttext-predict reads the model, with the same
 answers.
 """
 
 from __future__ import annotations
 
-import os
 from functools import cache
 from importlib.util import find_spec
 from pathlib import Path
 from typing import Protocol
+
+from builder import compiled
 
 #: Enough text to decide; more only costs time.
 _MAX_CHARS = 600
@@ -93,7 +95,7 @@ def fasttext_predict() -> Model:
 
 @cache
 def _model() -> Model:
-    if os.environ.get("BUILDER_PURE_PYTHON") != "1":
+    if not compiled.running_sources():  # BUILDER_PURE_PYTHON=1, or a module is stale
         try:
             from builder.parse import _lid
         except ImportError:  # not built (no compiler): fasttext-predict, same answers
