@@ -55,30 +55,29 @@ def _lines_of(paths: list[Path]) -> Iterator[str]:
             yield f"{s.title} {s.text or ''}".replace("\n", " ")
 
 
-def test_the_same_answers_on_the_samples(ours: Model, reference: Model) -> None:
-    lines = list(_lines_of(sorted((SAMPLES / "dumps").glob("*.txt"))))
-    assert len(lines) > 50
+def _assert_all_same(ours: Model, reference: Model, paths: list[Path], at_least: int) -> None:
+    lines = list(_lines_of(paths))
+    assert len(lines) > at_least
     for line in lines:
         assert_same(ours, reference, line)
+
+
+def test_the_same_answers_on_the_samples(ours: Model, reference: Model) -> None:
+    _assert_all_same(ours, reference, sorted((SAMPLES / "dumps").glob("*.txt")), 50)
 
 
 def test_the_same_answers_on_the_real_pages(
     ours: Model, reference: Model, shared_dir: Path
 ) -> None:
-    lines = list(_lines_of(sorted((shared_dir / "corpus" / "daily8-dev").glob("*.txt"))))
-    assert len(lines) > 100
-    for line in lines:
-        assert_same(ours, reference, line)
+    pages = sorted((shared_dir / "corpus" / "daily8-dev").glob("*.txt"))
+    _assert_all_same(ours, reference, pages, 100)
 
 
 def test_the_same_answers_on_the_benchmark_corpus(
     ours: Model, reference: Model, tmp_path: Path
 ) -> None:
     corpus_module().generate_corpus(tmp_path, 300, seed=11, mean_size=4000)
-    lines = list(_lines_of(sorted(tmp_path.glob("*.txt"))))
-    assert len(lines) > 1000
-    for line in lines:
-        assert_same(ours, reference, line)
+    _assert_all_same(ours, reference, sorted(tmp_path.glob("*.txt")), 1000)
 
 
 #: Every byte fastText splits words on but the newline (one line at a time), and words
