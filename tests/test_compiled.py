@@ -225,13 +225,20 @@ def test_a_stale_compiled_parser_is_not_run_and_the_user_is_told_once(tmp_path: 
 
 
 def test_a_stale_language_reader_is_not_run_and_the_user_is_told(tmp_path: Path) -> None:
-    """`_lid.cpp` edited and not rebuilt: fasttext-predict answers, as without a compiler."""
+    """`_lid.cpp` edited and not rebuilt: fasttext-predict answers, as without a
+    compiler; the parser stays compiled (the reader calls none of it)."""
     assert find_spec("builder.parse._lid") is not None, "the install builds the reader"
-    code = "from builder.parse import language; print(type(language._model()).__module__)"
+    code = (
+        "from builder.parse import language, repair;"
+        " print(type(language._model()).__module__, repair.__file__)"
+    )
     result = _run_with_stale_module(
         tmp_path, code, "builder/parse/_lid.cpp", BUILDER_STALE_NOTICE_SHOWN=""
     )
-    assert result.stdout.strip() == "builder.parse.language"
+    model, parser = result.stdout.split()
+    assert model == "builder.parse.language"
+    assert not parser.endswith(".py"), parser
+    assert result.stderr.count("\n") == 1
     assert "builder/parse/_lid.cpp changed after compiling" in result.stderr
 
 

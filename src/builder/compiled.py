@@ -11,8 +11,8 @@ checkout (an editable install) that file stays behind when the source changes: t
 old code would still run. `choose()` finds such files, says so in one line and has
 Python load every compiled module from its source instead: slower, never out of date.
 `BUILDER_PURE_PYTHON=1` asks for the sources without a word (the tests compare both).
-The C++ language reader (NATIVE) is checked the same way; where the sources run, its
-module falls back to fasttext-predict.
+The C++ language reader (NATIVE) is checked the same way, and set aside alone when it
+is stale (its module then asks fasttext-predict).
 """
 
 from __future__ import annotations
@@ -51,8 +51,8 @@ COMPILED = (
 )
 
 #: Extensions written in C++ (relative to `src/`), each its own file with no Python
-#: source to fall back to: the module that imports one asks `running_sources()` and
-#: uses its pure alternative when that says so (the language reader: fasttext-predict).
+#: source to fall back to: the module that imports one asks `native()` and uses its
+#: pure alternative when that says no (the language reader: fasttext-predict).
 NATIVE = ("builder/parse/_lid.cpp",)
 
 _SRC = Path(__file__).resolve().parent.parent
@@ -122,29 +122,36 @@ class _Sources(MetaPathFinder):
 _NOTICE_SHOWN = "BUILDER_STALE_NOTICE_SHOWN"
 
 
-def running_sources() -> bool:
-    """Whether `choose()` chose the sources: the C++ extensions of NATIVE are then left
-    aside too, for the same reasons (asked to, or one of them is stale)."""
-    return any(isinstance(finder, _Sources) for finder in sys.meta_path)
+#: The C++ extensions of NATIVE this process leaves aside (all of them with
+#: BUILDER_PURE_PYTHON=1, else the stale ones), as `choose()` found them; inherited by
+#: the processes forked from it.
+_SET_ASIDE: set[str] = set()
+
+
+def native(path: str) -> bool:
+    """Whether the C++ extension built from `path` (one of NATIVE) may be loaded: not
+    when the sources were asked for, nor when `path` changed after it was built."""
+    return path not in _SET_ASIDE
 
 
 def choose(src: Path = _SRC) -> None:
     """Run the sources rather than the compiled modules when asked to, or when any
     compiled module is stale. All of them, not only the stale ones: compiled modules
-    call each other directly, past the module objects an import would replace.
+    call each other directly, past the module objects an import would replace. A stale
+    C++ extension is set aside alone (see `native`): it calls no other module.
 
     Called by `builder` itself (its `__init__`), so before any compiled module is
     imported: one compiled module imports the others of its build, past `sys.meta_path`."""
-    if running_sources():
-        return
     pure = os.environ.get("BUILDER_PURE_PYTHON") == "1"
     old = [] if pure else stale(src)
-    if not (pure or old):
-        return
+    _SET_ASIDE.clear()
+    _SET_ASIDE.update(NATIVE if pure else [path for path in old if path in NATIVE])
     if old and not os.environ.get(_NOTICE_SHOWN):
         os.environ[_NOTICE_SHOWN] = "1"
         sys.stderr.write(
-            f"builder: {', '.join(old)} changed after compiling; running the compiled modules"
-            " as Python (slower) until `make` (or `pip install -e .`) compiles them again\n"
+            f"builder: {', '.join(old)} changed after compiling; running without that"
+            " compiled code (slower) until `make` (or `pip install -e .`) compiles it again\n"
         )
-    sys.meta_path.insert(0, _Sources(src))
+    sources = any(isinstance(finder, _Sources) for finder in sys.meta_path)
+    if (pure or any(path in COMPILED for path in old)) and not sources:
+        sys.meta_path.insert(0, _Sources(src))

@@ -95,7 +95,7 @@ def fasttext_predict() -> Model:
 
 @cache
 def _model() -> Model:
-    if not compiled.running_sources():  # BUILDER_PURE_PYTHON=1, or a module is stale
+    if compiled.native("builder/parse/_lid.cpp"):  # not stale, no BUILDER_PURE_PYTHON=1
         try:
             from builder.parse import _lid
         except ImportError:  # not built (no compiler): fasttext-predict, same answers
