@@ -59,3 +59,6 @@ def test_the_wheel_ships_the_contract_layouts_and_engines(tmp_path: Path) -> Non
         assert path in names
         assert any(n.startswith(stem + ".") and n.endswith(".so") for n in names), path
     assert "builder/compiled.py" in names
+    # The language model's reader, compiled from its C++ source (shipped with its types).
+    assert any(n.startswith("builder/parse/_lid.") and n.endswith(".so") for n in names)
+    assert "builder/parse/_lid.pyi" in names
