@@ -75,21 +75,19 @@ def stale(src: Path = _SRC) -> list[str]:
     A module's code lives in the build's shared library (`src/<hash>__mypyc...so`); the
     file beside its source only loads it, and `setup.py build_ext --inplace` leaves
     that file as it was when it did not change. So a module was built when the later
-    of the two was written."""
+    of the two was written. A C++ extension of NATIVE has all its code in its own file."""
     if not (src.parent / "setup.py").is_file():
         return []
     shared = [p.stat().st_mtime for s in EXTENSION_SUFFIXES for p in src.glob(f"*__mypyc{s}")]
     built = max(shared, default=0.0)
     out = []
-    for path in COMPILED:
+    for path in (*COMPILED, *NATIVE):
         source = src / path
         extension = extension_of(source)
-        if extension is not None and source.stat().st_mtime > max(built, extension.stat().st_mtime):
-            out.append(path)
-    for path in NATIVE:  # its code is all in its own file
-        source = src / path
-        extension = extension_of(source)
-        if extension is not None and source.stat().st_mtime > extension.stat().st_mtime:
+        if extension is None:
+            continue
+        written = extension.stat().st_mtime
+        if source.stat().st_mtime > (written if path in NATIVE else max(built, written)):
             out.append(path)
     return out
 
